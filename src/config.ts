@@ -1,0 +1,150 @@
+import cron from 'node-cron';
+import { z } from 'zod';
+import { formatDuration, parseDuration } from './duration.js';
+
+export const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof logLevels)[number];
+
+export type DatabaseConfig = { kind: 'sqlite'; path: string };
+
+export interface Config {
+  readonly slack: { readonly botToken: string; readonly signingSecret: string; readonly apiUrl: string };
+  readonly opentrain: { readonly token: string; readonly baseUrl: string };
+  readonly http: { readonly port: number };
+  readonly database: DatabaseConfig;
+  readonly fundChannel: string | undefined;
+  readonly pollSchedule: string;
+  /** Longest first, each distinct. */
+  readonly reminderOffsetsMs: readonly number[];
+  readonly logLevel: LogLevel;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.problems = problems;
+  }
+}
+
+const channelId = /^[CG][A-Z0-9]{2,}$/;
+
+// Messages never echo the value: several of these variables are secrets.
+const Env = z.object({
+  SLACK_BOT_TOKEN: z
+    .string({ error: 'is required (the bot token, xoxb-…, from OAuth & Permissions)' })
+    .startsWith('xoxb-', { error: 'must be a bot token starting with xoxb-' }),
+  SLACK_SIGNING_SECRET: z
+    .string({ error: 'is required (Basic Information → App Credentials → Signing Secret)' })
+    .min(1),
+  SLACK_API_URL: z
+    .url({ error: 'must be an absolute URL such as https://slack.com/api/' })
+    .default('https://slack.com/api/')
+    .transform((url) => (url.endsWith('/') ? url : `${url}/`)),
+  OT_API_TOKEN: z
+    .string({ error: 'is required (an OpenTrain personal API token, ot_pat_…)' })
+    .startsWith('ot_pat_', {
+      error:
+        'must be an OpenTrain personal API token starting with ot_pat_ (claim tokens ot_clm_… do not work)',
+    }),
+  OT_API_BASE_URL: z
+    .url({ error: 'must be an absolute URL such as https://app.opentrain.ai/api/public/v1' })
+    .default('https://app.opentrain.ai/api/public/v1')
+    .transform((url) => url.replace(/\/+$/, '')),
+  PORT: z.coerce
+    .number({ error: 'must be a port number' })
+    .int({ error: 'must be a whole number' })
+    .min(0)
+    .max(65_535)
+    .default(3000),
+  DATABASE_URL: z
+    .string()
+    .default('sqlite:./data/countersign.db')
+    .transform((url, ctx) => {
+      if (url.startsWith('sqlite:') && url.length > 'sqlite:'.length) {
+        return { kind: 'sqlite', path: url.slice('sqlite:'.length) } satisfies DatabaseConfig;
+      }
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must look like sqlite:<path>, e.g. sqlite:./data/countersign.db',
+      });
+      return z.NEVER;
+    }),
+  FUND_CHANNEL: z
+    .string()
+    .regex(channelId, {
+      error: 'must be a channel ID such as C0123ABCD (channel details → bottom of the About tab), not a name',
+    })
+    .optional(),
+  POLL_SCHEDULE: z
+    .string()
+    .default('*/30 * * * * *')
+    .refine((expression) => cron.validate(expression), {
+      error: 'must be a cron expression (seconds field allowed), e.g. */30 * * * * *',
+    }),
+  REMINDER_OFFSETS: z
+    .string()
+    .default('24h,1h')
+    .transform((text, ctx) => {
+      const parts = text
+        .split(',')
+        .map((part) => part.trim())
+        .filter((part) => part !== '' && part !== 'none');
+      const offsets: number[] = [];
+      for (const part of parts) {
+        const ms = parseDuration(part);
+        if (ms === undefined || ms === 0) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `has "${part}", which is not a duration like 24h, 90m or 45s`,
+          });
+          continue;
+        }
+        offsets.push(ms);
+      }
+      return [...new Set(offsets)].sort((a, b) => b - a);
+    }),
+  LOG_LEVEL: z.enum(logLevels, { error: `must be one of ${logLevels.join(', ')}` }).default('info'),
+});
+
+/** Reads the settings from `env` (the process environment in production) or lists every problem at once. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  // An empty value in a .env file means "not set", so defaults apply.
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const parsed = Env.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`));
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    slack: { botToken: e.SLACK_BOT_TOKEN, signingSecret: e.SLACK_SIGNING_SECRET, apiUrl: e.SLACK_API_URL },
+    opentrain: { token: e.OT_API_TOKEN, baseUrl: e.OT_API_BASE_URL },
+    http: { port: e.PORT },
+    database: e.DATABASE_URL,
+    fundChannel: e.FUND_CHANNEL,
+    pollSchedule: e.POLL_SCHEDULE,
+    reminderOffsetsMs: e.REMINDER_OFFSETS,
+    logLevel: e.LOG_LEVEL,
+  });
+}
+
+/** The settings as an operator may see them: secrets reduced to whether they are set. */
+export function describeConfig(config: Config): Record<string, string> {
+  return {
+    SLACK_BOT_TOKEN: 'set',
+    SLACK_SIGNING_SECRET: 'set',
+    SLACK_API_URL: config.slack.apiUrl,
+    OT_API_TOKEN: 'set',
+    OT_API_BASE_URL: config.opentrain.baseUrl,
+    PORT: String(config.http.port),
+    DATABASE_URL: `sqlite:${config.database.path}`,
+    FUND_CHANNEL: config.fundChannel ?? '(the channel the command came from)',
+    POLL_SCHEDULE: config.pollSchedule,
+    REMINDER_OFFSETS: config.reminderOffsetsMs.map(formatDuration).join(',') || 'none',
+    LOG_LEVEL: config.logLevel,
+  };
+}

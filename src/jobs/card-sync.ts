@@ -1,0 +1,118 @@
+import type { TrackedApproval } from '../approvals/types.js';
+import { backoffDelay } from '../backoff.js';
+import { type SlackFailure, toSlackCallError } from '../slack/gateway.js';
+import { renderCard } from '../slack/messages/card.js';
+import { renderCardArrived } from '../slack/messages/direct.js';
+import type { JobDeps } from './deps.js';
+
+export type CardOutcome =
+  | { readonly kind: 'posted' | 'updated' }
+  | { readonly kind: 'failed'; readonly failure: SlackFailure }
+  /** Another worker holds the card, or it is not due. */
+  | { readonly kind: 'busy' };
+
+/**
+ * Makes a claimed approval's card show its current version: post it when it has never been posted, edit it
+ * otherwise. The ts is saved the moment Slack returns it, before anything else, so a crash cannot lead to a
+ * second card.
+ */
+export async function syncCard(deps: JobDeps, approval: TrackedApproval): Promise<CardOutcome> {
+  const { store, slack, clock } = deps;
+  const log = deps.log.child({ approvalId: approval.id });
+  const message = renderCard(approval, clock.now());
+  try {
+    if (approval.card.ts === null || approval.card.channelId === null) {
+      const posted = await slack.postMessage(approval.channelId, message);
+      const synced = { channelId: posted.channel, ts: posted.ts, version: approval.version, permalink: null };
+      await store.recordCardSynced(approval.id, deps.workerId, synced, clock.now());
+      const permalink = await slack.permalink(posted.channel, posted.ts).catch((error: unknown) => {
+        log.warn({ err: error }, 'could not fetch the card permalink');
+        return null;
+      });
+      if (permalink !== null)
+        await store.recordCardSynced(approval.id, deps.workerId, { ...synced, permalink }, clock.now());
+      await store.appendAudit(
+        [
+          {
+            approvalId: approval.id,
+            milestoneId: approval.milestoneId,
+            actor: 'countersign',
+            action: 'card-posted',
+            detail: { channel: posted.channel, ts: posted.ts },
+          },
+        ],
+        clock.now(),
+      );
+      if (approval.card.attempts > 0 && approval.requester.kind === 'slack') {
+        // The requester was told the card was stuck; tell them it is there now.
+        await store.enqueueEffects(
+          [
+            {
+              key: `card-arrived:${approval.id}`,
+              kind: 'notify',
+              approvalId: approval.id,
+              payload: {
+                userId: approval.requester.userId,
+                responseUrl: null,
+                message: renderCardArrived(approval, permalink),
+              },
+            },
+          ],
+          clock.now(),
+        );
+      }
+      log.info({ channel: posted.channel, version: approval.version }, 'card posted');
+      return { kind: 'posted' };
+    }
+    await slack.updateMessage(approval.card.channelId, approval.card.ts, message);
+    await store.recordCardSynced(
+      approval.id,
+      deps.workerId,
+      {
+        channelId: approval.card.channelId,
+        ts: approval.card.ts,
+        version: approval.version,
+        permalink: null,
+      },
+      clock.now(),
+    );
+    log.info({ version: approval.version, status: approval.status }, 'card updated');
+    return { kind: 'updated' };
+  } catch (error) {
+    const failure = toSlackCallError(error);
+    const delay = cardRetryDelay(failure.failure, approval.card.attempts, failure.retryAfterMs);
+    await store.recordCardFailure(approval.id, deps.workerId, {
+      error: failure.code,
+      nextAttemptAt: new Date(clock.now().getTime() + delay),
+      forgetCard: failure.failure === 'message-not-found',
+    });
+    const level = failure.transient ? 'warn' : 'error';
+    log[level]({ code: failure.code, retryInMs: delay }, 'card not synced; will retry');
+    return { kind: 'failed', failure: failure.failure };
+  }
+}
+
+/**
+ * Slack outages heal in seconds to minutes; a channel the bot is not in heals when someone invites it, so it
+ * is retried on a slow, steady beat; a deleted card is re-posted at once.
+ */
+export function cardRetryDelay(
+  failure: SlackFailure,
+  attempts: number,
+  retryAfterMs: number | undefined,
+): number {
+  switch (failure) {
+    case 'rate-limited':
+      return retryAfterMs ?? backoffDelay(attempts, { baseMs: 2_000, maxMs: 60_000 });
+    case 'unavailable':
+    case 'expired-url':
+      return backoffDelay(attempts, { baseMs: 2_000, maxMs: 5 * 60_000 });
+    case 'not-in-channel':
+    case 'channel-not-found':
+      return backoffDelay(attempts, { baseMs: 30_000, maxMs: 5 * 60_000 });
+    case 'message-not-found':
+      return 0;
+    case 'rejected':
+      return backoffDelay(attempts, { baseMs: 60_000, maxMs: 30 * 60_000 });
+  }
+}

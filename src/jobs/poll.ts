@@ -1,0 +1,167 @@
+import { approvalIdOf, planEvents, transitionFromApproval } from '../approvals/plan-events.js';
+import { dueReminder } from '../approvals/plan-reminder.js';
+import type { TrackedApproval, Transition } from '../approvals/types.js';
+import { OpenTrainError } from '../opentrain/errors.js';
+import type { NewEffect } from '../store/store.js';
+import type { JobDeps } from './deps.js';
+
+export const updatesCursorName = 'opentrain-updates';
+const pageSize = 100;
+/** A feed that keeps saying hasMore without moving its cursor must not pin a tick forever. */
+const maxPagesPerTick = 200;
+const maxLapsedReadsPerTick = 100;
+
+export interface PollReport {
+  events: number;
+  pages: number;
+  applied: number;
+  approvalReads: number;
+  remindersScheduled: number;
+  /** Phases that failed this tick (the others still ran). */
+  failures: string[];
+}
+
+/**
+ * One poller tick: follow the /updates ledger from the saved cursor, read approvals that lapsed (OpenTrain
+ * flips them to expired on read), then schedule due reminders. OpenTrain calls grow with the number of
+ * events and lapsed approvals, never with the number of pending ones. Returns what it did.
+ */
+export async function pollOnce(deps: JobDeps, onChange: () => void): Promise<PollReport> {
+  const report: PollReport = {
+    events: 0,
+    pages: 0,
+    applied: 0,
+    approvalReads: 0,
+    remindersScheduled: 0,
+    failures: [],
+  };
+  const log = deps.log.child({ component: 'poller' });
+
+  async function apply(transition: Transition, approval: TrackedApproval): Promise<void> {
+    const effects: NewEffect[] =
+      approval.requester.kind === 'slack'
+        ? [
+            {
+              key: `outcome:${approval.id}`,
+              kind: 'outcome',
+              approvalId: approval.id,
+              payload: { status: transition.status },
+            },
+          ]
+        : [];
+    const updated = await deps.store.recordTransition(transition, deps.clock.now(), effects);
+    if (updated === undefined) return;
+    report.applied++;
+    log.info(
+      { approvalId: approval.id, status: transition.status, source: transition.source },
+      'approval ended',
+    );
+    onChange();
+  }
+
+  /** Reads the approval for its final state. A 404 means our token may no longer see it; then the event must do. */
+  async function readTransition(
+    approvalId: string,
+    source: string,
+    fallback: Transition | undefined,
+  ): Promise<Transition | undefined> {
+    report.approvalReads++;
+    try {
+      return transitionFromApproval(await deps.opentrain.getApproval(approvalId), source);
+    } catch (error) {
+      if (!(error instanceof OpenTrainError && error.failure === 'not-found')) throw error;
+      log.warn({ approvalId }, 'OpenTrain no longer shows this approval to our token');
+      return fallback;
+    }
+  }
+
+  async function followFeed(): Promise<void> {
+    let cursor = await deps.store.getCursor(updatesCursorName);
+    for (let page = 0; page < maxPagesPerTick; page++) {
+      const { events, nextCursor, hasMore } = await deps.opentrain.listUpdates(cursor, pageSize);
+      report.pages++;
+      report.events += events.length;
+      const ids = [...new Set(events.map(approvalIdOf).filter((id): id is string => id !== undefined))];
+      const tracked = new Map(
+        (await deps.store.getApprovals(ids)).map((approval) => [approval.id, approval]),
+      );
+      for (const action of planEvents(events, tracked)) {
+        const approval = tracked.get(
+          action.kind === 'apply' ? action.transition.approvalId : action.approvalId,
+        );
+        if (approval === undefined) continue;
+        if (action.kind === 'apply') {
+          await apply(action.transition, approval);
+          continue;
+        }
+        const transition = await readTransition(
+          action.approvalId,
+          `opentrain:event:${action.eventId}`,
+          action.fallback,
+        );
+        if (transition !== undefined) await apply(transition, approval);
+      }
+      // Saved only once every event on the page is applied; a failure above replays the page next tick.
+      const advanced = nextCursor ?? cursor;
+      if (advanced !== cursor) await deps.store.setCursor(updatesCursorName, advanced, deps.clock.now());
+      if (!hasMore || advanced === cursor || events.length === 0) return;
+      cursor = advanced;
+    }
+    log.warn(
+      { pages: maxPagesPerTick },
+      'stopped following the feed for this tick; it will continue next tick',
+    );
+  }
+
+  async function readLapsed(): Promise<void> {
+    const lapsed = await deps.store.listLapsedPending(deps.clock.now(), maxLapsedReadsPerTick);
+    for (const approval of lapsed) {
+      // Past expiresAt nothing can be confirmed any more, so an approval we may no longer read has expired.
+      const lapsedFallback: Transition = {
+        approvalId: approval.id,
+        status: 'expired',
+        resolvedAt: approval.expiresAt,
+        result: null,
+        source: 'countersign:lapsed-unreadable',
+      };
+      const transition = await readTransition(approval.id, 'opentrain:read', lapsedFallback);
+      if (transition !== undefined) await apply(transition, approval);
+    }
+  }
+
+  async function scheduleReminders(): Promise<void> {
+    const offsets = deps.settings.reminderOffsetsMs;
+    const horizon = offsets[0];
+    if (horizon === undefined) return;
+    const now = deps.clock.now();
+    for (const approval of await deps.store.listReminderCandidates(now, horizon)) {
+      const offsetMs = dueReminder(approval, offsets, now);
+      if (offsetMs === undefined) continue;
+      const effect: NewEffect = {
+        key: `reminder:${approval.id}:${offsetMs}`,
+        kind: 'reminder',
+        approvalId: approval.id,
+        payload: { offsetMs },
+      };
+      if (await deps.store.scheduleReminder(approval.id, offsetMs, effect, now)) {
+        report.remindersScheduled++;
+        onChange();
+      }
+    }
+  }
+
+  for (const [name, phase] of [
+    ['feed', followFeed],
+    ['lapsed', readLapsed],
+    ['reminders', scheduleReminders],
+  ] as const) {
+    try {
+      await phase();
+    } catch (error) {
+      report.failures.push(name);
+      const level = error instanceof OpenTrainError && error.transient ? 'warn' : 'error';
+      log[level]({ err: error, phase: name }, 'poll phase failed; the next tick retries it');
+    }
+  }
+  return report;
+}

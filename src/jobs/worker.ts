@@ -1,0 +1,164 @@
+import { backoffDelay } from '../backoff.js';
+import type { Effect, EffectKind } from '../store/store.js';
+import { type CardOutcome, syncCard } from './card-sync.js';
+import { coalesce } from './coalesce.js';
+import type { EffectResult, JobDeps } from './deps.js';
+import { fundMilestone } from './effects/fund.js';
+import { notify } from './effects/notify.js';
+import { sendOutcome } from './effects/outcome.js';
+import { sendReminder } from './effects/reminder.js';
+
+export interface Worker {
+  /** Runs everything that is due, until nothing is; concurrent callers share one pass. */
+  drain(): Promise<void>;
+  /** drain() in the background, for callers that must not wait (the 3-second ack path). */
+  kick(): void;
+  syncCardNow(approvalId: string): Promise<CardOutcome>;
+  /** Stops waking up and waits for the work in hand. */
+  stop(): Promise<void>;
+}
+
+export interface WorkerOptions {
+  /** How many cards and effects one pass claims and runs at once. */
+  readonly batchSize?: number;
+  readonly leaseMs?: number;
+  /** Longest sleep between passes when nothing says to wake earlier; the poll tick also drains. */
+  readonly maxIdleMs?: number;
+}
+
+/**
+ * Runs side effects from the store's outbox (replies, reminders, outcomes, fund calls) and keeps cards in
+ * step with their approvals. Everything it does was claimed with a lease first, so a second process (or this
+ * one after a restart) never repeats work in progress, and anything that fails is rescheduled in the store.
+ */
+export function createWorker(deps: JobDeps, options: WorkerOptions = {}): Worker {
+  const batchSize = options.batchSize ?? 8;
+  const leaseMs = options.leaseMs ?? 120_000;
+  const maxIdleMs = options.maxIdleMs ?? 60_000;
+  const log = deps.log.child({ component: 'worker' });
+  const inFlight = new Set<string>();
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+
+  const handlers: Record<EffectKind, (effect: Effect) => Promise<EffectResult>> = {
+    fund: (effect) => fundMilestone(deps, effect, { syncCardNow }),
+    notify: (effect) => notify(deps, effect),
+    reminder: (effect) => sendReminder(deps, effect),
+    outcome: (effect) => sendOutcome(deps, effect),
+  };
+
+  async function guarded<T>(key: string, work: () => Promise<T>): Promise<T | undefined> {
+    // A lease can look expired to us when the sandbox clock jumps ahead; never run the same thing twice here.
+    if (inFlight.has(key)) return undefined;
+    inFlight.add(key);
+    try {
+      return await work();
+    } finally {
+      inFlight.delete(key);
+    }
+  }
+
+  async function syncCardNow(approvalId: string): Promise<CardOutcome> {
+    const lease = { owner: deps.workerId, now: deps.clock.now(), leaseMs, limit: 1 };
+    const [approval] = await deps.store.claimCards(lease, approvalId);
+    if (approval === undefined) return { kind: 'busy' };
+    return (await guarded(`card:${approvalId}`, () => syncCard(deps, approval))) ?? { kind: 'busy' };
+  }
+
+  async function runEffect(effect: Effect): Promise<void> {
+    const effectLog = log.child({ effect: effect.key, attempt: effect.attempts });
+    let result: EffectResult;
+    try {
+      result = await handlers[effect.kind](effect);
+    } catch (error) {
+      effectLog.error({ err: error }, 'effect failed for good');
+      await deps.store.finishEffect(effect.id, deps.workerId, 'failed', deps.clock.now(), describe(error));
+      return;
+    }
+    switch (result.kind) {
+      case 'done':
+        effectLog.debug('effect done');
+        await deps.store.finishEffect(effect.id, deps.workerId, 'done', deps.clock.now());
+        return;
+      case 'dropped':
+        effectLog.info({ reason: result.reason }, 'effect dropped');
+        await deps.store.finishEffect(effect.id, deps.workerId, 'dropped', deps.clock.now(), result.reason);
+        return;
+      case 'retry': {
+        const delay =
+          result.afterMs ?? backoffDelay(effect.attempts - 1, { baseMs: 2_000, maxMs: 10 * 60_000 });
+        effectLog.warn({ error: result.error, retryInMs: delay }, 'effect will be retried');
+        await deps.store.retryEffect(
+          effect.id,
+          deps.workerId,
+          result.error,
+          new Date(deps.clock.now().getTime() + delay),
+        );
+        return;
+      }
+    }
+  }
+
+  async function pass(): Promise<number> {
+    const lease = { owner: deps.workerId, now: deps.clock.now(), leaseMs, limit: batchSize };
+    const cards = await deps.store.claimCards(lease);
+    const effects = await deps.store.claimEffects(lease);
+    await Promise.all([
+      ...cards.map((approval) => guarded(`card:${approval.id}`, () => syncCard(deps, approval))),
+      ...effects.map((effect) => guarded(`effect:${effect.id}`, () => runEffect(effect))),
+    ]);
+    return cards.length + effects.length;
+  }
+
+  const loop = coalesce(async () => {
+    if (stopped) return;
+    try {
+      while (!stopped && (await pass()) > 0) {
+        // keep going while there is due work
+      }
+    } catch (error) {
+      log.error({ err: error }, 'worker pass failed');
+    }
+    await scheduleWake();
+  });
+
+  async function scheduleWake(): Promise<void> {
+    if (stopped) return;
+    clearTimeout(timer);
+    let delay = maxIdleMs;
+    try {
+      const next = await deps.store.nextWakeAt();
+      if (next !== null)
+        delay = Math.min(maxIdleMs, Math.max(0, next.getTime() - deps.clock.now().getTime()));
+    } catch (error) {
+      log.error({ err: error }, 'could not read when to wake next');
+    }
+    timer = setTimeout(kick, delay);
+    timer.unref();
+  }
+
+  let last: Promise<void> = Promise.resolve();
+  function drain(): Promise<void> {
+    last = loop();
+    return last;
+  }
+
+  function kick(): void {
+    void drain();
+  }
+
+  return {
+    drain,
+    kick,
+    syncCardNow,
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await last;
+    },
+  };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

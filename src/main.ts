@@ -1,0 +1,46 @@
+import { ConfigError, describeConfig, loadConfig } from './config.js';
+import { createLogger } from './logger.js';
+import { StartupError, startService } from './service.js';
+
+// The only module that touches process: settings in, signals and exit codes out.
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`${error.message}\nSee README.md → Settings, or copy .env.example to .env.`);
+    process.exit(1);
+  }
+  const log = createLogger({ level: config.logLevel });
+  log.info({ settings: describeConfig(config) }, 'starting countersign');
+
+  let service: Awaited<ReturnType<typeof startService>>;
+  try {
+    service = await startService(config, { log });
+  } catch (error) {
+    if (error instanceof StartupError) {
+      log.fatal(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+
+  const shutdown = (signal: string) => {
+    log.info({ signal }, 'shutting down');
+    // Orchestrators wait about 30 s before killing; finish well before.
+    setTimeout(() => process.exit(1), 20_000).unref();
+    service.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled promise rejection'));
+}
+
+await main();

@@ -1,0 +1,152 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Dispatcher, request, errors as undiciErrors } from 'undici';
+import type { z } from 'zod';
+import type { Approval } from '../approvals/types.js';
+import { type BackoffPolicy, backoffDelay } from '../backoff.js';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../logger.js';
+import { errorFromResponse, OpenTrainError, parseRetryAfter } from './errors.js';
+import { ApprovalEnvelope, Contract, ErrorEnvelope, UpdatesPage } from './schema.js';
+
+export interface RetryPolicy extends BackoffPolicy {
+  /** Total tries, the first included. */
+  readonly attempts: number;
+  /** Give up rather than start a wait that would end after this long since the first try. */
+  readonly budgetMs: number;
+}
+
+export interface CallOptions {
+  readonly timeoutMs?: number;
+  readonly retry?: Partial<RetryPolicy>;
+}
+
+export interface OpenTrainClient {
+  /** POST /milestones/{id}/fund. Idempotent while the approval is pending, so it is retried like a read. */
+  fundMilestone(milestoneId: string, options?: CallOptions): Promise<Approval>;
+  getApproval(approvalId: string, options?: CallOptions): Promise<Approval>;
+  listUpdates(cursor: string | null, limit: number, options?: CallOptions): Promise<UpdatesPage>;
+  getContract(contractId: string, options?: CallOptions): Promise<Contract>;
+}
+
+export interface OpenTrainClientOptions {
+  readonly baseUrl: string;
+  readonly token: string;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly dispatcher?: Dispatcher;
+  readonly timeoutMs?: number;
+  readonly retry?: Partial<RetryPolicy>;
+  readonly random?: () => number;
+}
+
+const defaultRetry: RetryPolicy = { attempts: 3, baseMs: 400, maxMs: 4_000, budgetMs: 12_000 };
+
+export function createOpenTrainClient(options: OpenTrainClientOptions): OpenTrainClient {
+  const base = options.baseUrl.replace(/\/+$/, '');
+  const defaultTimeoutMs = options.timeoutMs ?? 10_000;
+  const log = options.log.child({ component: 'opentrain' });
+
+  async function once<S extends z.ZodType>(
+    method: 'GET' | 'POST',
+    path: string,
+    schema: S,
+    timeoutMs: number,
+  ): Promise<z.output<S>> {
+    let response: Dispatcher.ResponseData;
+    let text: string;
+    try {
+      response = await request(`${base}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${options.token}`,
+          accept: 'application/json',
+          'user-agent': 'countersign',
+        },
+        dispatcher: options.dispatcher,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      text = await response.body.text();
+    } catch (cause) {
+      throw transportError(cause, method, path);
+    }
+    const json = parseJson(text);
+    if (response.statusCode >= 200 && response.statusCode < 300) {
+      const parsed = schema.safeParse(json);
+      if (parsed.success) return parsed.data;
+      throw new OpenTrainError(
+        'bad-response',
+        `OpenTrain answered ${method} ${path} in an unexpected shape`,
+        {
+          status: response.statusCode,
+          cause: parsed.error,
+        },
+      );
+    }
+    const envelope = ErrorEnvelope.safeParse(json);
+    throw errorFromResponse(
+      response.statusCode,
+      envelope.success ? envelope.data : undefined,
+      parseRetryAfter(response.headers['retry-after'], options.clock.now()),
+    );
+  }
+
+  async function call<S extends z.ZodType>(
+    method: 'GET' | 'POST',
+    path: string,
+    schema: S,
+    callOptions: CallOptions = {},
+  ): Promise<z.output<S>> {
+    const policy = { ...defaultRetry, ...options.retry, ...callOptions.retry };
+    const timeoutMs = callOptions.timeoutMs ?? defaultTimeoutMs;
+    const started = performance.now();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await once(method, path, schema, timeoutMs);
+      } catch (error) {
+        if (!(error instanceof OpenTrainError) || !error.transient || attempt >= policy.attempts) throw error;
+        const delay = error.retryAfterMs ?? backoffDelay(attempt - 1, policy, options.random);
+        if (performance.now() - started + delay > policy.budgetMs) throw error;
+        log.debug(
+          { method, path, attempt, delayMs: delay, failure: error.failure },
+          'retrying OpenTrain call',
+        );
+        await sleep(delay);
+      }
+    }
+  }
+
+  return {
+    fundMilestone: (milestoneId, callOptions) =>
+      call('POST', `/milestones/${encodeURIComponent(milestoneId)}/fund`, ApprovalEnvelope, callOptions),
+    getApproval: (approvalId, callOptions) =>
+      call('GET', `/approvals/${encodeURIComponent(approvalId)}`, ApprovalEnvelope, callOptions),
+    listUpdates: (cursor, limit, callOptions) => {
+      const query = new URLSearchParams({ limit: String(limit) });
+      if (cursor !== null) query.set('cursor', cursor);
+      return call('GET', `/updates?${query}`, UpdatesPage, callOptions);
+    },
+    getContract: (contractId, callOptions) =>
+      call('GET', `/contracts/${encodeURIComponent(contractId)}`, Contract, callOptions),
+  };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function transportError(cause: unknown, method: string, path: string): OpenTrainError {
+  const timedOut =
+    cause instanceof undiciErrors.HeadersTimeoutError ||
+    cause instanceof undiciErrors.BodyTimeoutError ||
+    cause instanceof undiciErrors.ConnectTimeoutError ||
+    (cause instanceof Error && (cause.name === 'TimeoutError' || cause.name === 'AbortError'));
+  return timedOut
+    ? new OpenTrainError('timeout', `OpenTrain did not answer ${method} ${path} in time`, { cause })
+    : new OpenTrainError('network', `Could not reach OpenTrain for ${method} ${path}`, { cause });
+}

@@ -1,0 +1,124 @@
+import type { ErrorEnvelope } from './schema.js';
+
+/**
+ * Every way an OpenTrain call can fail, named for what a person has to do about it. The fund endpoint's 409
+ * catalog and the three 403 gates each get their own name because each needs a different fix.
+ */
+export type OpenTrainFailure =
+  | 'unauthorized'
+  | 'missing-scope'
+  | 'feature-disabled'
+  | 'claim-required'
+  | 'forbidden'
+  | 'not-found'
+  | 'not-fundable'
+  | 'payment-method-required'
+  | 'milestone-cancelled'
+  | 'contract-ended'
+  | 'conflict'
+  | 'bad-request'
+  | 'rate-limited'
+  | 'unavailable'
+  | 'timeout'
+  | 'network'
+  | 'bad-response';
+
+const transientFailures = new Set<OpenTrainFailure>(['rate-limited', 'unavailable', 'timeout', 'network']);
+
+export class OpenTrainError extends Error {
+  override readonly name = 'OpenTrainError';
+  readonly failure: OpenTrainFailure;
+  readonly status: number | undefined;
+  readonly code: string | undefined;
+  readonly requestId: string | undefined;
+  readonly details: Readonly<Record<string, unknown>>;
+  /** From Retry-After on a 429 or 503, when OpenTrain sent one. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(
+    failure: OpenTrainFailure,
+    message: string,
+    extra: {
+      status?: number;
+      code?: string;
+      requestId?: string;
+      details?: Record<string, unknown>;
+      retryAfterMs?: number;
+      cause?: unknown;
+    } = {},
+  ) {
+    super(message, { cause: extra.cause });
+    this.failure = failure;
+    this.status = extra.status;
+    this.code = extra.code;
+    this.requestId = extra.requestId;
+    this.details = extra.details ?? {};
+    this.retryAfterMs = extra.retryAfterMs;
+  }
+
+  /** Worth trying again later: OpenTrain was busy, down or unreachable, and nothing says the request was wrong. */
+  get transient(): boolean {
+    return transientFailures.has(this.failure);
+  }
+
+  detail(key: string): string | undefined {
+    const value = this.details[key];
+    return typeof value === 'string' ? value : undefined;
+  }
+
+  detailList(key: string): string[] {
+    const value = this.details[key];
+    return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+  }
+}
+
+const reasonFailures: Record<string, OpenTrainFailure> = {
+  account_claim_required: 'claim-required',
+  milestone_not_fundable: 'not-fundable',
+  payment_method_required: 'payment-method-required',
+  milestone_cancelled: 'milestone-cancelled',
+  contract_ended: 'contract-ended',
+  feature_disabled: 'feature-disabled',
+};
+
+/** Maps a non-2xx answer to its failure. `envelope` is undefined when the body was not the documented envelope. */
+export function errorFromResponse(
+  status: number,
+  envelope: ErrorEnvelope | undefined,
+  retryAfterMs: number | undefined,
+): OpenTrainError {
+  const details = envelope?.details ?? {};
+  const reason = typeof details.reason === 'string' ? details.reason : undefined;
+  const extra = {
+    status,
+    code: envelope?.code,
+    requestId: envelope?.requestId,
+    details,
+    retryAfterMs,
+  };
+  const message = envelope?.error ?? `OpenTrain answered HTTP ${status}`;
+  const byReason = reason === undefined ? undefined : reasonFailures[reason];
+  if (byReason !== undefined) return new OpenTrainError(byReason, message, extra);
+  if (status === 401) return new OpenTrainError('unauthorized', message, extra);
+  if (status === 403) {
+    if (Array.isArray(details.requiredScopes)) return new OpenTrainError('missing-scope', message, extra);
+    // The feature-disabled 403 has no documented details; a named feature is the best signal there is.
+    if (typeof details.feature === 'string') return new OpenTrainError('feature-disabled', message, extra);
+    return new OpenTrainError('forbidden', message, extra);
+  }
+  if (status === 404) return new OpenTrainError('not-found', message, extra);
+  if (status === 409) return new OpenTrainError('conflict', message, extra);
+  if (status === 429) return new OpenTrainError('rate-limited', message, extra);
+  if (status >= 500) return new OpenTrainError('unavailable', message, extra);
+  return new OpenTrainError('bad-request', message, extra);
+}
+
+/** Retry-After is seconds or an HTTP date; anything else is ignored. */
+export function parseRetryAfter(value: string | string[] | undefined, now: Date): number | undefined {
+  const text = Array.isArray(value) ? value[0] : value;
+  if (text === undefined || text.trim() === '') return undefined;
+  if (/^\d+(\.\d+)?$/.test(text.trim())) return Math.round(Number(text) * 1_000);
+  const date = Date.parse(text);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - now.getTime());
+}

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { approvalStatuses } from '../approvals/types.js';
+
+const IsoDate = z.iso.datetime({ offset: true }).transform((text) => new Date(text));
+const NullableId = z
+  .string()
+  .nullish()
+  .transform((value) => value ?? null);
+const Details = z.record(z.string(), z.unknown());
+
+export const Approval = z
+  .object({
+    id: z.string().min(1),
+    type: z.string().min(1),
+    status: z.enum(approvalStatuses),
+    contractId: NullableId,
+    milestoneId: NullableId,
+    jobId: NullableId,
+    proposalId: NullableId,
+    approvalUrl: z.url(),
+    expiresAt: IsoDate,
+    resolvedAt: IsoDate.nullish().transform((value) => value ?? null),
+    result: Details.nullish().transform((value) => value ?? null),
+    createdAt: IsoDate,
+  })
+  .readonly();
+
+export const ApprovalEnvelope = z.object({ approval: Approval }).transform(({ approval }) => approval);
+
+export const UpdateEvent = z.object({
+  id: z.string().min(1),
+  type: z.string(),
+  createdAt: IsoDate,
+  resourceId: NullableId,
+  jobId: NullableId,
+  data: Details.nullish().transform((value) => value ?? {}),
+});
+export type UpdateEvent = z.infer<typeof UpdateEvent>;
+
+export const UpdatesPage = z.object({
+  events: z.array(UpdateEvent),
+  nextCursor: z
+    .string()
+    .nullish()
+    .transform((value) => value ?? null),
+  hasMore: z.boolean().default(false),
+});
+export type UpdatesPage = z.infer<typeof UpdatesPage>;
+
+const Milestone = z.object({
+  id: z.string(),
+  name: z.string().nullish(),
+  status: z.string().nullish(),
+  amountUsd: z.number().nullish(),
+  milestoneNumber: z.number().nullish(),
+});
+
+export const Contract = z
+  .object({
+    contract: z.object({
+      id: z.string(),
+      status: z.string().nullish(),
+      title: z.string().nullish(),
+      jobId: z.string().nullish(),
+      freelancer: z.object({ displayName: z.string().nullish() }).nullish(),
+      milestones: z.array(Milestone).nullish(),
+    }),
+  })
+  .transform(({ contract }) => contract);
+export type Contract = z.infer<typeof Contract>;
+
+export const ErrorEnvelope = z.object({
+  error: z.string().catch('OpenTrain returned an error without a message'),
+  code: z.string().catch('UNKNOWN'),
+  requestId: z.string().optional().catch(undefined),
+  details: Details.optional().catch(undefined),
+});
+export type ErrorEnvelope = z.infer<typeof ErrorEnvelope>;

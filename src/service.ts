@@ -1,0 +1,166 @@
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { App, HTTPReceiver } from '@slack/bolt';
+import cron from 'node-cron';
+import { Agent } from 'undici';
+import { type Clock, systemClock } from './clock.js';
+import type { Config } from './config.js';
+import { createPollerStatus, healthRoutes } from './http/health.js';
+import { coalesce } from './jobs/coalesce.js';
+import type { JobDeps } from './jobs/deps.js';
+import { pollOnce } from './jobs/poll.js';
+import { createWorker } from './jobs/worker.js';
+import { createLogger, type Logger, toSlackLogger } from './logger.js';
+import { createOpenTrainClient } from './opentrain/client.js';
+import { openApprovalAction } from './slack/actions/open-approval.js';
+import { fundMilestoneCommand } from './slack/commands/fund-milestone.js';
+import { createSlackGateway, toSlackCallError } from './slack/gateway.js';
+import { openApprovalActionId } from './slack/messages/card.js';
+import { openStore } from './store/open-store.js';
+import type { Store } from './store/store.js';
+
+export interface ServiceOptions {
+  /** The sandbox and the tests pass a clock they can move; production uses the system clock. */
+  readonly clock?: Clock;
+  readonly log?: Logger;
+}
+
+export interface Service {
+  /** Where Slack should send requests, e.g. http://127.0.0.1:3000 (append /slack/events). */
+  readonly url: string;
+  readonly store: Store;
+  /** Runs a poller tick now (coalesced with one in progress) and waits for it. */
+  pollNow(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export class StartupError extends Error {
+  override readonly name = 'StartupError';
+}
+
+/** The composition root: builds every client and store from the config, wires them, starts serving. */
+export async function startService(config: Config, options: ServiceOptions = {}): Promise<Service> {
+  const clock = options.clock ?? systemClock;
+  const log = options.log ?? createLogger({ level: config.logLevel });
+  const store = openStore(config.database);
+  const dispatcher = new Agent({ connect: { timeout: 5_000 }, keepAliveTimeout: 10_000 });
+  const status = createPollerStatus();
+
+  const receiver = new HTTPReceiver({
+    signingSecret: config.slack.signingSecret,
+    endpoints: '/slack/events',
+    logger: toSlackLogger(log),
+    processBeforeResponse: false,
+    customRoutes: healthRoutes({ store, status, clock, staleAfterMs: staleAfterMs(config.pollSchedule) }),
+  });
+  const app = new App({
+    receiver,
+    token: config.slack.botToken,
+    logger: toSlackLogger(log),
+    // We check the token ourselves below, with a message an operator can act on.
+    tokenVerificationEnabled: false,
+    clientOptions: {
+      slackApiUrl: config.slack.apiUrl,
+      // The SDK defaults (no timeout, ten retries over half an hour) could stall a tick for 30 minutes.
+      // Our worker retries from the store instead, honouring Retry-After per card.
+      timeout: 10_000,
+      retryConfig: { retries: 0 },
+      rejectRateLimitedCalls: true,
+    },
+  });
+  await checkSlackToken(app, log);
+
+  const deps: JobDeps = {
+    store,
+    clock,
+    log,
+    workerId: `countersign-${randomUUID()}`,
+    opentrain: createOpenTrainClient({
+      baseUrl: config.opentrain.baseUrl,
+      token: config.opentrain.token,
+      clock,
+      log,
+      dispatcher,
+    }),
+    slack: createSlackGateway({ client: app.client, dispatcher, timeoutMs: 10_000 }),
+    settings: { fundChannel: config.fundChannel, reminderOffsetsMs: config.reminderOffsetsMs },
+  };
+  const worker = createWorker(deps);
+
+  app.command('/fund-milestone', fundMilestoneCommand({ store, clock, log, kick: worker.kick }));
+  app.action(openApprovalActionId, openApprovalAction({ store, clock, log }));
+  app.error(async (error) => {
+    log.error({ err: error }, 'unhandled error in a Slack listener');
+  });
+
+  let stopped = false;
+  const tick = coalesce(async () => {
+    if (stopped) return;
+    status.lastTickStartedAt = clock.now();
+    const report = await pollOnce(deps, worker.kick);
+    status.lastFailures = report.failures;
+    status.lastTickFinishedAt = clock.now();
+    log.debug({ ...report }, 'poll tick finished');
+    await worker.drain();
+  });
+  const task = cron.schedule(config.pollSchedule, () => tick(), {
+    name: 'poll-opentrain',
+    timezone: 'UTC',
+    noOverlap: true,
+  });
+
+  const server = await app.start(config.http.port);
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  log.info({ port }, 'countersign is listening');
+  void tick();
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url,
+    store,
+    pollNow: tick,
+    stop() {
+      stopping ??= (async () => {
+        stopped = true;
+        await task.stop();
+        await task.destroy();
+        await app
+          .stop()
+          .catch((error: unknown) => log.warn({ err: error }, 'HTTP server did not stop cleanly'));
+        await tick().catch(() => undefined); // waits for a tick in progress; starts none
+        await worker.stop();
+        await dispatcher.close();
+        await store.close();
+        log.info('countersign stopped');
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** Fails the start on a token Slack rejects; carries on (and says so) when Slack is merely unreachable. */
+async function checkSlackToken(app: App, log: Logger): Promise<void> {
+  try {
+    const identity = await app.client.auth.test();
+    log.info({ team: identity.team_id, botUser: identity.user_id }, 'connected to Slack');
+  } catch (error) {
+    const failure = toSlackCallError(error);
+    if (failure.transient) {
+      log.warn({ code: failure.code }, 'Slack is unreachable at startup; continuing, calls will be retried');
+      return;
+    }
+    throw new StartupError(
+      `Slack rejected SLACK_BOT_TOKEN (${failure.code}). Copy the Bot User OAuth Token (xoxb-…) from the app's OAuth & Permissions page, and reinstall the app if its scopes changed.`,
+    );
+  }
+}
+
+/** Three poll intervals, and never less than a minute: a poller this late is stuck. */
+function staleAfterMs(schedule: string): number {
+  const task = cron.createTask(schedule, () => undefined, { timezone: 'UTC' });
+  const [first, second] = task.getNextRuns(2);
+  void task.destroy();
+  const interval = first !== undefined && second !== undefined ? second.getTime() - first.getTime() : 60_000;
+  return Math.max(60_000, interval * 3);
+}

@@ -1,0 +1,73 @@
+import type { ApprovalType, TerminalStatus } from '../../approvals/types.js';
+
+export interface TypeWording {
+  /** "funding": what is being approved, as a noun. */
+  readonly noun: string;
+  readonly pendingTitle: string;
+  readonly outcomeTitle: Readonly<Record<TerminalStatus, string>>;
+  readonly button: string;
+  /** What happened when it was confirmed, after "✅ ". */
+  readonly confirmedLine: string;
+}
+
+const wordings: Readonly<Record<string, TypeWording>> = {
+  milestone_fund: {
+    noun: 'funding',
+    pendingTitle: 'Funding approval needed',
+    outcomeTitle: {
+      confirmed: 'Milestone funded',
+      declined: 'Funding declined',
+      expired: 'Funding request expired',
+    },
+    button: 'Review & fund in OpenTrain',
+    confirmedLine: 'Funded: the money is in escrow',
+  },
+  milestone_approve: {
+    noun: 'payment release',
+    pendingTitle: 'Payment release approval needed',
+    outcomeTitle: {
+      confirmed: 'Payment released',
+      declined: 'Release declined',
+      expired: 'Release request expired',
+    },
+    button: 'Review & release in OpenTrain',
+    confirmedLine: 'Released: the trainer is being paid',
+  },
+  proposal_hire: {
+    noun: 'hire',
+    pendingTitle: 'Hire approval needed',
+    outcomeTitle: { confirmed: 'Trainer hired', declined: 'Hire declined', expired: 'Hire request expired' },
+    button: 'Review & hire in OpenTrain',
+    confirmedLine: 'Hired: the contract has started',
+  },
+  contract_end: {
+    noun: 'contract end',
+    pendingTitle: 'Approval needed to end a contract',
+    outcomeTitle: {
+      confirmed: 'Contract ended',
+      declined: 'Contract end declined',
+      expired: 'Contract end request expired',
+    },
+    button: 'Review in OpenTrain',
+    confirmedLine: 'Ended: the contract is closed',
+  },
+};
+
+const generic: TypeWording = {
+  noun: 'approval',
+  pendingTitle: 'OpenTrain approval needed',
+  outcomeTitle: { confirmed: 'Approved', declined: 'Declined', expired: 'Approval expired' },
+  button: 'Review in OpenTrain',
+  confirmedLine: 'Approved',
+};
+
+export function wordingFor(type: ApprovalType): TypeWording {
+  return wordings[type] ?? generic;
+}
+
+export const statusEmoji: Readonly<Record<TerminalStatus | 'pending', string>> = {
+  pending: ':hourglass_flowing_sand:',
+  confirmed: ':white_check_mark:',
+  declined: ':x:',
+  expired: ':alarm_clock:',
+};

@@ -1,0 +1,110 @@
+import type { Database } from 'better-sqlite3';
+
+interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+// Times are epoch milliseconds; JSON columns hold text. Append new migrations, never edit shipped ones.
+const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'approvals, effects, cursors, audit log',
+    sql: `
+      CREATE TABLE approvals (
+        id TEXT PRIMARY KEY,
+        type TEXT NOT NULL,
+        status TEXT NOT NULL,
+        contract_id TEXT,
+        milestone_id TEXT,
+        job_id TEXT,
+        proposal_id TEXT,
+        approval_url TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        resolved_at INTEGER,
+        result TEXT,
+        created_at INTEGER NOT NULL,
+        requester TEXT NOT NULL,
+        note TEXT,
+        channel_id TEXT NOT NULL,
+        context TEXT,
+        version INTEGER NOT NULL DEFAULT 1,
+        card_version INTEGER NOT NULL DEFAULT 0,
+        card_channel_id TEXT,
+        card_ts TEXT,
+        card_permalink TEXT,
+        card_attempts INTEGER NOT NULL DEFAULT 0,
+        card_next_attempt_at INTEGER NOT NULL,
+        card_error TEXT,
+        card_lease_owner TEXT,
+        card_lease_until INTEGER,
+        reminder_floor_ms INTEGER,
+        tracked_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE INDEX approvals_by_status_expiry ON approvals (status, expires_at);
+      CREATE INDEX approvals_by_milestone ON approvals (milestone_id);
+      CREATE INDEX approvals_card_due ON approvals (card_next_attempt_at) WHERE card_version < version;
+
+      CREATE TABLE effects (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        key TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        approval_id TEXT,
+        payload TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        lease_owner TEXT,
+        lease_until INTEGER,
+        last_error TEXT,
+        created_at INTEGER NOT NULL,
+        finished_at INTEGER
+      );
+      CREATE INDEX effects_due ON effects (next_attempt_at) WHERE state = 'pending';
+
+      CREATE TABLE cursors (
+        name TEXT PRIMARY KEY,
+        value TEXT,
+        updated_at INTEGER NOT NULL
+      );
+
+      CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        approval_id TEXT,
+        milestone_id TEXT,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        detail TEXT
+      );
+      CREATE INDEX audit_by_approval ON audit_log (approval_id, id);
+      CREATE INDEX audit_by_milestone ON audit_log (milestone_id, id);
+    `,
+  },
+];
+
+/** Applies every migration the file has not seen yet, each in its own transaction. */
+export function migrate(db: Database): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL DEFAULT (datetime('now')))`);
+  const applied = new Set(
+    db
+      .prepare('SELECT version FROM schema_migrations')
+      .all()
+      .map((row) => (row as { version: number }).version),
+  );
+  for (const migration of migrations) {
+    if (applied.has(migration.version)) continue;
+    db.transaction(() => {
+      db.exec(migration.sql);
+      db.prepare('INSERT INTO schema_migrations (version, name) VALUES (?, ?)').run(
+        migration.version,
+        migration.name,
+      );
+    }).immediate();
+  }
+}
+
+export const latestSchemaVersion = migrations.at(-1)?.version ?? 0;

@@ -1,0 +1,143 @@
+import { z } from 'zod';
+import {
+  type ApprovalContext,
+  approvalStatuses,
+  type Requester,
+  type TrackedApproval,
+} from '../../approvals/types.js';
+import type { AuditEntry, Effect } from '../store.js';
+import { effectKinds } from '../store.js';
+
+export interface ApprovalRow {
+  id: string;
+  type: string;
+  status: string;
+  contract_id: string | null;
+  milestone_id: string | null;
+  job_id: string | null;
+  proposal_id: string | null;
+  approval_url: string;
+  expires_at: number;
+  resolved_at: number | null;
+  result: string | null;
+  created_at: number;
+  requester: string;
+  note: string | null;
+  channel_id: string;
+  context: string | null;
+  version: number;
+  card_version: number;
+  card_channel_id: string | null;
+  card_ts: string | null;
+  card_permalink: string | null;
+  card_attempts: number;
+  card_next_attempt_at: number;
+  card_error: string | null;
+  reminder_floor_ms: number | null;
+  tracked_at: number;
+  updated_at: number;
+}
+
+// JSON columns are read back through schemas: a row written by an older version must not crash a tick.
+const RequesterJson = z.union([
+  z.object({ kind: z.literal('slack'), userId: z.string(), teamId: z.string().nullable() }),
+  z.object({ kind: z.literal('system'), name: z.string() }),
+]);
+const ContextJson = z.object({
+  milestoneName: z.string().nullable().catch(null),
+  milestoneNumber: z.number().nullable().catch(null),
+  amountUsd: z.number().nullable().catch(null),
+  contractTitle: z.string().nullable().catch(null),
+  freelancerName: z.string().nullable().catch(null),
+});
+const RecordJson = z.record(z.string(), z.unknown());
+
+function parseJson<T>(text: string | null, schema: z.ZodType<T>): T | null {
+  if (text === null) return null;
+  const parsed = schema.safeParse(JSON.parse(text));
+  return parsed.success ? parsed.data : null;
+}
+
+export function toApproval(row: ApprovalRow): TrackedApproval {
+  const requester: Requester = parseJson(row.requester, RequesterJson) ?? { kind: 'system', name: 'unknown' };
+  return {
+    id: row.id,
+    type: row.type,
+    status: z.enum(approvalStatuses).parse(row.status),
+    contractId: row.contract_id,
+    milestoneId: row.milestone_id,
+    jobId: row.job_id,
+    proposalId: row.proposal_id,
+    approvalUrl: row.approval_url,
+    expiresAt: new Date(row.expires_at),
+    resolvedAt: row.resolved_at === null ? null : new Date(row.resolved_at),
+    result: parseJson(row.result, RecordJson),
+    createdAt: new Date(row.created_at),
+    requester,
+    note: row.note,
+    channelId: row.channel_id,
+    context: parseJson<ApprovalContext>(row.context, ContextJson),
+    version: row.version,
+    card: {
+      version: row.card_version,
+      channelId: row.card_channel_id,
+      ts: row.card_ts,
+      permalink: row.card_permalink,
+      attempts: row.card_attempts,
+      nextAttemptAt: new Date(row.card_next_attempt_at),
+      lastError: row.card_error,
+    },
+    reminderFloorMs: row.reminder_floor_ms,
+    trackedAt: new Date(row.tracked_at),
+    updatedAt: new Date(row.updated_at),
+  };
+}
+
+export interface EffectRow {
+  id: number;
+  key: string;
+  kind: string;
+  approval_id: string | null;
+  payload: string;
+  state: string;
+  attempts: number;
+  last_error: string | null;
+  created_at: number;
+}
+
+export function toEffect(row: EffectRow): Effect & { state: string; lastError: string | null } {
+  return {
+    id: row.id,
+    key: row.key,
+    kind: z.enum(effectKinds).parse(row.kind),
+    approvalId: row.approval_id,
+    payload: parseJson(row.payload, RecordJson) ?? {},
+    attempts: row.attempts,
+    createdAt: new Date(row.created_at),
+    state: row.state,
+    lastError: row.last_error,
+  };
+}
+
+export interface AuditRow {
+  id: number;
+  at: number;
+  approval_id: string | null;
+  milestone_id: string | null;
+  actor: string;
+  action: string;
+  detail: string | null;
+}
+
+export function toAuditEntry(row: AuditRow): AuditEntry {
+  const detail = parseJson(row.detail, RecordJson);
+  return {
+    id: row.id,
+    at: new Date(row.at),
+    approvalId: row.approval_id,
+    milestoneId: row.milestone_id,
+    actor: row.actor,
+    action: row.action,
+    ...(detail === null ? {} : { detail }),
+  };
+}

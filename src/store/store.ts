@@ -1,0 +1,136 @@
+import type {
+  Approval,
+  ApprovalContext,
+  Requester,
+  TrackedApproval,
+  Transition,
+} from '../approvals/types.js';
+
+/**
+ * The persistence port. Methods speak the domain and each one is atomic, so an adapter can implement it with
+ * one transaction (better-sqlite3 today, PostgreSQL for replicas later). Work is claimed with leases, so two
+ * workers never run the same side effect at once.
+ */
+export interface Store extends ApprovalRepository, EffectQueue, CursorRepository, AuditLog {
+  /** Cheap round trip for readiness probes. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface NewTrackedApproval {
+  readonly approval: Approval;
+  readonly requester: Requester;
+  readonly note: string | null;
+  readonly channelId: string;
+}
+
+export interface Lease {
+  readonly owner: string;
+  readonly now: Date;
+  readonly leaseMs: number;
+  readonly limit: number;
+}
+
+export interface ApprovalRepository {
+  /** Starts tracking, or returns the row already there (then `created` is false and nothing changes). */
+  trackApproval(
+    input: NewTrackedApproval,
+    at: Date,
+    audit: (created: boolean) => NewAuditEntry,
+  ): Promise<{ approval: TrackedApproval; created: boolean }>;
+  getApproval(id: string): Promise<TrackedApproval | undefined>;
+  getApprovals(ids: readonly string[]): Promise<TrackedApproval[]>;
+  /** Saves what the card shows about money and people; the card is re-rendered. */
+  setContext(id: string, context: ApprovalContext, at: Date): Promise<void>;
+  /**
+   * Applies a status change learned from OpenTrain, with its audit entry and follow-up effects, only while
+   * the approval is still pending. Returns the updated row, or undefined when there was nothing to change.
+   */
+  recordTransition(
+    transition: Transition,
+    at: Date,
+    effects: readonly NewEffect[],
+  ): Promise<TrackedApproval | undefined>;
+  /** Pending approvals whose expiresAt has passed: OpenTrain flips them to expired when they are read. */
+  listLapsedPending(now: Date, limit: number): Promise<TrackedApproval[]>;
+  /** Pending, unexpired approvals that expire within `horizonMs`: the only ones a reminder can be due for. */
+  listReminderCandidates(now: Date, horizonMs: number): Promise<TrackedApproval[]>;
+  /**
+   * Records that the reminder at `offsetMs` is handled and enqueues its message, unless an equal or smaller
+   * offset was handled already or the approval ended. Also refreshes the card ("expires in N hours").
+   */
+  scheduleReminder(approvalId: string, offsetMs: number, effect: NewEffect, at: Date): Promise<boolean>;
+  /** Leases approvals whose card is behind (never posted, or showing an older version) and due for a try. */
+  claimCards(lease: Lease, approvalId?: string): Promise<TrackedApproval[]>;
+  /** Saves where the card is and which version it shows. Saved even if the lease was lost, so a card is never orphaned. */
+  recordCardSynced(id: string, owner: string, card: SyncedCard, at: Date): Promise<void>;
+  recordCardFailure(id: string, owner: string, failure: CardFailure): Promise<void>;
+}
+
+export interface SyncedCard {
+  readonly channelId: string;
+  readonly ts: string;
+  readonly version: number;
+  readonly permalink: string | null;
+}
+
+export interface CardFailure {
+  readonly error: string;
+  readonly nextAttemptAt: Date;
+  /** The card is gone from Slack (deleted by a person): post a fresh one next time. */
+  readonly forgetCard?: boolean;
+}
+
+export const effectKinds = ['fund', 'notify', 'reminder', 'outcome'] as const;
+export type EffectKind = (typeof effectKinds)[number];
+
+export interface NewEffect {
+  /** Unique forever: enqueueing the same key twice is a no-op, which is what makes effects never double. */
+  readonly key: string;
+  readonly kind: EffectKind;
+  readonly approvalId: string | null;
+  readonly payload: Readonly<Record<string, unknown>>;
+}
+
+export interface Effect extends NewEffect {
+  readonly id: number;
+  readonly attempts: number;
+  readonly createdAt: Date;
+}
+
+export type EffectEnd = 'done' | 'dropped' | 'failed';
+
+export interface EffectQueue {
+  /** Returns how many were new. */
+  enqueueEffects(effects: readonly NewEffect[], at: Date): Promise<number>;
+  claimEffects(lease: Lease): Promise<Effect[]>;
+  finishEffect(id: number, owner: string, end: EffectEnd, at: Date, note?: string): Promise<void>;
+  retryEffect(id: number, owner: string, error: string, nextAttemptAt: Date): Promise<void>;
+  /** The earliest time a card or an effect becomes claimable, or null when nothing is waiting. */
+  nextWakeAt(): Promise<Date | null>;
+  getEffect(key: string): Promise<(Effect & { state: string; lastError: string | null }) | undefined>;
+}
+
+export interface CursorRepository {
+  getCursor(name: string): Promise<string | null>;
+  setCursor(name: string, value: string | null, at: Date): Promise<void>;
+}
+
+export interface NewAuditEntry {
+  readonly approvalId: string | null;
+  readonly milestoneId: string | null;
+  /** 'slack:U123', 'opentrain', 'countersign', or 'system:<name>'. */
+  readonly actor: string;
+  readonly action: string;
+  readonly detail?: Readonly<Record<string, unknown>>;
+}
+
+export interface AuditEntry extends NewAuditEntry {
+  readonly id: number;
+  readonly at: Date;
+}
+
+export interface AuditLog {
+  appendAudit(entries: readonly NewAuditEntry[], at: Date): Promise<void>;
+  listAudit(filter: { approvalId?: string; milestoneId?: string; limit: number }): Promise<AuditEntry[]>;
+}

@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, describeConfig, loadConfig } from '../../src/config.js';
+
+const valid = {
+  SLACK_BOT_TOKEN: 'xoxb-1-2-secretbot',
+  SLACK_SIGNING_SECRET: 'shh-signing',
+  OT_API_TOKEN: 'ot_pat_abc_secretot',
+};
+
+function problemsOf(env: Record<string, string | undefined>): readonly string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('fills every default from a minimal environment', () => {
+    const config = loadConfig(valid);
+
+    expect(config).toEqual({
+      slack: {
+        botToken: valid.SLACK_BOT_TOKEN,
+        signingSecret: valid.SLACK_SIGNING_SECRET,
+        apiUrl: 'https://slack.com/api/',
+      },
+      opentrain: { token: valid.OT_API_TOKEN, baseUrl: 'https://app.opentrain.ai/api/public/v1' },
+      http: { port: 3000 },
+      database: { kind: 'sqlite', path: './data/countersign.db' },
+      fundChannel: undefined,
+      pollSchedule: '*/30 * * * * *',
+      reminderOffsetsMs: [86_400_000, 3_600_000],
+      logLevel: 'info',
+    });
+  });
+
+  it('reads every setting', () => {
+    const config = loadConfig({
+      ...valid,
+      SLACK_API_URL: 'http://127.0.0.1:9000/api',
+      OT_API_BASE_URL: 'http://127.0.0.1:9001/api/public/v1/',
+      PORT: '8080',
+      DATABASE_URL: 'sqlite:/tmp/x.db',
+      FUND_CHANNEL: 'C0FUNDING',
+      POLL_SCHEDULE: '*/5 * * * * *',
+      REMINDER_OFFSETS: '45s, 90m,24h,90m',
+      LOG_LEVEL: 'debug',
+    });
+
+    expect(config.slack.apiUrl).toBe('http://127.0.0.1:9000/api/');
+    expect(config.opentrain.baseUrl).toBe('http://127.0.0.1:9001/api/public/v1');
+    expect(config.http.port).toBe(8080);
+    expect(config.database).toEqual({ kind: 'sqlite', path: '/tmp/x.db' });
+    expect(config.fundChannel).toBe('C0FUNDING');
+    expect(config.reminderOffsetsMs).toEqual([86_400_000, 5_400_000, 45_000]);
+    expect(config.logLevel).toBe('debug');
+  });
+
+  it('treats empty values as unset and allows no reminders', () => {
+    const config = loadConfig({ ...valid, PORT: '', REMINDER_OFFSETS: 'none' });
+
+    expect(config.http.port).toBe(3000);
+    expect(config.reminderOffsetsMs).toEqual([]);
+  });
+
+  it('lists every problem at once without echoing secrets', () => {
+    const problems = problemsOf({
+      SLACK_BOT_TOKEN: 'xoxp-user-token-secret',
+      OT_API_TOKEN: 'ot_clm_claimtoken-secret',
+      PORT: 'eighty',
+      DATABASE_URL: 'mysql://x',
+      FUND_CHANNEL: '#finance',
+      POLL_SCHEDULE: 'every minute',
+      REMINDER_OFFSETS: '24h,soon',
+      LOG_LEVEL: 'loud',
+    });
+
+    const names = problems.map((problem) => problem.split(' ')[0]);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'SLACK_BOT_TOKEN',
+        'SLACK_SIGNING_SECRET',
+        'OT_API_TOKEN',
+        'PORT',
+        'DATABASE_URL',
+        'FUND_CHANNEL',
+        'POLL_SCHEDULE',
+        'REMINDER_OFFSETS',
+        'LOG_LEVEL',
+      ]),
+    );
+    expect(problems.join('\n')).not.toMatch(/secret/);
+    expect(problems.join('\n')).toContain('"soon"');
+  });
+
+  it('describes settings with secrets hidden', () => {
+    const described = JSON.stringify(describeConfig(loadConfig(valid)));
+
+    expect(described).not.toContain('secret');
+    expect(described).toContain('24h,1h');
+  });
+});

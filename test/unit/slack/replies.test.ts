@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { errorFromResponse, OpenTrainError } from '../../../src/opentrain/errors.js';
+import { fundingFailedReply } from '../../../src/slack/messages/replies.js';
+
+function envelope(status: number, code: string, details?: Record<string, unknown>) {
+  return errorFromResponse(
+    status,
+    { error: `OpenTrain says ${code}`, code, requestId: 'req-42', details },
+    undefined,
+  );
+}
+
+describe('fundingFailedReply', () => {
+  it.each([
+    ['401', envelope(401, 'UNAUTHORIZED'), ['401', 'OT_API_TOKEN', 'Settings → API keys']],
+    [
+      '403 missing scope',
+      envelope(403, 'FORBIDDEN', { requiredScopes: ['payments:write'] }),
+      ['missing the scope `payments:write`'],
+    ],
+    [
+      '403 feature disabled',
+      envelope(403, 'FORBIDDEN', { reason: 'feature_disabled', feature: 'public_api_payments_write' }),
+      ['switched off', '`public_api_payments_write`'],
+    ],
+    [
+      '403 claim required',
+      envelope(403, 'FORBIDDEN', {
+        reason: 'account_claim_required',
+        claimUrl: 'https://app.opentrain.ai/claim',
+      }),
+      ['not been claimed', '<https://app.opentrain.ai/claim|claim the account>'],
+    ],
+    ['404', envelope(404, 'NOT_FOUND', { resource: 'milestones' }), ['has no milestone `M-1`']],
+    [
+      '409 not fundable',
+      envelope(409, 'CONFLICT', { reason: 'milestone_not_fundable', status: 'ACTIVE_FUNDED' }),
+      ['`ACTIVE_FUNDED`'],
+    ],
+    [
+      '409 payment method',
+      envelope(409, 'CONFLICT', {
+        reason: 'payment_method_required',
+        billingUrl: 'https://app.opentrain.ai/billing',
+      }),
+      ['payment method', '<https://app.opentrain.ai/billing|billing settings>', '/fund-milestone M-1'],
+    ],
+    ['409 cancelled', envelope(409, 'CONFLICT', { reason: 'milestone_cancelled' }), ['was cancelled']],
+    [
+      '409 contract ended',
+      envelope(409, 'CONFLICT', { reason: 'contract_ended', contractId: 'C-9' }),
+      ['contract `C-9`', 'has ended'],
+    ],
+    ['429', errorFromResponse(429, undefined, 7_000), ['not answering', 'rate limiting', 'in 7 s']],
+    ['500', envelope(500, 'INTERNAL_ERROR'), ['not answering', 'server error', '`req-42`']],
+    ['timeout', new OpenTrainError('timeout', 'slow'), ['not answering', 'did not answer in time']],
+    ['network', new OpenTrainError('network', 'down'), ['not answering', 'could not be reached']],
+  ])('explains %s specifically and says nothing was requested', (_label, error, fragments) => {
+    const reply = fundingFailedReply(error, 'M-1');
+
+    expect(reply.text).toMatch(/nothing was requested|nothing is being tracked/i);
+    for (const fragment of fragments) expect(reply.text).toContain(fragment);
+  });
+
+  it('quotes the request id when OpenTrain gave one', () => {
+    expect(fundingFailedReply(envelope(404, 'NOT_FOUND'), 'M-1').text).toContain('request id `req-42`');
+  });
+
+  it('escapes what OpenTrain said before showing it', () => {
+    const error = errorFromResponse(
+      409,
+      { error: '<!channel> nope', code: 'CONFLICT', details: { reason: 'other' } },
+      undefined,
+    );
+
+    expect(fundingFailedReply(error, 'M-1').text).toContain('&lt;!channel&gt; nope');
+  });
+});

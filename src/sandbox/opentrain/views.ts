@@ -1,0 +1,205 @@
+import type { SimState } from './state.js';
+import type {
+  ApprovalRecord,
+  ApprovalStatus,
+  ApprovalType,
+  ContractRecord,
+  ContractStatus,
+  EventType,
+  Freelancer,
+  MilestoneRecord,
+  MilestoneStatus,
+  PaymentType,
+  WebhookRecord,
+} from './types.js';
+
+export interface ApprovalView {
+  id: string;
+  type: ApprovalType;
+  status: ApprovalStatus;
+  contractId: string | null;
+  milestoneId: string | null;
+  jobId: string | null;
+  proposalId: string | null;
+  approvalUrl: string;
+  expiresAt: string;
+  resolvedAt: string | null;
+  result: Record<string, unknown> | null;
+  createdAt: string;
+}
+
+export interface MilestoneView {
+  id: string;
+  name: string;
+  description: string;
+  status: MilestoneStatus;
+  amountUsd: number | null;
+  volume: number | null;
+  milestoneNumber: number;
+  dueDate: string | null;
+  pendingApproval: boolean;
+  needsReview: boolean;
+  invoiceId: string | null;
+  createdAt: string;
+}
+
+export interface ContractView {
+  id: string;
+  status: ContractStatus;
+  title: string;
+  jobId: string;
+  proposalId: string | null;
+  paymentType: PaymentType;
+  rateUsd: number | null;
+  estimatedTotalUsd: number;
+  estimatedVolume: number | null;
+  hasActiveMilestone: boolean;
+  startDate: string;
+  endDate: string | null;
+  createdAt: string;
+  updatedAt: string;
+  freelancer: Freelancer;
+  milestones: MilestoneView[];
+  /** Only on GET /contracts/{id}. */
+  jobDmConversationId?: string | null;
+  /** Only on GET /contracts/{id}. */
+  budget?: Record<string, unknown>;
+}
+
+export interface WebhookView {
+  id: string;
+  url: string;
+  eventTypes: EventType[];
+  status: 'ACTIVE' | 'DISABLED';
+  createdAt: string;
+  disabledAt: string | null;
+  disabledReason: string | null;
+}
+
+// Response shapes, field for field as the docs print them. Views never mutate state: lazy expiry happens
+// before a view is built (see approvals.ts), so building a view is always side-effect free.
+
+export function approvalView(state: SimState, a: ApprovalRecord): ApprovalView {
+  return {
+    id: a.id,
+    type: a.type,
+    status: a.status,
+    contractId: a.contractId,
+    milestoneId: a.milestoneId,
+    jobId: a.jobId,
+    proposalId: a.proposalId,
+    approvalUrl: state.approvalUrl(a.id),
+    expiresAt: a.expiresAt,
+    resolvedAt: a.resolvedAt,
+    result: a.result,
+    createdAt: a.createdAt,
+  };
+}
+
+/** Refunded and cancelled milestones are left out of contract views, as the docs say. */
+function visibleMilestones(state: SimState, contractId: string): MilestoneRecord[] {
+  const list: MilestoneRecord[] = [];
+  for (const m of state.milestones.values()) {
+    if (m.contractId === contractId && m.status !== 'CANCELLED' && m.status !== 'REFUNDED') list.push(m);
+  }
+  return list.sort((a, b) => a.milestoneNumber - b.milestoneNumber);
+}
+
+function hasPendingApproval(state: SimState, milestoneId: string): boolean {
+  for (const a of state.approvals.values()) {
+    if (a.milestoneId === milestoneId && a.status === 'pending') return true;
+  }
+  return false;
+}
+
+export function milestoneView(state: SimState, m: MilestoneRecord): MilestoneView {
+  return {
+    id: m.id,
+    name: m.name,
+    description: m.description,
+    status: m.status,
+    amountUsd: m.amountUsd,
+    volume: m.volume,
+    milestoneNumber: m.milestoneNumber,
+    dueDate: m.dueDate,
+    // The docs hint pendingApproval may mean "trainer submitted work"; here it means "a co-sign approval
+    // (fund or release) is waiting on a human", which is what the bot needs to see.
+    pendingApproval: hasPendingApproval(state, m.id),
+    needsReview: m.needsReview,
+    invoiceId: m.invoiceId,
+    createdAt: m.createdAt,
+  };
+}
+
+function budgetView(c: ContractRecord, milestones: MilestoneRecord[]): Record<string, unknown> {
+  const active = milestones.find((m) => m.status === 'ACTIVE_FUNDED');
+  let fundedAmountUsd = 0;
+  for (const m of milestones) {
+    if (m.status === 'ACTIVE_FUNDED' || m.status === 'PAID') fundedAmountUsd += m.amountUsd ?? 0;
+  }
+  // Usage is not simulated, so nothing is ever consumed and every contract stays OK.
+  return {
+    contractId: c.id,
+    paymentType: c.paymentType,
+    state: 'OK',
+    fundedVolume: 0,
+    fundedAmountUsd,
+    consumed: { seconds: 0, hours: 0, labels: 0, tasks: 0 },
+    consumedVolume: 0,
+    remainingVolume: 0,
+    consumedFraction: 0,
+    activeMilestone:
+      active === undefined
+        ? null
+        : {
+            id: active.id,
+            name: active.name,
+            amountUsd: active.amountUsd,
+            volume: active.volume,
+            status: active.status,
+          },
+    lastUsageAt: null,
+  };
+}
+
+/** A list entry; `detail` adds jobDmConversationId and budget as GET /contracts/{id} does. */
+export function contractView(state: SimState, c: ContractRecord, detail: boolean): ContractView {
+  const milestones = visibleMilestones(state, c.id);
+  let estimatedTotalUsd = 0;
+  for (const m of milestones) estimatedTotalUsd += m.amountUsd ?? 0;
+  const view: ContractView = {
+    id: c.id,
+    status: c.status,
+    title: c.title,
+    jobId: c.jobId,
+    proposalId: c.proposalId,
+    paymentType: c.paymentType,
+    rateUsd: c.rateUsd,
+    estimatedTotalUsd,
+    estimatedVolume: c.estimatedVolume,
+    hasActiveMilestone: milestones.some((m) => m.status === 'ACTIVE_FUNDED'),
+    startDate: c.startDate,
+    endDate: c.endDate,
+    createdAt: c.createdAt,
+    updatedAt: c.updatedAt,
+    freelancer: { ...c.freelancer },
+    milestones: milestones.map((m) => milestoneView(state, m)),
+  };
+  if (detail) {
+    view.jobDmConversationId = c.jobDmConversationId;
+    view.budget = budgetView(c, milestones);
+  }
+  return view;
+}
+
+export function webhookView(w: WebhookRecord): WebhookView {
+  return {
+    id: w.id,
+    url: w.url,
+    eventTypes: [...w.eventTypes],
+    status: w.status,
+    createdAt: w.createdAt,
+    disabledAt: w.disabledAt,
+    disabledReason: w.disabledReason,
+  };
+}

@@ -1,0 +1,35 @@
+import type { DecodedApiRequest } from './http-io.js';
+import { chatMethods } from './web-api-chat.js';
+import { directoryMethods } from './web-api-directory.js';
+import type { ApiDeps, ApiResult, MethodHandler } from './web-api-support.js';
+import { fail } from './web-api-support.js';
+import { viewMethods } from './web-api-views.js';
+
+const methods: Record<string, MethodHandler> = { ...chatMethods, ...directoryMethods, ...viewMethods };
+
+export const supportedMethods: readonly string[] = Object.keys(methods);
+
+/**
+ * Answers one Web API call like Slack: HTTP 200 whatever the outcome, `ok:false` with a short error code on
+ * failure, and any warnings in `response_metadata` (which WebClient logs).
+ */
+export function answerApiCall(
+  method: string,
+  request: DecodedApiRequest,
+  deps: ApiDeps,
+  botToken: string,
+): ApiResult {
+  const handler = methods[method];
+  if (handler === undefined) return fail('unknown_method', { req_method: method });
+  if (!request.ok) return fail(request.error);
+  if (request.token === undefined || request.token === '') return fail('not_authed');
+  if (request.token !== botToken) return fail('invalid_auth');
+  const result = handler(request.args, deps);
+  if (request.warnings.length === 0) return result;
+  const metadata = (result.response_metadata ?? {}) as Record<string, unknown>;
+  return {
+    ...result,
+    warning: request.warnings.join(','),
+    response_metadata: { ...metadata, warnings: request.warnings },
+  };
+}

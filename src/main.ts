@@ -1,9 +1,12 @@
+import { existsSync } from 'node:fs';
 import { ConfigError, describeConfig, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { StartupError, startService } from './service.js';
 
 // The only module that touches process: settings in, signals and exit codes out.
 async function main(): Promise<void> {
+  // Values already in the environment win over the file.
+  if (existsSync('.env')) process.loadEnvFile('.env');
   let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig(process.env);

@@ -1,0 +1,267 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Store } from '../../../src/store/store.js';
+import { anApproval, at, hours, t0 } from '../../helpers/builders.js';
+
+const requester = { kind: 'slack', userId: 'U0ALICE', teamId: 'T1' } as const;
+const audit = (created: boolean) => ({
+  approvalId: 'A-1',
+  milestoneId: 'M-1001',
+  actor: 'slack:U0ALICE',
+  action: created ? 'requested' : 're-requested',
+});
+const lease = (owner: string, now: Date, limit = 10) => ({ owner, now, leaseMs: 60_000, limit });
+
+/** The behaviour every Store adapter must share; run against each one with a fresh, empty store. */
+export function describeStoreContract(
+  label: string,
+  open: () => Promise<{ store: Store; reopen?: () => Promise<Store> }>,
+) {
+  describe(`Store contract (${label})`, () => {
+    let store: Store;
+    let reopen: (() => Promise<Store>) | undefined;
+
+    beforeEach(async () => {
+      ({ store, reopen } = await open());
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    async function track(id = 'A-1', expiresAt = at(hours(72))) {
+      return store.trackApproval(
+        { approval: anApproval({ id, expiresAt }), requester, note: 'n', channelId: 'C0FUND' },
+        t0,
+        audit,
+      );
+    }
+
+    it('tracks an approval once and hands back the existing row the second time', async () => {
+      const first = await track();
+      const second = await track();
+
+      expect(first.created).toBe(true);
+      expect(second.created).toBe(false);
+      expect(second.approval).toEqual(first.approval);
+      expect(first.approval).toMatchObject({
+        id: 'A-1',
+        status: 'pending',
+        requester,
+        note: 'n',
+        channelId: 'C0FUND',
+        version: 1,
+      });
+      expect(first.approval.card).toMatchObject({ version: 0, ts: null });
+      const actions = (await store.listAudit({ approvalId: 'A-1', limit: 10 })).map((entry) => entry.action);
+      expect(actions).toEqual(['re-requested', 'requested']);
+    });
+
+    it('applies a transition only while pending, with its audit entry and effects', async () => {
+      await track();
+      const transition = {
+        approvalId: 'A-1',
+        status: 'confirmed',
+        resolvedAt: at(hours(2)),
+        result: { invoiceId: 'INV-1' },
+        source: 'opentrain:event:7',
+      } as const;
+      const effect = {
+        key: 'outcome:A-1',
+        kind: 'outcome',
+        approvalId: 'A-1',
+        payload: { status: 'confirmed' },
+      } as const;
+
+      const applied = await store.recordTransition(transition, at(hours(2)), [effect]);
+      const again = await store.recordTransition({ ...transition, status: 'expired' }, at(hours(3)), [
+        effect,
+      ]);
+
+      expect(applied).toMatchObject({ status: 'confirmed', result: { invoiceId: 'INV-1' }, version: 2 });
+      expect(again).toBeUndefined();
+      expect((await store.getApproval('A-1'))?.status).toBe('confirmed');
+      expect(await store.getEffect('outcome:A-1')).toMatchObject({ kind: 'outcome', state: 'pending' });
+      const [latest] = await store.listAudit({ approvalId: 'A-1', limit: 1 });
+      expect(latest).toMatchObject({
+        actor: 'opentrain',
+        action: 'confirmed',
+        detail: { source: 'opentrain:event:7' },
+      });
+    });
+
+    it('leases a card to one worker at a time and records where it was posted', async () => {
+      await track();
+
+      const [mine] = await store.claimCards(lease('w1', t0));
+      const theirs = await store.claimCards(lease('w2', t0));
+      await store.recordCardSynced(
+        'A-1',
+        'w1',
+        { channelId: 'C0FUND', ts: '1.000001', version: 1, permalink: 'https://p' },
+        t0,
+      );
+      const after = await store.claimCards(lease('w2', at(hours(1))));
+
+      expect(mine?.id).toBe('A-1');
+      expect(theirs).toEqual([]);
+      expect(after).toEqual([]);
+      expect((await store.getApproval('A-1'))?.card).toMatchObject({
+        version: 1,
+        ts: '1.000001',
+        permalink: 'https://p',
+        attempts: 0,
+      });
+    });
+
+    it('lets another worker take a card whose lease ran out', async () => {
+      await track();
+      await store.claimCards(lease('w1', t0));
+
+      const taken = await store.claimCards(lease('w2', at(61_000)));
+
+      expect(taken.map((approval) => approval.id)).toEqual(['A-1']);
+    });
+
+    it('keeps a posted card even when the lease was lost, so it is never posted twice', async () => {
+      await track();
+      await store.claimCards(lease('w1', t0));
+      await store.claimCards(lease('w2', at(61_000)));
+
+      await store.recordCardSynced(
+        'A-1',
+        'w1',
+        { channelId: 'C0FUND', ts: '9.1', version: 1, permalink: null },
+        at(62_000),
+      );
+
+      expect((await store.getApproval('A-1'))?.card.ts).toBe('9.1');
+    });
+
+    it('backs off a failed card and forgets a deleted one', async () => {
+      await track();
+      await store.claimCards(lease('w1', t0));
+      await store.recordCardSynced(
+        'A-1',
+        'w1',
+        { channelId: 'C0FUND', ts: '1.1', version: 1, permalink: null },
+        t0,
+      );
+      await store.setContext(
+        'A-1',
+        { milestoneName: 'x', milestoneNumber: 1, amountUsd: 5, contractTitle: null, freelancerName: null },
+        t0,
+      );
+      await store.claimCards(lease('w1', t0));
+
+      await store.recordCardFailure('A-1', 'w1', {
+        error: 'message_not_found',
+        nextAttemptAt: at(5_000),
+        forgetCard: true,
+      });
+
+      const approval = await store.getApproval('A-1');
+      expect(approval?.card).toMatchObject({
+        ts: null,
+        attempts: 1,
+        lastError: 'message_not_found',
+        nextAttemptAt: at(5_000),
+      });
+      expect(approval?.context?.amountUsd).toBe(5);
+      expect(await store.claimCards(lease('w1', at(4_000)))).toEqual([]);
+      expect(await store.claimCards(lease('w1', at(5_000)))).toHaveLength(1);
+    });
+
+    it('enqueues an effect once per key and runs it under a lease', async () => {
+      const effect = { key: 'reply:1', kind: 'notify', approvalId: null, payload: { userId: 'U1' } } as const;
+
+      expect(await store.enqueueEffects([effect, effect], t0)).toBe(1);
+      const [claimed] = await store.claimEffects(lease('w1', t0));
+      expect(await store.claimEffects(lease('w2', t0))).toEqual([]);
+      await store.retryEffect(claimed?.id ?? -1, 'w1', 'ratelimited', at(30_000));
+      expect(await store.nextWakeAt()).toEqual(at(30_000));
+      const [retried] = await store.claimEffects(lease('w2', at(30_000)));
+      await store.finishEffect(retried?.id ?? -1, 'w2', 'done', at(31_000));
+
+      expect(claimed).toMatchObject({
+        key: 'reply:1',
+        kind: 'notify',
+        attempts: 1,
+        payload: { userId: 'U1' },
+      });
+      expect(retried?.attempts).toBe(2);
+      expect(await store.getEffect('reply:1')).toMatchObject({ state: 'done', lastError: 'ratelimited' });
+      expect(await store.enqueueEffects([effect], at(40_000))).toBe(0);
+      expect(await store.nextWakeAt()).toBeNull();
+    });
+
+    it('wakes for a card that is behind, and not for one in sync', async () => {
+      await track();
+      expect(await store.nextWakeAt()).toEqual(t0);
+
+      await store.claimCards(lease('w1', t0));
+      expect(await store.nextWakeAt()).toEqual(at(60_000));
+
+      await store.recordCardSynced(
+        'A-1',
+        'w1',
+        { channelId: 'C', ts: '1.1', version: 1, permalink: null },
+        t0,
+      );
+      expect(await store.nextWakeAt()).toBeNull();
+    });
+
+    it('handles each reminder offset once, smallest last, and never after the approval ended', async () => {
+      await track();
+      const reminder = (offset: number) =>
+        ({
+          key: `reminder:A-1:${offset}`,
+          kind: 'reminder',
+          approvalId: 'A-1',
+          payload: { offsetMs: offset },
+        }) as const;
+
+      expect(await store.scheduleReminder('A-1', hours(24), reminder(hours(24)), at(hours(48)))).toBe(true);
+      expect(await store.scheduleReminder('A-1', hours(24), reminder(hours(24)), at(hours(49)))).toBe(false);
+      expect((await store.getApproval('A-1'))?.reminderFloorMs).toBe(hours(24));
+      await store.recordTransition(
+        { approvalId: 'A-1', status: 'declined', resolvedAt: at(hours(50)), result: null, source: 't' },
+        at(hours(50)),
+        [],
+      );
+      expect(await store.scheduleReminder('A-1', hours(1), reminder(hours(1)), at(hours(71)))).toBe(false);
+      expect(await store.getEffect(`reminder:A-1:${hours(1)}`)).toBeUndefined();
+    });
+
+    it('finds lapsed pending approvals and reminder candidates by expiry', async () => {
+      await track('A-soon', at(hours(10)));
+      await track('A-later', at(hours(72)));
+      await track('A-gone', at(hours(1)));
+
+      const lapsed = await store.listLapsedPending(at(hours(2)), 10);
+      const candidates = await store.listReminderCandidates(at(hours(2)), hours(24));
+
+      expect(lapsed.map((approval) => approval.id)).toEqual(['A-gone']);
+      expect(candidates.map((approval) => approval.id)).toEqual(['A-soon']);
+    });
+
+    it('saves the feed cursor', async () => {
+      expect(await store.getCursor('updates')).toBeNull();
+
+      await store.setCursor('updates', '1042', t0);
+      await store.setCursor('updates', '1043', t0);
+
+      expect(await store.getCursor('updates')).toBe('1043');
+    });
+
+    it('keeps everything across a reopen', async () => {
+      if (reopen === undefined) return;
+      await track();
+      await store.setCursor('updates', '7', t0);
+      await store.close();
+
+      store = await reopen();
+
+      expect((await store.getApproval('A-1'))?.id).toBe('A-1');
+      expect(await store.getCursor('updates')).toBe('7');
+    });
+  });
+}

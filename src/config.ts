@@ -9,7 +9,7 @@ export type DatabaseConfig = { kind: 'sqlite'; path: string };
 
 export interface Config {
   readonly slack: { readonly botToken: string; readonly signingSecret: string; readonly apiUrl: string };
-  readonly opentrain: { readonly token: string; readonly baseUrl: string };
+  readonly opentrain: { readonly token: string; readonly baseUrl: string; readonly timeoutMs: number };
   readonly http: { readonly port: number };
   readonly database: DatabaseConfig;
   readonly fundChannel: string | undefined;
@@ -53,6 +53,15 @@ const Env = z.object({
     .url({ error: 'must be an absolute URL such as https://app.opentrain.ai/api/public/v1' })
     .default('https://app.opentrain.ai/api/public/v1')
     .transform((url) => url.replace(/\/+$/, '')),
+  OT_API_TIMEOUT: z
+    .string()
+    .default('10s')
+    .transform((text, ctx) => {
+      const ms = parseDuration(text);
+      if (ms !== undefined && ms >= 1_000 && ms <= 120_000) return ms;
+      ctx.addIssue({ code: 'custom', message: 'must be a duration between 1s and 120s, e.g. 10s' });
+      return z.NEVER;
+    }),
   PORT: z.coerce
     .number({ error: 'must be a port number' })
     .int({ error: 'must be a whole number' })
@@ -122,7 +131,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const e = parsed.data;
   return Object.freeze({
     slack: { botToken: e.SLACK_BOT_TOKEN, signingSecret: e.SLACK_SIGNING_SECRET, apiUrl: e.SLACK_API_URL },
-    opentrain: { token: e.OT_API_TOKEN, baseUrl: e.OT_API_BASE_URL },
+    opentrain: { token: e.OT_API_TOKEN, baseUrl: e.OT_API_BASE_URL, timeoutMs: e.OT_API_TIMEOUT },
     http: { port: e.PORT },
     database: e.DATABASE_URL,
     fundChannel: e.FUND_CHANNEL,
@@ -140,6 +149,7 @@ export function describeConfig(config: Config): Record<string, string> {
     SLACK_API_URL: config.slack.apiUrl,
     OT_API_TOKEN: 'set',
     OT_API_BASE_URL: config.opentrain.baseUrl,
+    OT_API_TIMEOUT: formatDuration(config.opentrain.timeoutMs),
     PORT: String(config.http.port),
     DATABASE_URL: `sqlite:${config.database.path}`,
     FUND_CHANNEL: config.fundChannel ?? '(the channel the command came from)',

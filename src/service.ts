@@ -78,6 +78,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     opentrain: createOpenTrainClient({
       baseUrl: config.opentrain.baseUrl,
       token: config.opentrain.token,
+      timeoutMs: config.opentrain.timeoutMs,
       clock,
       log,
       dispatcher,

@@ -106,7 +106,7 @@ export function cardRetryDelay(
       return retryAfterMs ?? backoffDelay(attempts, { baseMs: 2_000, maxMs: 60_000 });
     case 'unavailable':
     case 'expired-url':
-      return backoffDelay(attempts, { baseMs: 2_000, maxMs: 5 * 60_000 });
+      return backoffDelay(attempts, { baseMs: 1_000, maxMs: 5 * 60_000 });
     case 'not-in-channel':
     case 'channel-not-found':
       return backoffDelay(attempts, { baseMs: 30_000, maxMs: 5 * 60_000 });

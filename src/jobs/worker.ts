@@ -33,10 +33,33 @@ export interface WorkerOptions {
  */
 export function createWorker(deps: JobDeps, options: WorkerOptions = {}): Worker {
   const batchSize = options.batchSize ?? 8;
-  const leaseMs = options.leaseMs ?? 120_000;
+  // Short leases, renewed while the work runs: after a crash, whatever was in hand is free again within
+  // fifteen seconds, yet a slow Slack or OpenTrain call never loses its lease to another worker.
+  const leaseMs = options.leaseMs ?? 15_000;
   const maxIdleMs = options.maxIdleMs ?? 60_000;
   const log = deps.log.child({ component: 'worker' });
   const inFlight = new Set<string>();
+  const renewal = setInterval(() => void renewLeases(), Math.max(1_000, Math.floor(leaseMs / 3)));
+  renewal.unref();
+
+  async function renewLeases(): Promise<void> {
+    if (inFlight.size === 0) return;
+    const effectIds: number[] = [];
+    const approvalIds: string[] = [];
+    for (const key of inFlight) {
+      if (key.startsWith('effect:')) effectIds.push(Number(key.slice('effect:'.length)));
+      else approvalIds.push(key.slice('card:'.length));
+    }
+    try {
+      await deps.store.renewLeases(
+        deps.workerId,
+        { effectIds, approvalIds },
+        new Date(deps.clock.now().getTime() + leaseMs),
+      );
+    } catch (error) {
+      log.warn({ err: error }, 'could not renew leases');
+    }
+  }
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
 
@@ -154,6 +177,7 @@ export function createWorker(deps: JobDeps, options: WorkerOptions = {}): Worker
     async stop() {
       stopped = true;
       clearTimeout(timer);
+      clearInterval(renewal);
       await last;
     },
   };

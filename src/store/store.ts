@@ -106,6 +106,12 @@ export interface EffectQueue {
   claimEffects(lease: Lease): Promise<Effect[]>;
   finishEffect(id: number, owner: string, end: EffectEnd, at: Date, note?: string): Promise<void>;
   retryEffect(id: number, owner: string, error: string, nextAttemptAt: Date): Promise<void>;
+  /** Extends the leases `owner` holds on these effects and cards, for work that is still running. */
+  renewLeases(
+    owner: string,
+    work: { effectIds: readonly number[]; approvalIds: readonly string[] },
+    until: Date,
+  ): Promise<void>;
   /** The earliest time a card or an effect becomes claimable, or null when nothing is waiting. */
   nextWakeAt(): Promise<Date | null>;
   getEffect(key: string): Promise<(Effect & { state: string; lastError: string | null }) | undefined>;

@@ -27,7 +27,11 @@ describe('loadConfig', () => {
         signingSecret: valid.SLACK_SIGNING_SECRET,
         apiUrl: 'https://slack.com/api/',
       },
-      opentrain: { token: valid.OT_API_TOKEN, baseUrl: 'https://app.opentrain.ai/api/public/v1' },
+      opentrain: {
+        token: valid.OT_API_TOKEN,
+        baseUrl: 'https://app.opentrain.ai/api/public/v1',
+        timeoutMs: 10_000,
+      },
       http: { port: 3000 },
       database: { kind: 'sqlite', path: './data/countersign.db' },
       fundChannel: undefined,

@@ -106,6 +106,12 @@ export function openSqliteStore(path: string): Store {
       UPDATE effects SET next_attempt_at = @next, last_error = @error, lease_owner = NULL, lease_until = NULL
       WHERE id = @id AND lease_owner = @owner AND state = 'pending'`),
     getEffect: db.prepare<[string], EffectRow>('SELECT * FROM effects WHERE key = ?'),
+    renewEffect: db.prepare(
+      "UPDATE effects SET lease_until = @until WHERE id = @id AND lease_owner = @owner AND state = 'pending'",
+    ),
+    renewCard: db.prepare(
+      'UPDATE approvals SET card_lease_until = @until WHERE id = @id AND card_lease_owner = @owner',
+    ),
     nextWake: db.prepare<[], { at: number | null }>(`
       SELECT MIN(at) AS at FROM (
         SELECT MIN(MAX(next_attempt_at, COALESCE(lease_until, 0))) AS at FROM effects WHERE state = 'pending'
@@ -226,6 +232,16 @@ export function openSqliteStore(path: string): Store {
     return true;
   });
 
+  const renew = db.transaction(
+    (
+      owner: string,
+      work: { effectIds: readonly number[]; approvalIds: readonly string[] },
+      until: number,
+    ) => {
+      for (const id of work.effectIds) statements.renewEffect.run({ id, owner, until });
+      for (const id of work.approvalIds) statements.renewCard.run({ id, owner, until });
+    },
+  );
   const appendAudit = db.transaction(audit);
   const enqueueAll = db.transaction(enqueue);
 
@@ -295,6 +311,9 @@ export function openSqliteStore(path: string): Store {
     },
     async retryEffect(id, owner, error, nextAttemptAt) {
       statements.retryEffect.run({ id, owner, error, next: nextAttemptAt.getTime() });
+    },
+    async renewLeases(owner, work, until) {
+      renew.immediate(owner, work, until.getTime());
     },
     async nextWakeAt() {
       const at = statements.nextWake.get()?.at ?? null;

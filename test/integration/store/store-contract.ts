@@ -193,6 +193,21 @@ export function describeStoreContract(
       expect(await store.nextWakeAt()).toBeNull();
     });
 
+    it('extends the leases a worker still holds, and only its own', async () => {
+      await track();
+      await store.enqueueEffects([{ key: 'x', kind: 'notify', approvalId: null, payload: {} }], t0);
+      const [effect] = await store.claimEffects(lease('w1', t0));
+      await store.claimCards(lease('w1', t0));
+
+      await store.renewLeases('w1', { effectIds: [effect?.id ?? -1], approvalIds: ['A-1'] }, at(90_000));
+      await store.renewLeases('w2', { effectIds: [effect?.id ?? -1], approvalIds: ['A-1'] }, at(900_000));
+
+      expect(await store.claimEffects(lease('w2', at(61_000)))).toEqual([]);
+      expect(await store.claimCards(lease('w2', at(61_000)))).toEqual([]);
+      expect(await store.claimEffects(lease('w2', at(90_000)))).toHaveLength(1);
+      expect(await store.claimCards(lease('w2', at(90_000)))).toHaveLength(1);
+    });
+
     it('wakes for a card that is behind, and not for one in sync', async () => {
       await track();
       expect(await store.nextWakeAt()).toEqual(t0);

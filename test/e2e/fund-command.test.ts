@@ -1,0 +1,187 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  botMessages,
+  type Harness,
+  ids,
+  opentrainCalls,
+  replyContaining,
+  startHarness,
+  waitForCard,
+} from './harness.js';
+
+describe('/fund-milestone', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness();
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it('acknowledges at once and posts the approval card with every fact, then links the requester to it', async () => {
+    const ack = await h.command('M-1002 batch 2 is <!channel> ready <@U0BOB>');
+
+    expect(ack.status).toBe(200);
+    expect(ack.body).toContain('Asking OpenTrain to fund `M-1002`');
+    const card = await waitForCard(h, ids.financeApprovals);
+    const blocks = JSON.stringify(card.blocks);
+    expect(card.text).toContain('Funding approval needed');
+    for (const fact of [
+      'QA pass on 500 transcripts',
+      '`M-1002`',
+      '$1,250.00',
+      'Medical Transcript QA Contract',
+      'Amara O.',
+      'Requested by <@U0ALICE>',
+      '<!date^',
+      '(in 72 hours)',
+    ]) {
+      expect(blocks).toContain(fact);
+    }
+    expect(blocks).toContain('batch 2 is &lt;!channel&gt; ready &lt;@U0BOB&gt;');
+    expect(blocks).not.toMatch(/<!channel>|<@U0BOB>/);
+    const approval = h.opentrain.snapshot().approvals[0];
+    expect(blocks).toContain(`\`${approval?.id}\``);
+    expect(card.blocks).toContainEqual(
+      expect.objectContaining({
+        type: 'actions',
+        elements: [
+          expect.objectContaining({
+            url: approval?.approvalUrl,
+            action_id: 'open_approval',
+            value: approval?.id,
+          }),
+        ],
+      }),
+    );
+    const reply = await replyContaining(h, ids.alice, 'Funding requested');
+    expect(reply).toContain(`/archives/${ids.financeApprovals}/p${card.ts.replace('.', '')}`);
+  });
+
+  it('posts in the channel the command came from when FUND_CHANNEL is unset', async () => {
+    await h.command('M-1001', { userId: ids.bob, channelId: ids.projectX });
+
+    const card = await waitForCard(h, ids.projectX);
+
+    expect(card.text).toContain('$300.00');
+    expect(botMessages(h, ids.financeApprovals)).toEqual([]);
+  });
+
+  it('never waits for OpenTrain before acknowledging', async () => {
+    h.opentrain.injectFault({ method: 'POST', path: '/milestones/M-1001/fund', latencyMs: 3_500 });
+
+    const ack = await h.command('M-1001');
+
+    expect(ack.status).toBe(200);
+    expect(ack.failure).toBeUndefined();
+    expect(opentrainCalls(h, 'POST', '/fund')).toEqual([]);
+    await waitForCard(h, ids.financeApprovals);
+  });
+
+  it('acks the approval button click that Slack sends for a URL button, and audits it', async () => {
+    await h.command('M-1001');
+    const card = await waitForCard(h, ids.financeApprovals);
+    const approvalId = h.opentrain.snapshot().approvals[0]?.id ?? '';
+
+    const click = await h.slack.clickButton({
+      appUrl: `${h.service.url}/slack/events`,
+      userId: ids.bob,
+      channelId: ids.financeApprovals,
+      messageTs: card.ts,
+      actionId: 'open_approval',
+      value: approvalId,
+    });
+
+    expect(click.status).toBe(200);
+    await expect
+      .poll(async () =>
+        (await h.service.store.listAudit({ approvalId, limit: 10 })).map((entry) => entry.action),
+      )
+      .toContain('link-opened');
+    const [opened] = await h.service.store.listAudit({ approvalId, limit: 1 });
+    expect(opened?.actor).toBe(`slack:${ids.bob}`);
+  });
+
+  it('points a second request for a pending approval at the existing card instead of posting another', async () => {
+    await h.command('M-1001');
+    const card = await waitForCard(h, ids.financeApprovals);
+    await replyContaining(h, ids.alice, 'Funding requested');
+
+    await h.command('M-1001', { userId: ids.bob });
+    const reply = await replyContaining(h, ids.bob, 'already has a pending');
+
+    expect(reply).toContain('requested by <@U0ALICE>');
+    expect(reply).toContain(`p${card.ts.replace('.', '')}`);
+    expect(opentrainCalls(h, 'POST', '/milestones/M-1001/fund')).toHaveLength(2);
+    expect(botMessages(h, ids.financeApprovals)).toHaveLength(1);
+  });
+
+  it.each([
+    ['', 'Request funding for an OpenTrain milestone'],
+    ['help', 'Request funding for an OpenTrain milestone'],
+    ['<@U0BOB>', 'does not look like a milestone id'],
+    ['<https://app.opentrain.ai/contracts/C-501>', 'does not contain a milestone id'],
+  ])('answers %j with guidance and sends nothing to OpenTrain', async (text, expected) => {
+    const ack = await h.command(text);
+
+    expect(ack.status).toBe(200);
+    expect(ack.body).toContain(expected);
+    expect(opentrainCalls(h, 'POST', '/')).toEqual([]);
+  });
+
+  it('accepts a pasted OpenTrain link', async () => {
+    await h.command('<https://app.opentrain.ai/contracts/C-501/milestones/M-1001|milestone>');
+
+    await waitForCard(h, ids.financeApprovals);
+
+    expect(opentrainCalls(h, 'POST', '/milestones/M-1001/fund')).toHaveLength(1);
+  });
+
+  it('tells the requester how to fix a channel it cannot post in, and still tracks the approval', async () => {
+    await h.command('M-1001', { userId: ids.alice, channelId: ids.secretOps });
+
+    const reply = await replyContaining(h, ids.alice, "couldn't post its card");
+    expect(reply).toContain("I'm not a member of <#C0SECRETOPS>");
+    expect(reply).toContain('/invite @Countersign');
+    const approvalId = h.opentrain.snapshot().approvals[0]?.id ?? '';
+    expect(reply).toContain(approvalId);
+    expect((await h.service.store.getApproval(approvalId))?.status).toBe('pending');
+
+    h.slack.addChannel({
+      id: ids.secretOps,
+      name: 'secret-ops',
+      isPrivate: true,
+      members: [ids.alice, ids.bob],
+      botIsMember: true,
+    });
+    h.clock.advance(6 * 60_000);
+    await h.service.pollNow();
+
+    await waitForCard(h, ids.secretOps);
+    const dm = await h.slack.waitUntil(() => {
+      const channel = h.slack.dmChannelOf(ids.alice);
+      return channel === undefined
+        ? undefined
+        : h.slack.messages(channel).find((m) => m.text.includes('is now posted'));
+    });
+    expect(dm.text).toContain('<#C0SECRETOPS>');
+  });
+});
+
+describe('/fund-milestone with FUND_CHANNEL', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness({ FUND_CHANNEL: ids.financeApprovals });
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it('routes every card to FUND_CHANNEL, whatever channel the command came from', async () => {
+    await h.command('M-1001', { userId: ids.bob, channelId: ids.projectX });
+
+    await waitForCard(h, ids.financeApprovals);
+
+    expect(botMessages(h, ids.projectX)).toEqual([]);
+  });
+});

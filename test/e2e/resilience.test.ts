@@ -1,0 +1,157 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  botMessages,
+  dmContaining,
+  type Harness,
+  ids,
+  opentrainCalls,
+  replyContaining,
+  startHarness,
+  waitForCard,
+} from './harness.js';
+
+describe('faults that heal', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness({ POLL_SCHEDULE: '0 0 1 1 *' });
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it('posts the card after Slack rate-limits it, honouring Retry-After, and tells the requester when it lands', async () => {
+    h.slack.injectFault({ method: 'chat.postMessage', status: 429, retryAfter: 1 });
+
+    await h.command('M-1001');
+
+    const first = await replyContaining(h, ids.alice, 'Slack did not accept the card yet');
+    expect(first).toContain('review &amp; confirm in OpenTrain');
+    await waitForCard(h, ids.financeApprovals);
+    await dmContaining(h, ids.alice, 'is now posted');
+    expect(botMessages(h, ids.financeApprovals)).toHaveLength(1);
+  });
+
+  it('retries a card edit that Slack failed with a 5xx', async () => {
+    await h.command('M-1001');
+    const card = await waitForCard(h, ids.financeApprovals);
+    const approvalId = h.opentrain.snapshot().approvals[0]?.id ?? '';
+    h.slack.injectFault({ method: 'chat.update', status: 500, times: 2 });
+
+    h.opentrain.confirm(approvalId);
+    await h.service.pollNow();
+
+    await h.slack.waitUntil(
+      () =>
+        JSON.stringify(h.slack.message(ids.financeApprovals, card.ts)?.blocks).includes('Milestone funded') ||
+        undefined,
+      10_000,
+    );
+    expect(h.slack.callsTo('chat.update').filter((call) => call.response.status === 500)).toHaveLength(2);
+  });
+
+  it('catches up with the feed once OpenTrain recovers, and reports the outage on /readyz meanwhile', async () => {
+    await h.command('M-1001');
+    const card = await waitForCard(h, ids.financeApprovals);
+    const approvalId = h.opentrain.snapshot().approvals[0]?.id ?? '';
+    h.opentrain.confirm(approvalId);
+    h.opentrain.injectFault({ method: 'GET', path: '/updates', status: 503, times: 3 });
+
+    await h.service.pollNow();
+    const during = await (await fetch(`${h.service.url}/readyz`)).json();
+    await h.service.pollNow();
+
+    expect(during).toMatchObject({ ok: true, store: 'ok', poller: { ok: true, failingPhases: ['feed'] } });
+    await h.slack.waitUntil(
+      () =>
+        JSON.stringify(h.slack.message(ids.financeApprovals, card.ts)?.blocks).includes('Milestone funded') ||
+        undefined,
+    );
+    const after = await (await fetch(`${h.service.url}/readyz`)).json();
+    expect(after).toMatchObject({ poller: { failingPhases: [] } });
+  });
+});
+
+describe('inbound request verification', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness({ POLL_SCHEDULE: '0 0 1 1 *' });
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it.each([
+    [
+      'a forged signature',
+      { signature: 'v0=0000000000000000000000000000000000000000000000000000000000000000' },
+    ],
+    ['a stale timestamp', { timestampSec: Math.floor(Date.now() / 1_000) - 6 * 60 }],
+  ])('refuses %s with 401 and sends nothing to OpenTrain', async (_label, forgery) => {
+    const result = await h.slack.sendCommand({
+      appUrl: `${h.service.url}/slack/events`,
+      text: 'M-1001',
+      userId: ids.alice,
+      channelId: ids.financeApprovals,
+      ...forgery,
+    });
+    await h.service.pollNow();
+
+    expect(result.status).toBe(401);
+    expect(opentrainCalls(h, 'POST', '/')).toEqual([]);
+    expect(botMessages(h, ids.financeApprovals)).toEqual([]);
+  });
+});
+
+describe('operations', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness({ POLL_SCHEDULE: '0 0 1 1 *' });
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it('answers health and readiness probes', async () => {
+    await h.service.pollNow();
+
+    const health = await fetch(`${h.service.url}/healthz`);
+    const ready = await fetch(`${h.service.url}/readyz`);
+
+    expect(health.status).toBe(200);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ ok: true, store: 'ok', poller: { ok: true } });
+  });
+
+  it('reports not ready when the poller has stalled', async () => {
+    await h.service.pollNow();
+    // This harness polls once a year, so "stalled" means more than three years without a tick.
+    h.clock.advance(4 * 366 * 24 * 3_600_000);
+
+    const ready = await fetch(`${h.service.url}/readyz`);
+
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ ok: false, poller: { ok: false } });
+  });
+
+  it('never writes a secret, a response_url or an approval link to its logs', async () => {
+    await h.command('M-1001 note');
+    await waitForCard(h, ids.financeApprovals);
+    const approval = h.opentrain.snapshot().approvals[0];
+    h.opentrain.confirm(approval?.id ?? '');
+    await h.service.pollNow();
+    await dmContaining(h, ids.alice, 'Milestone funded');
+
+    const logs = h.logs.join('\n');
+
+    expect(h.logs.length).toBeGreaterThan(5);
+    for (const secret of [
+      h.slack.botToken,
+      h.slack.signingSecret,
+      h.opentrain.token,
+      approval?.approvalUrl ?? '',
+      '/respond/',
+    ]) {
+      expect(logs).not.toContain(secret);
+    }
+  });
+});

@@ -1,0 +1,109 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  botMessages,
+  dmContaining,
+  type Harness,
+  ids,
+  replyContaining,
+  startHarness,
+  waitForCard,
+} from './harness.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Runs the bot as its own process, exactly as `npm start` would, and resolves once it is listening. */
+async function spawnBot(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', ...env, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  for await (const line of lines) {
+    const entry = JSON.parse(line) as { msg?: string; port?: number };
+    if (entry.msg === 'countersign is listening') {
+      lines.on('line', () => {}); // keep draining stdout
+      return { child, url: `http://127.0.0.1:${entry.port}` };
+    }
+  }
+  throw new Error('the bot exited before it listened');
+}
+
+async function kill(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGKILL');
+  await exited;
+}
+
+describe('a restart in the middle', () => {
+  let h: Harness;
+  let bot: ChildProcess | undefined;
+  beforeEach(async () => {
+    h = await startHarness({ POLL_SCHEDULE: '*/1 * * * * *' }, { startBot: false });
+  });
+  afterEach(async () => {
+    if (bot !== undefined) await kill(bot);
+    await h.close();
+  });
+
+  it('edits the card confirmed while the bot was down, and posts nothing twice', async () => {
+    const first = await spawnBot(h.env);
+    bot = first.child;
+    await h.slack.sendCommand({
+      appUrl: `${first.url}/slack/events`,
+      text: 'M-1001',
+      userId: ids.alice,
+      channelId: ids.financeApprovals,
+    });
+    const card = await waitForCard(h, ids.financeApprovals);
+    await replyContaining(h, ids.alice, 'Funding requested');
+
+    await kill(first.child);
+    const approvalId = h.opentrain.snapshot().approvals[0]?.id ?? '';
+    h.opentrain.confirm(approvalId);
+    const second = await spawnBot(h.env);
+    bot = second.child;
+
+    await h.slack.waitUntil(
+      () =>
+        JSON.stringify(h.slack.message(ids.financeApprovals, card.ts)?.blocks).includes('Milestone funded') ||
+        undefined,
+      10_000,
+    );
+    await dmContaining(h, ids.alice, 'Milestone funded');
+    expect(botMessages(h, ids.financeApprovals)).toHaveLength(1);
+    expect(
+      h.slack.callsTo('chat.postMessage').filter((call) => call.args.channel === ids.financeApprovals),
+    ).toHaveLength(1);
+    const outcomeDms = h.slack.callsTo('chat.postMessage').filter((call) => call.args.channel === ids.alice);
+    expect(outcomeDms).toHaveLength(1);
+  });
+
+  it('finishes a funding request that was cut off by the crash', async () => {
+    h.opentrain.injectFault({ method: 'POST', path: '/milestones/M-1002/fund', latencyMs: 60_000 });
+    const first = await spawnBot(h.env);
+    bot = first.child;
+    await h.slack.sendCommand({
+      appUrl: `${first.url}/slack/events`,
+      text: 'M-1002',
+      userId: ids.bob,
+      channelId: ids.financeApprovals,
+    });
+    // The fund call has reached OpenTrain and hangs there: this is the moment to crash.
+    await vi.waitFor(() => expect(h.opentrain.faults).toEqual([]));
+
+    await kill(first.child);
+    const second = await spawnBot(h.env);
+    bot = second.child;
+
+    // The dead process held the request under a 15-second lease; the new one takes it over after that.
+    await h.slack.waitUntil(() => botMessages(h, ids.financeApprovals)[0], 25_000);
+    await replyContaining(h, ids.bob, 'Funding requested');
+    expect(botMessages(h, ids.financeApprovals)).toHaveLength(1);
+  }, 60_000);
+});

@@ -1,0 +1,69 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type Harness, startHarness } from './harness.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+async function runMain(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk) => {
+    output += String(chunk);
+  });
+  child.stderr.on('data', (chunk) => {
+    output += String(chunk);
+  });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return { code, output };
+}
+
+describe('starting the bot', () => {
+  it('lists every configuration problem, exits non-zero and prints no secret', async () => {
+    const { code, output } = await runMain({
+      SLACK_BOT_TOKEN: 'xoxp-a-user-token-supersecret',
+      OT_API_TOKEN: 'ot_clm_claim-supersecret',
+      PORT: 'not-a-port',
+      REMINDER_OFFSETS: '24h,whenever',
+    });
+
+    expect(code).toBe(1);
+    for (const name of [
+      'SLACK_BOT_TOKEN',
+      'SLACK_SIGNING_SECRET',
+      'OT_API_TOKEN',
+      'PORT',
+      'REMINDER_OFFSETS',
+    ]) {
+      expect(output).toContain(name);
+    }
+    expect(output).not.toContain('supersecret');
+  });
+
+  describe('against Slack', () => {
+    let h: Harness;
+    beforeEach(async () => {
+      h = await startHarness({}, { startBot: false });
+    });
+    afterEach(async () => {
+      await h.close();
+    });
+
+    it('refuses a bot token Slack rejects, with a fix', async () => {
+      const { code, output } = await runMain({
+        ...h.env,
+        SLACK_BOT_TOKEN: 'xoxb-revoked-supersecret',
+        PORT: '0',
+      });
+
+      expect(code).toBe(1);
+      expect(output).toContain('Slack rejected SLACK_BOT_TOKEN (invalid_auth)');
+      expect(output).not.toContain('supersecret');
+    });
+  });
+});

@@ -175,3 +175,44 @@ describe('the scheduled poller', () => {
     await h.slack.waitUntil(() => cardNow(h, card.ts).json.includes('Milestone funded') || undefined, 5_000);
   });
 });
+
+describe('the cost of a tick', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness({ POLL_SCHEDULE: '0 0 1 1 *' });
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it('grows with the number of events, not with the number of pending approvals', async () => {
+    for (const milestoneId of ['M-1001', 'M-1002']) await fundAndWaitForCard(h, milestoneId);
+    const contract = h.opentrain.snapshot().contracts[0];
+    for (let n = 0; n < 20; n++) {
+      h.opentrain.addContract({
+        id: `C-9${n}`,
+        jobId: contract?.jobId ?? 'J-100',
+        title: `Extra contract ${n}`,
+        rateUsd: 10,
+        freelancer: { userId: `F-9${n}`, displayName: 'Extra T.', country: 'Spain', profilePath: '/p' },
+        milestones: [{ id: `M-9${n}`, name: `Extra ${n}`, amountUsd: 10, status: 'NOT_FUNDED' }],
+      });
+      await h.command(`M-9${n}`, { userId: ids.bob });
+    }
+    await h.slack.waitUntil(() => botMessages(h, ids.financeApprovals).length === 22 || undefined, 10_000);
+    await h.service.pollNow();
+    h.opentrain.clearRequests();
+
+    await h.service.pollNow();
+    const quiet = h.opentrain.requests.map((request) => `${request.method} ${request.path}`);
+    const [first, second] = h.opentrain.snapshot().approvals;
+    h.opentrain.confirm(first?.id ?? '');
+    h.opentrain.decline(second?.id ?? '');
+    h.opentrain.clearRequests();
+    await h.service.pollNow();
+    const busy = h.opentrain.requests.map((request) => `${request.method} ${request.path}`);
+
+    expect(quiet).toEqual(['GET /updates']);
+    expect(busy).toEqual(['GET /updates', `GET /approvals/${first?.id}`]);
+  });
+});

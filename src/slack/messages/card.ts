@@ -64,14 +64,21 @@ export function milestoneLabel(approval: TrackedApproval): string | undefined {
   return approval.milestoneId === null ? undefined : code(approval.milestoneId);
 }
 
-/** "First labeling batch ($1,250.00)" or "milestone M-1001": a short plain-text name for notifications. */
+/**
+ * "First labeling batch ($1,250.00)" or "milestone M-1001": a short plain-text name for notifications,
+ * capped so that messages built around it stay well inside Slack's 3,000-character section limit.
+ */
 export function shortSubject(approval: TrackedApproval): string {
   const name =
     approval.context?.milestoneName ??
     (approval.milestoneId ? `milestone ${approval.milestoneId}` : undefined);
   const amount = approval.context?.amountUsd;
-  const subject = name ?? `approval ${approval.id}`;
+  const subject = truncatePlain(name ?? `approval ${approval.id}`, 150);
   return amount == null ? subject : `${subject} (${money(amount)})`;
+}
+
+function truncatePlain(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 function requestLine(approval: TrackedApproval): string | undefined {

@@ -1,11 +1,28 @@
+import type { KnownBlock } from '@slack/types';
 import type { TrackedApproval } from '../../approvals/types.js';
 import type { OpenTrainError } from '../../opentrain/errors.js';
 import type { SlackMessage } from '../gateway.js';
 import { shortSubject } from './card.js';
 import { channelMention, code, dateToken, escapeAndTruncate, escapeText, link, mention } from './format.js';
 
-function reply(text: string): SlackMessage {
-  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+function reply(text: string, approvalLink?: { url: string; label: string }): SlackMessage {
+  const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text } }];
+  // The approval link goes in a button, not the text: its URL can be long, and a section holds 3,000 characters.
+  if (approvalLink !== undefined && approvalLink.url.length <= 3_000) {
+    blocks.push({
+      type: 'actions',
+      elements: [
+        {
+          type: 'button',
+          action_id: 'open_approval',
+          text: { type: 'plain_text', text: approvalLink.label },
+          url: approvalLink.url,
+          style: 'primary',
+        },
+      ],
+    });
+  }
+  return { text, blocks };
 }
 
 export function usageReply(): SlackMessage {
@@ -61,13 +78,15 @@ export function cardBlockedReply(
       ? `I'm not a member of ${channel}. Invite me there (${code('/invite @Countersign')}) and the card appears within a poll interval.`
       : `I can't find or use ${channel} (it may be archived, or private without me in it). Invite me, or ask an admin to point FUND_CHANNEL at a channel I'm in.`;
   return reply(
-    `:warning: Funding was requested (approval ${code(approval.id)}) and I'm tracking it, but I couldn't post its card. ${fix}\nUntil then, here is the approval link: ${link(approval.approvalUrl, 'review & confirm in OpenTrain')}. I'll still remind you and tell you the outcome.`,
+    `:warning: Funding was requested (approval ${code(approval.id)}) and I'm tracking it, but I couldn't post its card. ${fix}\nUntil then, the approval link is below. I'll still remind you and tell you the outcome.`,
+    { url: approval.approvalUrl, label: 'Review & confirm in OpenTrain' },
   );
 }
 
 export function cardDelayedReply(approval: TrackedApproval): SlackMessage {
   return reply(
-    `:white_check_mark: Funding requested (approval ${code(approval.id)}) and tracked. Slack did not accept the card yet; I'm retrying and will DM you when it is in ${channelMention(approval.channelId)}. The approval link meanwhile: ${link(approval.approvalUrl, 'review & confirm in OpenTrain')}.`,
+    `:white_check_mark: Funding requested (approval ${code(approval.id)}) and tracked. Slack did not accept the card yet; I'm retrying and will DM you when it is in ${channelMention(approval.channelId)}. The approval link meanwhile is below.`,
+    { url: approval.approvalUrl, label: 'Review & confirm in OpenTrain' },
   );
 }
 

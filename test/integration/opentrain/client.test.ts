@@ -1,0 +1,139 @@
+import { pino } from 'pino';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ShiftableClock } from '../../../src/clock.js';
+import { createOpenTrainClient, type OpenTrainClient } from '../../../src/opentrain/client.js';
+import {
+  createOpenTrainSimulator,
+  type OpenTrainSimulator,
+} from '../../../src/sandbox/opentrain/simulator.js';
+
+describe('OpenTrain client against the simulator', () => {
+  const clock = new ShiftableClock();
+  let sim: OpenTrainSimulator;
+  let baseUrl: string;
+  let client: OpenTrainClient;
+
+  beforeAll(async () => {
+    sim = createOpenTrainSimulator({ clock });
+    baseUrl = await sim.listen();
+  });
+  afterAll(async () => {
+    await sim.close();
+  });
+  beforeEach(() => {
+    sim.clearFaults();
+    sim.clearRequests();
+    client = createOpenTrainClient({
+      baseUrl,
+      token: sim.token,
+      clock,
+      log: pino({ level: 'silent' }),
+      timeoutMs: 500,
+      retry: { baseMs: 10, maxMs: 50 },
+    });
+  });
+
+  it('funds a milestone and parses the approval into domain types', async () => {
+    const approval = await client.fundMilestone('M-1001');
+
+    expect(approval).toMatchObject({
+      type: 'milestone_fund',
+      status: 'pending',
+      milestoneId: 'M-1001',
+      proposalId: null,
+    });
+    expect(approval.expiresAt.getTime() - approval.createdAt.getTime()).toBe(72 * 3_600_000);
+    expect(await client.getApproval(approval.id)).toEqual(approval);
+  });
+
+  it('honours Retry-After on a 429 and then succeeds', async () => {
+    sim.injectFault({ method: 'GET', path: '/updates', status: 429, retryAfter: 1 });
+    const started = performance.now();
+
+    const page = await client.listUpdates(null, 10);
+
+    expect(page.hasMore).toBe(false);
+    expect(sim.requests.map((request) => request.status)).toEqual([429, 200]);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(990);
+  });
+
+  it('retries 5xx with backoff and gives up after three tries', async () => {
+    sim.injectFault({ method: 'GET', path: '/contracts/C-501', status: 503, times: 2 });
+    await expect(client.getContract('C-501')).resolves.toMatchObject({ id: 'C-501' });
+
+    sim.injectFault({ method: 'GET', path: '/contracts/C-501', status: 500, times: 3 });
+    await expect(client.getContract('C-501')).rejects.toMatchObject({
+      failure: 'unavailable',
+      transient: true,
+      status: 500,
+    });
+  });
+
+  it('maps the error envelope, keeping the request id and details', async () => {
+    const call = client.fundMilestone('M-1005');
+
+    await expect(call).rejects.toMatchObject({
+      failure: 'contract-ended',
+      status: 409,
+      code: 'CONFLICT',
+      requestId: expect.any(String),
+      details: expect.objectContaining({ contractId: 'C-503' }),
+    });
+  });
+
+  it('does not retry what a retry cannot fix', async () => {
+    await expect(client.fundMilestone('M-9999')).rejects.toMatchObject({ failure: 'not-found' });
+
+    expect(sim.requests).toHaveLength(1);
+  });
+
+  it('times out a call that hangs and reports a dropped connection as a network failure', async () => {
+    sim.injectFault({ method: 'GET', path: '/approvals/A-1', latencyMs: 2_000, times: 3 });
+    await expect(client.getApproval('A-1')).rejects.toMatchObject({ failure: 'timeout' });
+
+    sim.injectFault({ method: 'GET', path: '/approvals/A-2', drop: 'reset', times: 3 });
+    await expect(client.getApproval('A-2')).rejects.toMatchObject({ failure: 'network' });
+  });
+
+  it('rejects an answer in the wrong shape instead of guessing', async () => {
+    sim.injectFault({
+      method: 'GET',
+      path: '/approvals/A-3',
+      status: 200,
+      body: { approval: { id: 'A-3' } },
+    });
+
+    await expect(client.getApproval('A-3')).rejects.toMatchObject({ failure: 'bad-response' });
+  });
+
+  it('reports a bad token as unauthorized', async () => {
+    const stranger = createOpenTrainClient({
+      baseUrl,
+      token: 'ot_pat_nope',
+      clock,
+      log: pino({ level: 'silent' }),
+    });
+
+    await expect(stranger.listUpdates(null, 1)).rejects.toMatchObject({
+      failure: 'unauthorized',
+      status: 401,
+    });
+  });
+
+  it('pages through the feed with the cursor', async () => {
+    for (const id of ['M-1001', 'M-1002']) {
+      const approval = await client.fundMilestone(id);
+      sim.decline(approval.id);
+    }
+
+    const first = await client.listUpdates(null, 1);
+    const second = await client.listUpdates(first.nextCursor, 100);
+
+    expect(first).toMatchObject({
+      hasMore: true,
+      events: [expect.objectContaining({ type: expect.any(String) })],
+    });
+    expect(second.events.length).toBeGreaterThan(0);
+    expect(Number(second.events[0]?.id)).toBeGreaterThan(Number(first.events[0]?.id));
+  });
+});

@@ -13,6 +13,17 @@ export interface Config {
   readonly http: { readonly port: number };
   readonly database: DatabaseConfig;
   readonly fundChannel: string | undefined;
+  readonly permissions: {
+    /** Who may manage routes. Empty: nobody, until an operator names someone. */
+    readonly adminUsers: readonly string[];
+    /** Who may request funding. Both empty: everyone. */
+    readonly requesterUsers: readonly string[];
+    readonly requesterUsergroups: readonly string[];
+  };
+  /** POST /api/fund-requests is served only when this is set. */
+  readonly upstreamSecret: string | undefined;
+  /** POST /opentrain/webhook is served only when this is set. */
+  readonly opentrainWebhookSecret: string | undefined;
   readonly pollSchedule: string;
   /** Longest first, each distinct. */
   readonly reminderOffsetsMs: readonly number[];
@@ -30,6 +41,29 @@ export class ConfigError extends Error {
 }
 
 const channelId = /^[CG][A-Z0-9]{2,}$/;
+
+const memberIdHint = "a person's profile → ⋮ → Copy member ID";
+
+function idList(pattern: RegExp, example: string, where: string) {
+  return z
+    .string()
+    .default('')
+    .transform((text, ctx) => {
+      const ids = text
+        .split(',')
+        .map((part) => part.trim())
+        .filter((part) => part !== '');
+      for (const id of ids) {
+        if (!pattern.test(id)) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `has "${id.slice(0, 30)}", which is not an ID like ${example} (${where})`,
+          });
+        }
+      }
+      return [...new Set(ids)];
+    });
+}
 
 // Messages never echo the value: several of these variables are secrets.
 const Env = z.object({
@@ -115,6 +149,23 @@ const Env = z.object({
       }
       return [...new Set(offsets)].sort((a, b) => b - a);
     }),
+  ADMIN_USERS: idList(/^[UW][A-Z0-9]{2,}$/, 'U0123ABCD', memberIdHint),
+  REQUESTER_USERS: idList(/^[UW][A-Z0-9]{2,}$/, 'U0123ABCD', memberIdHint),
+  REQUESTER_USERGROUPS: idList(
+    /^S[A-Z0-9]{2,}$/,
+    'S0123ABCD',
+    "the group ID from the user group's page or usergroups.list",
+  ),
+  UPSTREAM_SECRET: z
+    .string()
+    .min(16, { error: 'must be at least 16 characters (e.g. openssl rand -hex 32)' })
+    .optional(),
+  OPENTRAIN_WEBHOOK_SECRET: z
+    .string()
+    .startsWith('whsec_', {
+      error: 'must be the whsec_… secret printed by `npm run countersign -- webhook create`',
+    })
+    .optional(),
   LOG_LEVEL: z.enum(logLevels, { error: `must be one of ${logLevels.join(', ')}` }).default('info'),
 });
 
@@ -135,6 +186,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     http: { port: e.PORT },
     database: e.DATABASE_URL,
     fundChannel: e.FUND_CHANNEL,
+    permissions: {
+      adminUsers: e.ADMIN_USERS,
+      requesterUsers: e.REQUESTER_USERS,
+      requesterUsergroups: e.REQUESTER_USERGROUPS,
+    },
+    upstreamSecret: e.UPSTREAM_SECRET,
+    opentrainWebhookSecret: e.OPENTRAIN_WEBHOOK_SECRET,
     pollSchedule: e.POLL_SCHEDULE,
     reminderOffsetsMs: e.REMINDER_OFFSETS,
     logLevel: e.LOG_LEVEL,
@@ -155,6 +213,12 @@ export function describeConfig(config: Config): Record<string, string> {
     FUND_CHANNEL: config.fundChannel ?? '(the channel the command came from)',
     POLL_SCHEDULE: config.pollSchedule,
     REMINDER_OFFSETS: config.reminderOffsetsMs.map(formatDuration).join(',') || 'none',
+    ADMIN_USERS: config.permissions.adminUsers.join(',') || '(nobody: routes cannot be changed)',
+    REQUESTER_USERS: config.permissions.requesterUsers.join(',') || '(not set)',
+    REQUESTER_USERGROUPS: config.permissions.requesterUsergroups.join(',') || '(not set)',
+    UPSTREAM_SECRET: config.upstreamSecret === undefined ? '(not set: /api/fund-requests is off)' : 'set',
+    OPENTRAIN_WEBHOOK_SECRET:
+      config.opentrainWebhookSecret === undefined ? '(not set: /opentrain/webhook is off)' : 'set',
     LOG_LEVEL: config.logLevel,
   };
 }

@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { App, HTTPReceiver } from '@slack/bolt';
+import { App, type CustomRoute, HTTPReceiver } from '@slack/bolt';
+import { WebClient } from '@slack/web-api';
 import cron from 'node-cron';
 import { Agent } from 'undici';
 import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config.js';
+import { fundRequestsRoute } from './http/fund-requests.js';
 import { createPollerStatus, healthRoutes } from './http/health.js';
+import { opentrainWebhookRoute } from './http/opentrain-webhook.js';
 import { coalesce } from './jobs/coalesce.js';
 import type { JobDeps } from './jobs/deps.js';
 import { pollOnce } from './jobs/poll.js';
@@ -14,8 +17,11 @@ import { createLogger, type Logger, toSlackLogger } from './logger.js';
 import { createOpenTrainClient } from './opentrain/client.js';
 import { openApprovalAction } from './slack/actions/open-approval.js';
 import { fundMilestoneCommand } from './slack/commands/fund-milestone.js';
+import { appHomeOpened } from './slack/events/app-home-opened.js';
 import { createSlackGateway, toSlackCallError } from './slack/gateway.js';
+import { createMembership } from './slack/membership.js';
 import { openApprovalActionId } from './slack/messages/card.js';
+import { createPermissions } from './slack/permissions.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
 
@@ -38,42 +44,39 @@ export class StartupError extends Error {
   override readonly name = 'StartupError';
 }
 
+/** Webhook deliveries are remembered this long for dedupe; OpenTrain's last retry comes about 2.6 h after the first. */
+const deliveryMemoryMs = 24 * 3_600_000;
+
 /** The composition root: builds every client and store from the config, wires them, starts serving. */
 export async function startService(config: Config, options: ServiceOptions = {}): Promise<Service> {
   const clock = options.clock ?? systemClock;
   const log = options.log ?? createLogger({ level: config.logLevel });
-  const store = openStore(config.database);
+  const slackLogger = toSlackLogger(log);
+  const clientOptions = {
+    slackApiUrl: config.slack.apiUrl,
+    logger: slackLogger,
+    // The SDK defaults (no timeout, ten retries over half an hour) could stall a tick for 30 minutes.
+    // The worker retries from the store instead, honouring Retry-After per card.
+    timeout: 10_000,
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+  };
   const dispatcher = new Agent({ connect: { timeout: 5_000 }, keepAliveTimeout: 10_000 });
-  const status = createPollerStatus();
-
-  const receiver = new HTTPReceiver({
-    signingSecret: config.slack.signingSecret,
-    endpoints: '/slack/events',
-    logger: toSlackLogger(log),
-    processBeforeResponse: false,
-    customRoutes: healthRoutes({ store, status, clock, staleAfterMs: staleAfterMs(config.pollSchedule) }),
+  const slack = createSlackGateway({
+    client: new WebClient(config.slack.botToken, clientOptions),
+    dispatcher,
+    timeoutMs: 10_000,
   });
-  const app = new App({
-    receiver,
-    token: config.slack.botToken,
-    logger: toSlackLogger(log),
-    // We check the token ourselves below, with a message an operator can act on.
-    tokenVerificationEnabled: false,
-    clientOptions: {
-      slackApiUrl: config.slack.apiUrl,
-      // The SDK defaults (no timeout, ten retries over half an hour) could stall a tick for 30 minutes.
-      // Our worker retries from the store instead, honouring Retry-After per card.
-      timeout: 10_000,
-      retryConfig: { retries: 0 },
-      rejectRateLimitedCalls: true,
-    },
-  });
-  await checkSlackToken(app, log);
+  await checkSlackToken(slack, log);
 
+  const store = openStore(config.database);
+  const membership = createMembership(slack, clock);
   const deps: JobDeps = {
     store,
     clock,
     log,
+    slack,
+    membership,
     workerId: `countersign-${randomUUID()}`,
     opentrain: createOpenTrainClient({
       baseUrl: config.opentrain.baseUrl,
@@ -83,42 +86,78 @@ export async function startService(config: Config, options: ServiceOptions = {})
       log,
       dispatcher,
     }),
-    slack: createSlackGateway({ client: app.client, dispatcher, timeoutMs: 10_000 }),
     settings: { fundChannel: config.fundChannel, reminderOffsetsMs: config.reminderOffsetsMs },
   };
   const worker = createWorker(deps);
-
-  app.command('/fund-milestone', fundMilestoneCommand({ store, clock, log, kick: worker.kick }));
-  app.action(openApprovalActionId, openApprovalAction({ store, clock, log }));
-  app.error(async (error) => {
-    log.error({ err: error }, 'unhandled error in a Slack listener');
-  });
+  const permissions = createPermissions(config.permissions, membership);
+  const status = createPollerStatus();
 
   let stopped = false;
   const tick = coalesce(async () => {
     if (stopped) return;
     status.lastTickStartedAt = clock.now();
     const report = await pollOnce(deps, worker.kick);
+    await store
+      .pruneDeliveries(new Date(clock.now().getTime() - deliveryMemoryMs))
+      .catch((error: unknown) => {
+        log.warn({ err: error }, 'could not prune old webhook deliveries');
+      });
     status.lastFailures = report.failures;
     status.lastTickFinishedAt = clock.now();
     log.debug({ ...report }, 'poll tick finished');
     await worker.drain();
   });
+  const ring = () => {
+    tick().catch((error: unknown) => log.error({ err: error }, 'poll triggered by the webhook failed'));
+  };
+
+  const routes: CustomRoute[] = healthRoutes({
+    store,
+    status,
+    clock,
+    staleAfterMs: staleAfterMs(config.pollSchedule),
+  });
+  if (config.upstreamSecret !== undefined) {
+    routes.push(fundRequestsRoute(deps, config.upstreamSecret, { syncCardNow: worker.syncCardNow }));
+  }
+  if (config.opentrainWebhookSecret !== undefined) {
+    routes.push(opentrainWebhookRoute({ store, clock, log, secret: config.opentrainWebhookSecret, ring }));
+  }
+  const receiver = new HTTPReceiver({
+    signingSecret: config.slack.signingSecret,
+    endpoints: '/slack/events',
+    logger: slackLogger,
+    processBeforeResponse: false,
+    customRoutes: routes,
+  });
+  const app = new App({
+    receiver,
+    token: config.slack.botToken,
+    logger: slackLogger,
+    // The token was checked above, with a message an operator can act on.
+    tokenVerificationEnabled: false,
+    clientOptions,
+  });
+  app.command('/fund-milestone', fundMilestoneCommand({ jobs: deps, permissions, kick: worker.kick }));
+  app.action(openApprovalActionId, openApprovalAction({ store, clock, log }));
+  app.event('app_home_opened', appHomeOpened({ store, clock, log, kick: worker.kick }));
+  app.error(async (error) => {
+    log.error({ err: error }, 'unhandled error in a Slack listener');
+  });
+
   const task = cron.schedule(config.pollSchedule, () => tick(), {
     name: 'poll-opentrain',
     timezone: 'UTC',
     noOverlap: true,
   });
-
   const server = await app.start(config.http.port);
   const { port } = server.address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}`;
   log.info({ port }, 'countersign is listening');
-  void tick();
+  ring();
 
   let stopping: Promise<void> | undefined;
   return {
-    url,
+    url: `http://127.0.0.1:${port}`,
     store,
     pollNow: tick,
     stop() {
@@ -141,10 +180,10 @@ export async function startService(config: Config, options: ServiceOptions = {})
 }
 
 /** Fails the start on a token Slack rejects; carries on (and says so) when Slack is merely unreachable. */
-async function checkSlackToken(app: App, log: Logger): Promise<void> {
+async function checkSlackToken(slack: ReturnType<typeof createSlackGateway>, log: Logger): Promise<void> {
   try {
-    const identity = await app.client.auth.test();
-    log.info({ team: identity.team_id, botUser: identity.user_id }, 'connected to Slack');
+    const identity = await slack.identity();
+    log.info({ team: identity.teamId, botUser: identity.userId }, 'connected to Slack');
   } catch (error) {
     const failure = toSlackCallError(error);
     if (failure.transient) {

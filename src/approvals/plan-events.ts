@@ -77,3 +77,39 @@ function terminalStatusOf(value: unknown): TerminalStatus | undefined {
   const status = approvalStatuses.find((candidate) => candidate === value);
   return status === undefined || status === 'pending' ? undefined : status;
 }
+
+/** A milestone OpenTrain reports as newly unfunded: what an autoFund rule acts on. */
+export interface UnfundedMilestone {
+  readonly eventId: string;
+  readonly at: Date;
+  readonly milestoneId: string;
+  readonly contractId: string | null;
+  readonly jobId: string | null;
+}
+
+/**
+ * The `milestone.status_changed` events that leave a milestone NOT_FUNDED, minus those a later event in the
+ * same page already moved on (a hire creates a milestone and funds it at once).
+ */
+export function unfundedMilestones(events: readonly UpdateEvent[]): UnfundedMilestone[] {
+  const latest = new Map<string, { status: unknown; event: UpdateEvent }>();
+  for (const event of events) {
+    if (event.type !== 'milestone.status_changed') continue;
+    const milestoneId = event.data.milestoneId ?? event.resourceId;
+    if (typeof milestoneId !== 'string' || milestoneId === '') continue;
+    latest.set(milestoneId, { status: event.data.status, event });
+  }
+  const found: UnfundedMilestone[] = [];
+  for (const [milestoneId, { status, event }] of latest) {
+    if (status !== 'NOT_FUNDED') continue;
+    const contractId = event.data.contractId;
+    found.push({
+      eventId: event.id,
+      at: event.createdAt,
+      milestoneId,
+      contractId: typeof contractId === 'string' ? contractId : null,
+      jobId: event.jobId,
+    });
+  }
+  return found;
+}

@@ -28,7 +28,11 @@ export async function requestFunding(
         key,
         kind: 'fund',
         approvalId: null,
-        payload: { ...request, requestedAt: now.toISOString() },
+        payload: {
+          ...request,
+          requester: { kind: 'slack', ...request.requester },
+          requestedAt: now.toISOString(),
+        },
       },
     ],
     now,

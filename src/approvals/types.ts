@@ -1,3 +1,5 @@
+import type { Approver } from './routing.js';
+
 export const approvalStatuses = ['pending', 'confirmed', 'declined', 'expired'] as const;
 export type ApprovalStatus = (typeof approvalStatuses)[number];
 export type TerminalStatus = Exclude<ApprovalStatus, 'pending'>;
@@ -51,6 +53,8 @@ export interface TrackedApproval extends Approval {
   readonly note: string | null;
   /** Where the card goes (routing already applied). */
   readonly channelId: string;
+  /** Mentioned on the card and on the last reminder, from the route that chose the channel. */
+  readonly approvers: readonly Approver[];
   readonly context: ApprovalContext | null;
   /** Bumped on every change the card shows; the card is in sync when cardVersion equals it. */
   readonly version: number;

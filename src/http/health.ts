@@ -1,7 +1,7 @@
-import type { ServerResponse } from 'node:http';
 import type { CustomRoute } from '@slack/bolt';
 import type { Clock } from '../clock.js';
 import type { Store } from '../store/store.js';
+import { sendJson } from './io.js';
 
 /** What the poller last did, kept in memory for the readiness probe. */
 export interface PollerStatus {
@@ -13,11 +13,6 @@ export interface PollerStatus {
 
 export function createPollerStatus(): PollerStatus {
   return { lastTickStartedAt: null, lastTickFinishedAt: null, lastFailures: [] };
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-  res.end(JSON.stringify(body));
 }
 
 /**

@@ -4,6 +4,8 @@ import { type SlackFailure, toSlackCallError } from '../slack/gateway.js';
 import { renderCard } from '../slack/messages/card.js';
 import { renderCardArrived } from '../slack/messages/direct.js';
 import type { JobDeps } from './deps.js';
+import { notifyEffect } from './effects/notify.js';
+import { homeAudience } from './home.js';
 
 export type CardOutcome =
   | { readonly kind: 'posted' | 'updated' }
@@ -45,23 +47,21 @@ export async function syncCard(deps: JobDeps, approval: TrackedApproval): Promis
       );
       if (approval.card.attempts > 0 && approval.requester.kind === 'slack') {
         // The requester was told the card was stuck; tell them it is there now.
+        const arrived = renderCardArrived(approval, permalink);
         await store.enqueueEffects(
           [
-            {
-              key: `card-arrived:${approval.id}`,
-              kind: 'notify',
-              approvalId: approval.id,
-              payload: {
-                userId: approval.requester.userId,
-                responseUrl: null,
-                message: renderCardArrived(approval, permalink),
-              },
-            },
+            notifyEffect(
+              `card-arrived:${approval.id}`,
+              approval.id,
+              { userId: approval.requester.userId },
+              arrived,
+            ),
           ],
           clock.now(),
         );
       }
       log.info({ channel: posted.channel, version: approval.version }, 'card posted');
+      await refreshHomes(deps, approval);
       return { kind: 'posted' };
     }
     await slack.updateMessage(approval.card.channelId, approval.card.ts, message);
@@ -77,6 +77,7 @@ export async function syncCard(deps: JobDeps, approval: TrackedApproval): Promis
       clock.now(),
     );
     log.info({ version: approval.version, status: approval.status }, 'card updated');
+    await refreshHomes(deps, approval);
     return { kind: 'updated' };
   } catch (error) {
     const failure = toSlackCallError(error);
@@ -89,6 +90,15 @@ export async function syncCard(deps: JobDeps, approval: TrackedApproval): Promis
     const level = failure.transient ? 'warn' : 'error';
     log[level]({ code: failure.code, retryInMs: delay }, 'card not synced; will retry');
     return { kind: 'failed', failure: failure.failure };
+  }
+}
+
+/** The card changed, so the App Home tabs that list it are stale. Never fails the card itself. */
+async function refreshHomes(deps: JobDeps, approval: TrackedApproval): Promise<void> {
+  try {
+    await deps.store.markHomesStale(await homeAudience(deps, approval), deps.clock.now());
+  } catch (error) {
+    deps.log.warn({ err: error, approvalId: approval.id }, 'could not mark App Home tabs stale');
   }
 }
 

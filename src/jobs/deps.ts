@@ -2,6 +2,7 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { OpenTrainClient } from '../opentrain/client.js';
 import { type SlackGateway, toSlackCallError } from '../slack/gateway.js';
+import type { Membership } from '../slack/membership.js';
 import type { Store } from '../store/store.js';
 
 /** What the background work needs; built once in the composition root. */
@@ -9,6 +10,7 @@ export interface JobDeps {
   readonly store: Store;
   readonly opentrain: OpenTrainClient;
   readonly slack: SlackGateway;
+  readonly membership: Membership;
   readonly clock: Clock;
   readonly log: Logger;
   /** Lease owner name, unique per process, so replicas never run the same work at once. */

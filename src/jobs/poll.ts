@@ -1,9 +1,15 @@
-import { approvalIdOf, planEvents, transitionFromApproval } from '../approvals/plan-events.js';
+import {
+  approvalIdOf,
+  planEvents,
+  transitionFromApproval,
+  unfundedMilestones,
+} from '../approvals/plan-events.js';
 import { dueReminder } from '../approvals/plan-reminder.js';
 import type { TrackedApproval, Transition } from '../approvals/types.js';
 import { OpenTrainError } from '../opentrain/errors.js';
 import type { NewEffect } from '../store/store.js';
 import type { JobDeps } from './deps.js';
+import type { FundPayload } from './effects/fund.js';
 
 export const updatesCursorName = 'opentrain-updates';
 const pageSize = 100;
@@ -17,6 +23,7 @@ export interface PollReport {
   applied: number;
   approvalReads: number;
   remindersScheduled: number;
+  autoFundRequests: number;
   /** Phases that failed this tick (the others still ran). */
   failures: string[];
 }
@@ -33,22 +40,28 @@ export async function pollOnce(deps: JobDeps, onChange: () => void): Promise<Pol
     applied: 0,
     approvalReads: 0,
     remindersScheduled: 0,
+    autoFundRequests: 0,
     failures: [],
   };
   const log = deps.log.child({ component: 'poller' });
 
   async function apply(transition: Transition, approval: TrackedApproval): Promise<void> {
-    const effects: NewEffect[] =
-      approval.requester.kind === 'slack'
-        ? [
-            {
-              key: `outcome:${approval.id}`,
-              kind: 'outcome',
-              approvalId: approval.id,
-              payload: { status: transition.status },
-            },
-          ]
-        : [];
+    const effects: NewEffect[] = [
+      {
+        key: `thread:outcome:${approval.id}`,
+        kind: 'thread',
+        approvalId: approval.id,
+        payload: { purpose: 'outcome' },
+      },
+    ];
+    if (approval.requester.kind === 'slack') {
+      effects.push({
+        key: `outcome:${approval.id}`,
+        kind: 'outcome',
+        approvalId: approval.id,
+        payload: { status: transition.status },
+      });
+    }
     const updated = await deps.store.recordTransition(transition, deps.clock.now(), effects);
     if (updated === undefined) return;
     report.applied++;
@@ -101,6 +114,7 @@ export async function pollOnce(deps: JobDeps, onChange: () => void): Promise<Pol
         );
         if (transition !== undefined) await apply(transition, approval);
       }
+      await autoFund(events);
       // Saved only once every event on the page is applied; a failure above replays the page next tick.
       const advanced = nextCursor ?? cursor;
       if (advanced !== cursor) await deps.store.setCursor(updatesCursorName, advanced, deps.clock.now());
@@ -111,6 +125,43 @@ export async function pollOnce(deps: JobDeps, onChange: () => void): Promise<Pol
       { pages: maxPagesPerTick },
       'stopped following the feed for this tick; it will continue next tick',
     );
+  }
+
+  /**
+   * autoFund rules: a new unfunded milestone on a routed job or contract gets a funding request of its own,
+   * once per milestone. Only milestones reported after the rule was set count, so turning a rule on never
+   * replays the account's history.
+   */
+  async function autoFund(events: Parameters<typeof unfundedMilestones>[0]): Promise<void> {
+    for (const milestone of unfundedMilestones(events)) {
+      const route =
+        (milestone.contractId === null
+          ? undefined
+          : await deps.store.findRoute('contract', milestone.contractId)) ??
+        (milestone.jobId === null ? undefined : await deps.store.findRoute('job', milestone.jobId));
+      if (route === undefined || !route.autoFund || milestone.at < route.updatedAt) continue;
+      const payload: FundPayload = {
+        milestoneId: milestone.milestoneId,
+        note: null,
+        requester: { kind: 'system', name: `autofund rule for ${route.scope} ${route.targetId}` },
+        originChannelId: null,
+        responseUrl: null,
+        requestedAt: deps.clock.now().toISOString(),
+        noticeChannelId: route.channelId,
+      };
+      const added = await deps.store.enqueueEffects(
+        [{ key: `autofund:${milestone.milestoneId}`, kind: 'fund', approvalId: null, payload }],
+        deps.clock.now(),
+      );
+      if (added > 0) {
+        report.autoFundRequests++;
+        log.info(
+          { milestoneId: milestone.milestoneId, route: route.targetId },
+          'autofund rule requested funding',
+        );
+        onChange();
+      }
+    }
   }
 
   async function readLapsed(): Promise<void> {
@@ -137,13 +188,25 @@ export async function pollOnce(deps: JobDeps, onChange: () => void): Promise<Pol
     for (const approval of await deps.store.listReminderCandidates(now, horizon)) {
       const offsetMs = dueReminder(approval, offsets, now);
       if (offsetMs === undefined) continue;
-      const effect: NewEffect = {
-        key: `reminder:${approval.id}:${offsetMs}`,
-        kind: 'reminder',
-        approvalId: approval.id,
-        payload: { offsetMs },
-      };
-      if (await deps.store.scheduleReminder(approval.id, offsetMs, effect, now)) {
+      const effects: NewEffect[] = [];
+      if (approval.requester.kind === 'slack') {
+        effects.push({
+          key: `reminder:${approval.id}:${offsetMs}`,
+          kind: 'reminder',
+          approvalId: approval.id,
+          payload: { offsetMs },
+        });
+      }
+      // The last reminder also goes to the card's thread, where the approvers are mentioned.
+      if (offsetMs === offsets.at(-1)) {
+        effects.push({
+          key: `thread:reminder:${approval.id}`,
+          kind: 'thread',
+          approvalId: approval.id,
+          payload: { purpose: 'reminder' },
+        });
+      }
+      if (await deps.store.scheduleReminder(approval.id, offsetMs, effects, now)) {
         report.remindersScheduled++;
         onChange();
       }

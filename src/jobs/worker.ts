@@ -7,6 +7,8 @@ import { fundMilestone } from './effects/fund.js';
 import { notify } from './effects/notify.js';
 import { sendOutcome } from './effects/outcome.js';
 import { sendReminder } from './effects/reminder.js';
+import { postInThread } from './effects/thread.js';
+import { publishHome } from './home.js';
 
 export interface Worker {
   /** Runs everything that is due, until nothing is; concurrent callers share one pass. */
@@ -46,16 +48,18 @@ export function createWorker(deps: JobDeps, options: WorkerOptions = {}): Worker
     if (inFlight.size === 0) return;
     const effectIds: number[] = [];
     const approvalIds: string[] = [];
+    const homeUserIds: string[] = [];
     for (const key of inFlight) {
-      if (key.startsWith('effect:')) effectIds.push(Number(key.slice('effect:'.length)));
-      else approvalIds.push(key.slice('card:'.length));
+      const separator = key.indexOf(':');
+      const kind = key.slice(0, separator);
+      const id = key.slice(separator + 1);
+      if (kind === 'effect') effectIds.push(Number(id));
+      else if (kind === 'card') approvalIds.push(id);
+      else homeUserIds.push(id);
     }
     try {
-      await deps.store.renewLeases(
-        deps.workerId,
-        { effectIds, approvalIds },
-        new Date(deps.clock.now().getTime() + leaseMs),
-      );
+      const until = new Date(deps.clock.now().getTime() + leaseMs);
+      await deps.store.renewLeases(deps.workerId, { effectIds, approvalIds, homeUserIds }, until);
     } catch (error) {
       log.warn({ err: error }, 'could not renew leases');
     }
@@ -68,6 +72,7 @@ export function createWorker(deps: JobDeps, options: WorkerOptions = {}): Worker
     notify: (effect) => notify(deps, effect),
     reminder: (effect) => sendReminder(deps, effect),
     outcome: (effect) => sendOutcome(deps, effect),
+    thread: (effect) => postInThread(deps, effect),
   };
 
   async function guarded<T>(key: string, work: () => Promise<T>): Promise<T | undefined> {
@@ -126,11 +131,13 @@ export function createWorker(deps: JobDeps, options: WorkerOptions = {}): Worker
     const lease = { owner: deps.workerId, now: deps.clock.now(), leaseMs, limit: batchSize };
     const cards = await deps.store.claimCards(lease);
     const effects = await deps.store.claimEffects(lease);
+    const homes = await deps.store.claimHomes(lease);
     await Promise.all([
       ...cards.map((approval) => guarded(`card:${approval.id}`, () => syncCard(deps, approval))),
       ...effects.map((effect) => guarded(`effect:${effect.id}`, () => runEffect(effect))),
+      ...homes.map((home) => guarded(`home:${home.userId}`, () => publishHome(deps, home))),
     ]);
-    return cards.length + effects.length;
+    return cards.length + effects.length + homes.length;
   }
 
   const loop = coalesce(async () => {

@@ -6,7 +6,18 @@ import { type BackoffPolicy, backoffDelay } from '../backoff.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import { errorFromResponse, OpenTrainError, parseRetryAfter } from './errors.js';
-import { ApprovalEnvelope, Contract, ErrorEnvelope, UpdatesPage } from './schema.js';
+import type { CreatedWebhook as CreatedWebhookType } from './schema.js';
+import {
+  ApprovalEnvelope,
+  Contract,
+  ContractList,
+  CreatedWebhook,
+  DeletedWebhook,
+  ErrorEnvelope,
+  UpdatesPage,
+  type Webhook,
+  WebhookList,
+} from './schema.js';
 
 export interface RetryPolicy extends BackoffPolicy {
   /** Total tries, the first included. */
@@ -26,6 +37,11 @@ export interface OpenTrainClient {
   getApproval(approvalId: string, options?: CallOptions): Promise<Approval>;
   listUpdates(cursor: string | null, limit: number, options?: CallOptions): Promise<UpdatesPage>;
   getContract(contractId: string, options?: CallOptions): Promise<Contract>;
+  /** GET /contracts?jobId=: answers 404 when the job does not exist, which is how a job id is recognised. */
+  listContracts(jobId: string, options?: CallOptions): Promise<Contract[]>;
+  createWebhook(url: string, eventTypes: readonly string[]): Promise<CreatedWebhookType>;
+  listWebhooks(): Promise<Webhook[]>;
+  deleteWebhook(webhookId: string): Promise<Webhook>;
 }
 
 export interface OpenTrainClientOptions {
@@ -39,6 +55,8 @@ export interface OpenTrainClientOptions {
   readonly random?: () => number;
 }
 
+type Method = 'GET' | 'POST' | 'DELETE';
+
 const defaultRetry: RetryPolicy = { attempts: 3, baseMs: 400, maxMs: 4_000, budgetMs: 12_000 };
 
 export function createOpenTrainClient(options: OpenTrainClientOptions): OpenTrainClient {
@@ -47,10 +65,11 @@ export function createOpenTrainClient(options: OpenTrainClientOptions): OpenTrai
   const log = options.log.child({ component: 'opentrain' });
 
   async function once<S extends z.ZodType>(
-    method: 'GET' | 'POST',
+    method: Method,
     path: string,
     schema: S,
     timeoutMs: number,
+    body: unknown,
   ): Promise<z.output<S>> {
     let response: Dispatcher.ResponseData;
     let text: string;
@@ -61,7 +80,9 @@ export function createOpenTrainClient(options: OpenTrainClientOptions): OpenTrai
           authorization: `Bearer ${options.token}`,
           accept: 'application/json',
           'user-agent': 'countersign',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
+        body: body === undefined ? undefined : JSON.stringify(body),
         dispatcher: options.dispatcher,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
@@ -93,17 +114,18 @@ export function createOpenTrainClient(options: OpenTrainClientOptions): OpenTrai
   }
 
   async function call<S extends z.ZodType>(
-    method: 'GET' | 'POST',
+    method: Method,
     path: string,
     schema: S,
     callOptions: CallOptions = {},
+    body?: unknown,
   ): Promise<z.output<S>> {
     const policy = { ...defaultRetry, ...options.retry, ...callOptions.retry };
     const timeoutMs = callOptions.timeoutMs ?? defaultTimeoutMs;
     const started = performance.now();
     for (let attempt = 1; ; attempt++) {
       try {
-        return await once(method, path, schema, timeoutMs);
+        return await once(method, path, schema, timeoutMs, body);
       } catch (error) {
         if (!(error instanceof OpenTrainError) || !error.transient || attempt >= policy.attempts) throw error;
         const delay = error.retryAfterMs ?? backoffDelay(attempt - 1, policy, options.random);
@@ -129,6 +151,14 @@ export function createOpenTrainClient(options: OpenTrainClientOptions): OpenTrai
     },
     getContract: (contractId, callOptions) =>
       call('GET', `/contracts/${encodeURIComponent(contractId)}`, Contract, callOptions),
+    listContracts: (jobId, callOptions) =>
+      call('GET', `/contracts?${new URLSearchParams({ jobId })}`, ContractList, callOptions),
+    // Creating a webhook is not idempotent: one try only, so a lost answer never makes two subscriptions.
+    createWebhook: (url, eventTypes) =>
+      call('POST', '/webhooks', CreatedWebhook, { retry: { attempts: 1 } }, { url, eventTypes }),
+    listWebhooks: () => call('GET', '/webhooks', WebhookList),
+    deleteWebhook: (webhookId) =>
+      call('DELETE', `/webhooks/${encodeURIComponent(webhookId)}`, DeletedWebhook),
   };
 }
 

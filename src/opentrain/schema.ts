@@ -55,19 +55,38 @@ const Milestone = z.object({
   milestoneNumber: z.number().nullish(),
 });
 
-export const Contract = z
-  .object({
-    contract: z.object({
-      id: z.string(),
-      status: z.string().nullish(),
-      title: z.string().nullish(),
-      jobId: z.string().nullish(),
-      freelancer: z.object({ displayName: z.string().nullish() }).nullish(),
-      milestones: z.array(Milestone).nullish(),
-    }),
-  })
-  .transform(({ contract }) => contract);
+const ContractFields = z.object({
+  id: z.string(),
+  status: z.string().nullish(),
+  title: z.string().nullish(),
+  jobId: z.string().nullish(),
+  freelancer: z.object({ displayName: z.string().nullish() }).nullish(),
+  milestones: z.array(Milestone).nullish(),
+});
+
+export const Contract = z.object({ contract: ContractFields }).transform(({ contract }) => contract);
 export type Contract = z.infer<typeof Contract>;
+
+export const ContractList = z
+  .object({ contracts: z.array(ContractFields) })
+  .transform(({ contracts }) => contracts);
+
+const WebhookFields = z.object({
+  id: z.string(),
+  url: z.string(),
+  eventTypes: z.array(z.string()),
+  status: z.string(),
+  createdAt: z.string().nullish(),
+  disabledReason: z.string().nullish(),
+});
+export type Webhook = z.infer<typeof WebhookFields>;
+
+export const CreatedWebhook = z.object({ webhook: WebhookFields, secret: z.string().startsWith('whsec_') });
+export type CreatedWebhook = z.infer<typeof CreatedWebhook>;
+export const WebhookList = z
+  .object({ webhooks: z.array(WebhookFields) })
+  .transform(({ webhooks }) => webhooks);
+export const DeletedWebhook = z.object({ webhook: WebhookFields }).transform(({ webhook }) => webhook);
 
 export const ErrorEnvelope = z.object({
   error: z.string().catch('OpenTrain returned an error without a message'),

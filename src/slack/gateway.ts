@@ -44,6 +44,8 @@ export class SlackCallError extends Error {
 
 /** The narrow part of Slack the bot needs; everything else in the WebClient stays out of feature code. */
 export interface SlackGateway {
+  /** auth.test: who the token belongs to. */
+  identity(): Promise<{ teamId: string | undefined; userId: string | undefined }>;
   postMessage(
     channel: string,
     message: SlackMessage,
@@ -55,6 +57,11 @@ export interface SlackGateway {
   sendDirectMessage(userId: string, message: SlackMessage): Promise<{ channel: string; ts: string }>;
   /** Ephemeral reply through a slash command's response_url. */
   respond(responseUrl: string, message: SlackMessage & { replaceOriginal?: boolean }): Promise<void>;
+  /** Every member of a channel the bot can see (needs channels:read / groups:read). */
+  channelMembers(channel: string): Promise<string[]>;
+  /** Every member of a user group (needs usergroups:read). */
+  usergroupMembers(usergroup: string): Promise<string[]>;
+  publishHome(userId: string, blocks: readonly KnownBlock[]): Promise<void>;
 }
 
 const platformFailures: Record<string, SlackFailure> = {
@@ -117,6 +124,14 @@ export function createSlackGateway(options: {
   }
 
   return {
+    async identity() {
+      try {
+        const result = await client.auth.test();
+        return { teamId: result.team_id, userId: result.user_id };
+      } catch (error) {
+        throw toSlackCallError(error);
+      }
+    },
     postMessage: post,
     sendDirectMessage: (userId, message) => post(userId, message),
     async updateMessage(channel, ts, message) {
@@ -136,6 +151,35 @@ export function createSlackGateway(options: {
         const result = await client.chat.getPermalink({ channel, message_ts: ts });
         if (result.permalink === undefined) throw new SlackCallError('unavailable', 'missing_permalink');
         return result.permalink;
+      } catch (error) {
+        throw toSlackCallError(error);
+      }
+    },
+    async channelMembers(channel) {
+      const members: string[] = [];
+      let cursor: string | undefined;
+      try {
+        do {
+          const page = await client.conversations.members({ channel, cursor, limit: 1_000 });
+          members.push(...(page.members ?? []));
+          cursor = page.response_metadata?.next_cursor || undefined;
+        } while (cursor !== undefined);
+      } catch (error) {
+        throw toSlackCallError(error);
+      }
+      return members;
+    },
+    async usergroupMembers(usergroup) {
+      try {
+        const result = await client.usergroups.users.list({ usergroup });
+        return result.users ?? [];
+      } catch (error) {
+        throw toSlackCallError(error);
+      }
+    },
+    async publishHome(userId, blocks) {
+      try {
+        await client.views.publish({ user_id: userId, view: { type: 'home', blocks: [...blocks] } });
       } catch (error) {
         throw toSlackCallError(error);
       }

@@ -1,3 +1,4 @@
+import type { Approver, Route, RouteScope } from '../approvals/routing.js';
 import type {
   Approval,
   ApprovalContext,
@@ -11,7 +12,14 @@ import type {
  * one transaction (better-sqlite3 today, PostgreSQL for replicas later). Work is claimed with leases, so two
  * workers never run the same side effect at once.
  */
-export interface Store extends ApprovalRepository, EffectQueue, CursorRepository, AuditLog {
+export interface Store
+  extends ApprovalRepository,
+    EffectQueue,
+    RouteRepository,
+    HomeViewQueue,
+    InboundLog,
+    CursorRepository,
+    AuditLog {
   /** Cheap round trip for readiness probes. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -22,6 +30,7 @@ export interface NewTrackedApproval {
   readonly requester: Requester;
   readonly note: string | null;
   readonly channelId: string;
+  readonly approvers: readonly Approver[];
 }
 
 export interface Lease {
@@ -51,15 +60,22 @@ export interface ApprovalRepository {
     at: Date,
     effects: readonly NewEffect[],
   ): Promise<TrackedApproval | undefined>;
+  /** Pending approvals, and those that ended since `endedSince`, newest first: what App Home shows. */
+  listForHome(endedSince: Date, limit: number): Promise<TrackedApproval[]>;
   /** Pending approvals whose expiresAt has passed: OpenTrain flips them to expired when they are read. */
   listLapsedPending(now: Date, limit: number): Promise<TrackedApproval[]>;
   /** Pending, unexpired approvals that expire within `horizonMs`: the only ones a reminder can be due for. */
   listReminderCandidates(now: Date, horizonMs: number): Promise<TrackedApproval[]>;
   /**
-   * Records that the reminder at `offsetMs` is handled and enqueues its message, unless an equal or smaller
+   * Records that the reminder at `offsetMs` is handled and enqueues its messages, unless an equal or smaller
    * offset was handled already or the approval ended. Also refreshes the card ("expires in N hours").
    */
-  scheduleReminder(approvalId: string, offsetMs: number, effect: NewEffect, at: Date): Promise<boolean>;
+  scheduleReminder(
+    approvalId: string,
+    offsetMs: number,
+    effects: readonly NewEffect[],
+    at: Date,
+  ): Promise<boolean>;
   /** Leases approvals whose card is behind (never posted, or showing an older version) and due for a try. */
   claimCards(lease: Lease, approvalId?: string): Promise<TrackedApproval[]>;
   /** Saves where the card is and which version it shows. Saved even if the lease was lost, so a card is never orphaned. */
@@ -81,7 +97,7 @@ export interface CardFailure {
   readonly forgetCard?: boolean;
 }
 
-export const effectKinds = ['fund', 'notify', 'reminder', 'outcome'] as const;
+export const effectKinds = ['fund', 'notify', 'reminder', 'outcome', 'thread'] as const;
 export type EffectKind = (typeof effectKinds)[number];
 
 export interface NewEffect {
@@ -109,12 +125,68 @@ export interface EffectQueue {
   /** Extends the leases `owner` holds on these effects and cards, for work that is still running. */
   renewLeases(
     owner: string,
-    work: { effectIds: readonly number[]; approvalIds: readonly string[] },
+    work: { effectIds: readonly number[]; approvalIds: readonly string[]; homeUserIds: readonly string[] },
     until: Date,
   ): Promise<void>;
   /** The earliest time a card or an effect becomes claimable, or null when nothing is waiting. */
   nextWakeAt(): Promise<Date | null>;
   getEffect(key: string): Promise<(Effect & { state: string; lastError: string | null }) | undefined>;
+}
+
+export interface NewRoute {
+  readonly scope: RouteScope;
+  readonly targetId: string;
+  readonly label: string | null;
+  readonly channelId: string;
+  readonly approvers: readonly Approver[];
+  readonly autoFund: boolean;
+  readonly createdBy: string;
+}
+
+export interface RouteRepository {
+  /** Creates or replaces the route for this job or contract, with its audit entry. */
+  saveRoute(route: NewRoute, at: Date, audit: NewAuditEntry): Promise<Route>;
+  /** Returns the removed route, or undefined when there was none. */
+  removeRoute(targetId: string, at: Date, audit: NewAuditEntry): Promise<Route | undefined>;
+  listRoutes(): Promise<Route[]>;
+  findRoute(scope: RouteScope, targetId: string): Promise<Route | undefined>;
+}
+
+/** App Home tabs to (re)publish: level-triggered like cards, one row per person who opened the tab. */
+export interface HomeView {
+  readonly userId: string;
+  readonly version: number;
+  readonly attempts: number;
+}
+
+export interface HomeViewQueue {
+  /** The person opened the tab: remember them and publish a fresh view. */
+  homeOpened(userId: string, at: Date): Promise<void>;
+  /** Something these people see changed; only those who ever opened the tab get a new view. */
+  markHomesStale(userIds: readonly string[], at: Date): Promise<void>;
+  /** Marks every known tab stale (an approval in a channel changed; membership is checked when rendering). */
+  markAllHomesStale(at: Date): Promise<void>;
+  claimHomes(lease: Lease): Promise<HomeView[]>;
+  recordHomePublished(userId: string, owner: string, version: number): Promise<void>;
+  recordHomeFailure(userId: string, owner: string, error: string, nextAttemptAt: Date): Promise<void>;
+}
+
+export type UpstreamKeyClaim =
+  | { readonly state: 'new' }
+  | { readonly state: 'done'; readonly approvalId: string }
+  /** Another request with the same key is being processed right now. */
+  | { readonly state: 'busy' };
+
+/** What arrived from outside Slack and must be handled at most once. */
+export interface InboundLog {
+  /** Reserves an upstream idempotency key for `lockMs`, or reports how an earlier request with it ended. */
+  claimUpstreamKey(key: string, now: Date, lockMs: number): Promise<UpstreamKeyClaim>;
+  /** Records the approval a key led to; null releases the key so the caller may try again. */
+  finishUpstreamKey(key: string, approvalId: string | null, at: Date): Promise<void>;
+  /** True the first time a webhook delivery id is seen. */
+  recordDelivery(deliveryId: string, at: Date): Promise<boolean>;
+  /** Forgets deliveries older than `before`; OpenTrain stops retrying after about three hours. */
+  pruneDeliveries(before: Date): Promise<void>;
 }
 
 export interface CursorRepository {

@@ -24,8 +24,9 @@ describe('faults that heal', () => {
 
     await h.command('M-1001');
 
-    const first = await replyContaining(h, ids.alice, 'Slack did not accept the card yet');
-    expect(first).toContain('review &amp; confirm in OpenTrain');
+    await replyContaining(h, ids.alice, 'Slack did not accept the card yet');
+    const reply = h.slack.ephemerals(ids.alice).find((message) => message.text.includes('did not accept'));
+    expect(JSON.stringify(reply?.blocks)).toContain(h.opentrain.snapshot().approvals[0]?.approvalUrl);
     await waitForCard(h, ids.financeApprovals);
     await dmContaining(h, ids.alice, 'is now posted');
     expect(botMessages(h, ids.financeApprovals)).toHaveLength(1);

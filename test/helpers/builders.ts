@@ -34,6 +34,7 @@ export function aTrackedApproval(overrides: Partial<TrackedApproval> = {}): Trac
     requester: { kind: 'slack', userId: 'U0ALICE', teamId: 'T1' },
     note: null,
     channelId: 'C0FUND',
+    approvers: [],
     context: {
       milestoneName: 'First labeling batch',
       milestoneNumber: 1,

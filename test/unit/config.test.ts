@@ -35,6 +35,9 @@ describe('loadConfig', () => {
       http: { port: 3000 },
       database: { kind: 'sqlite', path: './data/countersign.db' },
       fundChannel: undefined,
+      permissions: { adminUsers: [], requesterUsers: [], requesterUsergroups: [] },
+      upstreamSecret: undefined,
+      opentrainWebhookSecret: undefined,
       pollSchedule: '*/30 * * * * *',
       reminderOffsetsMs: [86_400_000, 3_600_000],
       logLevel: 'info',
@@ -52,6 +55,11 @@ describe('loadConfig', () => {
       POLL_SCHEDULE: '*/5 * * * * *',
       REMINDER_OFFSETS: '45s, 90m,24h,90m',
       LOG_LEVEL: 'debug',
+      ADMIN_USERS: 'U0ALICE, U0BOB',
+      REQUESTER_USERS: 'U0CAROL',
+      REQUESTER_USERGROUPS: 'S0FINANCE',
+      UPSTREAM_SECRET: 'a-long-enough-upstream-secret',
+      OPENTRAIN_WEBHOOK_SECRET: 'whsec_abc',
     });
 
     expect(config.slack.apiUrl).toBe('http://127.0.0.1:9000/api/');
@@ -61,6 +69,13 @@ describe('loadConfig', () => {
     expect(config.fundChannel).toBe('C0FUNDING');
     expect(config.reminderOffsetsMs).toEqual([86_400_000, 5_400_000, 45_000]);
     expect(config.logLevel).toBe('debug');
+    expect(config.permissions).toEqual({
+      adminUsers: ['U0ALICE', 'U0BOB'],
+      requesterUsers: ['U0CAROL'],
+      requesterUsergroups: ['S0FINANCE'],
+    });
+    expect(config.upstreamSecret).toBe('a-long-enough-upstream-secret');
+    expect(config.opentrainWebhookSecret).toBe('whsec_abc');
   });
 
   it('treats empty values as unset and allows no reminders', () => {
@@ -72,14 +87,18 @@ describe('loadConfig', () => {
 
   it('lists every problem at once without echoing secrets', () => {
     const problems = problemsOf({
-      SLACK_BOT_TOKEN: 'xoxp-user-token-secret',
-      OT_API_TOKEN: 'ot_clm_claimtoken-secret',
+      SLACK_BOT_TOKEN: 'xoxp-user-token-supersecret',
+      OT_API_TOKEN: 'ot_clm_claimtoken-supersecret',
       PORT: 'eighty',
       DATABASE_URL: 'mysql://x',
       FUND_CHANNEL: '#finance',
       POLL_SCHEDULE: 'every minute',
       REMINDER_OFFSETS: '24h,soon',
       LOG_LEVEL: 'loud',
+      ADMIN_USERS: 'alice',
+      REQUESTER_USERGROUPS: '@finance',
+      UPSTREAM_SECRET: 'secret',
+      OPENTRAIN_WEBHOOK_SECRET: 'supersecret-without-prefix',
     });
 
     const names = problems.map((problem) => problem.split(' ')[0]);
@@ -94,9 +113,13 @@ describe('loadConfig', () => {
         'POLL_SCHEDULE',
         'REMINDER_OFFSETS',
         'LOG_LEVEL',
+        'ADMIN_USERS',
+        'REQUESTER_USERGROUPS',
+        'UPSTREAM_SECRET',
+        'OPENTRAIN_WEBHOOK_SECRET',
       ]),
     );
-    expect(problems.join('\n')).not.toMatch(/secret/);
+    expect(problems.join('\n')).not.toMatch(/supersecret/);
     expect(problems.join('\n')).toContain('"soon"');
   });
 

@@ -1,33 +1,42 @@
 import { z } from 'zod';
-import { contextFromContract } from '../../approvals/context.js';
-import type { TrackedApproval } from '../../approvals/types.js';
+import type { Requester } from '../../approvals/types.js';
 import { OpenTrainError } from '../../opentrain/errors.js';
 import type { SlackMessage } from '../../slack/gateway.js';
+import { autoFundFailedNotice } from '../../slack/messages/notices.js';
 import {
   alreadyPendingReply,
   cardBlockedReply,
   cardDelayedReply,
   fundedReply,
   fundingFailedReply,
+  unroutedReply,
 } from '../../slack/messages/replies.js';
-import type { Effect, NewEffect } from '../../store/store.js';
-import type { CardOutcome } from '../card-sync.js';
+import type { Effect } from '../../store/store.js';
 import type { EffectResult, JobDeps } from '../deps.js';
-import type { NotifyPayload } from './notify.js';
+import { type TrackHooks, type TrackOutcome, trackAndPost } from '../track.js';
+import { notifyEffect } from './notify.js';
 
-const FundPayload = z.object({
+const SlackRequester = z.object({
+  kind: z.literal('slack').default('slack'),
+  userId: z.string(),
+  teamId: z.string().nullable(),
+});
+const SystemRequester = z.object({ kind: z.literal('system'), name: z.string() });
+
+export const FundPayload = z.object({
   milestoneId: z.string(),
   note: z.string().nullable(),
-  requester: z.object({ userId: z.string(), teamId: z.string().nullable() }),
-  originChannelId: z.string(),
+  requester: z.union([SystemRequester, SlackRequester]),
+  originChannelId: z.string().nullable(),
   responseUrl: z.string().nullable(),
   requestedAt: z.iso.datetime(),
+  /** For the autoFund rule: the channel to tell when OpenTrain refuses. */
+  noticeChannelId: z.string().nullable().default(null),
 });
-type FundPayload = z.infer<typeof FundPayload>;
+export type FundPayload = z.input<typeof FundPayload>;
 
-export interface FundHooks {
-  /** Posts the card right away rather than on the next worker pass, so the reply can link to it. */
-  syncCardNow(approvalId: string): Promise<CardOutcome>;
+export function actorOf(requester: Requester): string {
+  return requester.kind === 'slack' ? `slack:${requester.userId}` : `system:${requester.name}`;
 }
 
 /**
@@ -35,14 +44,30 @@ export interface FundHooks {
  * the requester how it went. Safe to run again after a crash at any point: the fund call is idempotent while
  * the approval is pending, tracking is an insert-if-absent, and the reply is keyed to this request.
  */
-export async function fundMilestone(deps: JobDeps, effect: Effect, hooks: FundHooks): Promise<EffectResult> {
+export async function fundMilestone(deps: JobDeps, effect: Effect, hooks: TrackHooks): Promise<EffectResult> {
   const request = FundPayload.parse(effect.payload);
-  const actor = `slack:${request.requester.userId}`;
-  const log = deps.log.child({ milestoneId: request.milestoneId, requester: request.requester.userId });
+  const requester: Requester = request.requester;
+  const actor = actorOf(requester);
+  const log = deps.log.child({ milestoneId: request.milestoneId, actor });
 
-  let remote: Awaited<ReturnType<typeof deps.opentrain.fundMilestone>>;
+  let outcome: TrackOutcome;
   try {
-    remote = await deps.opentrain.fundMilestone(request.milestoneId);
+    const remote = await deps.opentrain.fundMilestone(request.milestoneId);
+    outcome = await trackAndPost(
+      deps,
+      remote,
+      {
+        requester,
+        note: request.note,
+        actor,
+        startedAt: effect.createdAt,
+        fallbackChannel:
+          request.originChannelId === null
+            ? undefined
+            : { id: request.originChannelId, via: 'invoking-channel' },
+      },
+      hooks,
+    );
   } catch (error) {
     if (!(error instanceof OpenTrainError)) throw error;
     log.warn(
@@ -65,86 +90,50 @@ export async function fundMilestone(deps: JobDeps, effect: Effect, hooks: FundHo
       ],
       deps.clock.now(),
     );
+    if (request.noticeChannelId !== null && requester.kind === 'system') {
+      const notice = autoFundFailedNotice(
+        requester.name,
+        request.milestoneId,
+        fundingFailedReply(error, request.milestoneId),
+      );
+      await deps.store.enqueueEffects(
+        [notifyEffect(`notice:${effect.key}`, null, { channelId: request.noticeChannelId }, notice)],
+        deps.clock.now(),
+      );
+    }
     await reply(deps, effect, request, fundingFailedReply(error, request.milestoneId));
     return { kind: 'done' };
   }
-
-  const { approval, created } = await deps.store.trackApproval(
-    {
-      approval: remote,
-      requester: { kind: 'slack', userId: request.requester.userId, teamId: request.requester.teamId },
-      note: request.note,
-      channelId: deps.settings.fundChannel ?? request.originChannelId,
-    },
-    deps.clock.now(),
-    (isNew) => ({
-      approvalId: remote.id,
-      milestoneId: remote.milestoneId,
-      actor,
-      action: isNew ? 'requested' : 're-requested',
-      detail: { note: request.note, channel: request.originChannelId },
-    }),
-  );
-
-  // A rerun after a crash finds the row it wrote itself; carry on as if it had just been created.
-  const ours =
-    created ||
-    (approval.requester.kind === 'slack' &&
-      approval.requester.userId === request.requester.userId &&
-      approval.trackedAt >= effect.createdAt);
-  if (!ours || approval.status !== 'pending') {
-    await reply(deps, effect, request, alreadyPendingReply(approval));
-    return { kind: 'done' };
-  }
-
-  if (approval.context === null) await loadContext(deps, approval);
-  const outcome = await hooks.syncCardNow(approval.id);
-  const latest = (await deps.store.getApproval(approval.id)) ?? approval;
-  await reply(deps, effect, request, replyFor(latest, outcome));
+  await reply(deps, effect, request, replyFor(outcome, request.milestoneId));
   return { kind: 'done' };
 }
 
-function replyFor(approval: TrackedApproval, outcome: CardOutcome): SlackMessage {
-  if (outcome.kind !== 'failed') return fundedReply(approval);
-  if (outcome.failure === 'not-in-channel' || outcome.failure === 'channel-not-found') {
-    return cardBlockedReply(approval, outcome.failure);
+function replyFor(outcome: TrackOutcome, milestoneId: string): SlackMessage {
+  if (outcome.kind === 'unrouted') return unroutedReply(milestoneId);
+  const { approval, card } = outcome;
+  if (!outcome.ours || approval.status !== 'pending') return alreadyPendingReply(approval);
+  if (card?.kind !== 'failed') return fundedReply(approval);
+  if (card.failure === 'not-in-channel' || card.failure === 'channel-not-found') {
+    return cardBlockedReply(approval, card.failure);
   }
   return cardDelayedReply(approval);
 }
 
-/** Amount and names for the card. Best effort: a failed lookup never holds the card back. */
-async function loadContext(deps: JobDeps, approval: TrackedApproval): Promise<void> {
-  if (approval.contractId === null) return;
-  try {
-    const contract = await deps.opentrain.getContract(approval.contractId, {
-      timeoutMs: 4_000,
-      retry: { attempts: 2 },
-    });
-    await deps.store.setContext(
-      approval.id,
-      contextFromContract(contract, approval.milestoneId),
-      deps.clock.now(),
-    );
-  } catch (error) {
-    deps.log.warn(
-      { approvalId: approval.id, err: error },
-      'contract lookup failed; posting the card without it',
-    );
-  }
-}
-
+/** Replies to a person who asked in Slack; requests from rules have nobody to reply to. */
 async function reply(
   deps: JobDeps,
   effect: Effect,
-  request: FundPayload,
+  request: z.output<typeof FundPayload>,
   message: SlackMessage,
 ): Promise<void> {
-  const payload: NotifyPayload = {
+  if (request.requester.kind !== 'slack') return;
+  const target = {
     userId: request.requester.userId,
     responseUrl: request.responseUrl,
     requestedAt: request.requestedAt,
-    message: { text: message.text, blocks: message.blocks === undefined ? undefined : [...message.blocks] },
   };
-  const notice: NewEffect = { key: `reply:${effect.key}`, kind: 'notify', approvalId: null, payload };
-  await deps.store.enqueueEffects([notice], deps.clock.now());
+  await deps.store.enqueueEffects(
+    [notifyEffect(`reply:${effect.key}`, null, target, message)],
+    deps.clock.now(),
+  );
 }

@@ -15,7 +15,14 @@ import { ContractSeed, SimulatorSeed } from './seed-schema.js';
 import { createControlHandler, type SimulatorControls } from './sim-controls.js';
 import { buildSnapshot, type SimulatorSnapshot } from './snapshot.js';
 import { createSimState } from './state.js';
-import type { AccountPatch, AccountSettings, Change, MilestoneStatus, RequestLogEntry } from './types.js';
+import type {
+  AccountPatch,
+  AccountSettings,
+  Change,
+  MilestoneRecord,
+  MilestoneStatus,
+  RequestLogEntry,
+} from './types.js';
 import {
   type ApprovalView,
   approvalView,
@@ -67,6 +74,14 @@ export interface OpenTrainSimulator extends SimulatorControls {
   setAccount(patch: AccountPatch): AccountSettings;
   addContract(contract: ContractSeed): ContractView;
   setMilestoneStatus(milestoneId: string, status: MilestoneStatus): MilestoneView;
+  /**
+   * A person adds a milestone to a contract in the app: it is created NOT_FUNDED and
+   * `milestone.status_changed` reports it, which is what Countersign's autoFund rule listens for.
+   */
+  addMilestone(
+    contractId: string,
+    milestone: { id?: string; name: string; amountUsd: number },
+  ): MilestoneView;
   /** Opt-in "background sweep": lazily expires every lapsed approval now; returns how many flipped. */
   sweepExpired(): number;
   snapshot(): SimulatorSnapshot;
@@ -195,6 +210,33 @@ export function createOpenTrainSimulator(options: OpenTrainSimulatorOptions): Op
     setMilestoneStatus(milestoneId, status) {
       const milestone = milestoneOrThrow(milestoneId);
       setMilestoneStatus(state, milestone, status);
+      return milestoneView(state, milestone);
+    },
+    addMilestone(contractId, input) {
+      const contract = state.contracts.get(contractId);
+      if (contract === undefined) throw notFound('contracts', 'contractId', contractId);
+      const siblings = [...state.milestones.values()].filter((m) => m.contractId === contractId);
+      const milestone: MilestoneRecord = {
+        id: input.id ?? state.nextId('M-'),
+        contractId,
+        name: input.name,
+        description: '',
+        status: 'NOT_FUNDED',
+        amountUsd: input.amountUsd,
+        volume: null,
+        milestoneNumber: siblings.length + 1,
+        dueDate: null,
+        needsReview: false,
+        invoiceId: null,
+        createdAt: state.nowIso(),
+      };
+      state.milestones.set(milestone.id, milestone);
+      state.changed({ kind: 'milestone', id: milestone.id });
+      state.emit('milestone.status_changed', milestone.id, contract.jobId, {
+        milestoneId: milestone.id,
+        contractId,
+        status: 'NOT_FUNDED',
+      });
       return milestoneView(state, milestone);
     },
     sweepExpired: () => refreshApprovals(state, () => true),

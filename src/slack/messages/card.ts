@@ -2,7 +2,16 @@ import type { KnownBlock } from '@slack/types';
 import { isTerminal, type TrackedApproval } from '../../approvals/types.js';
 import { describeTimeLeft } from '../../duration.js';
 import type { SlackMessage } from '../gateway.js';
-import { code, dateToken, escapeAndTruncate, escapeText, mention, money, utcText } from './format.js';
+import {
+  approverMention,
+  code,
+  dateToken,
+  escapeAndTruncate,
+  escapeText,
+  mention,
+  money,
+  utcText,
+} from './format.js';
 import { statusEmoji, wordingFor } from './wording.js';
 
 export const openApprovalActionId = 'open_approval';
@@ -86,11 +95,17 @@ function requestLine(approval: TrackedApproval): string | undefined {
     approval.requester.kind === 'slack'
       ? `Requested by ${mention(approval.requester.userId)}`
       : `Requested by ${escapeAndTruncate(approval.requester.name, 100)}`;
-  if (approval.note === null || approval.note === '') return who;
-  return `${who}\n>${escapeAndTruncate(approval.note, 1_000).replace(/\n/g, '\n>')}`;
+  const approvers =
+    approval.approvers.length === 0
+      ? ''
+      : ` · approvers: ${approval.approvers.slice(0, 20).map(approverMention).join(' ')}`;
+  const head = `${who}${approvers}`;
+  if (approval.note === null || approval.note === '') return head;
+  return `${head}\n>${escapeAndTruncate(approval.note, 1_000).replace(/\n/g, '\n>')}`;
 }
 
-function outcomeLine(approval: TrackedApproval): string {
+/** One line on how an ended approval ended, for the card and its thread. */
+export function outcomeLine(approval: TrackedApproval): string {
   const when = approval.resolvedAt === null ? '' : ` ${dateToken(approval.resolvedAt)}`;
   switch (approval.status) {
     case 'confirmed': {

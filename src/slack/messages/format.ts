@@ -54,6 +54,11 @@ export function mention(userId: string): string {
   return `<@${userId.replace(/[^A-Z0-9]/gi, '')}>`;
 }
 
+export function approverMention(approver: { kind: 'user' | 'usergroup'; id: string }): string {
+  const id = approver.id.replace(/[^A-Z0-9]/gi, '');
+  return approver.kind === 'user' ? `<@${id}>` : `<!subteam^${id}>`;
+}
+
 export function channelMention(channelId: string): string {
   return `<#${channelId.replace(/[^A-Z0-9]/gi, '')}>`;
 }

@@ -173,3 +173,31 @@ export function fundingFailedReply(error: OpenTrainError, milestoneId: string): 
   if (error.requestId !== undefined) text += ` (OpenTrain request id ${code(error.requestId)})`;
   return reply(text);
 }
+
+export function unroutedReply(milestoneId: string): SlackMessage {
+  return reply(
+    `:warning: OpenTrain recorded the funding request for ${code(milestoneId)}, but no route or FUND_CHANNEL says where its card goes. Ask an admin to add a route (${code('/fund-milestone route set <job or contract id> #channel')}).`,
+  );
+}
+
+/** For someone REQUESTER_USERS / REQUESTER_USERGROUPS leave out. */
+export function requestRefusedReply(allowed: {
+  users: readonly string[];
+  usergroups: readonly string[];
+}): SlackMessage {
+  const who = [
+    ...allowed.users.slice(0, 10).map(mention),
+    ...allowed.usergroups.slice(0, 5).map((id) => `<!subteam^${id}>`),
+  ];
+  return reply(
+    `:no_entry: You are not on the list of people who may request funding through Countersign, so nothing was sent to OpenTrain. Ask ${
+      who.length === 0 ? 'someone who is' : who.join(', ')
+    } to request it, or ask whoever runs Countersign to add you (REQUESTER_USERS or REQUESTER_USERGROUPS).`,
+  );
+}
+
+export function permissionCheckFailedReply(): SlackMessage {
+  return reply(
+    ':warning: I could not check with Slack whether you may request funding (Slack did not answer), so nothing was sent to OpenTrain. Try again in a minute.',
+  );
+}

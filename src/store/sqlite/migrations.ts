@@ -83,6 +83,54 @@ const migrations: readonly Migration[] = [
       CREATE INDEX audit_by_milestone ON audit_log (milestone_id, id);
     `,
   },
+  {
+    version: 2,
+    name: 'routes, approvers, App Home views, upstream idempotency keys, webhook deliveries',
+    sql: `
+      CREATE TABLE routes (
+        scope TEXT NOT NULL CHECK (scope IN ('job', 'contract')),
+        target_id TEXT NOT NULL,
+        label TEXT,
+        channel_id TEXT NOT NULL,
+        approvers TEXT NOT NULL DEFAULT '[]',
+        auto_fund INTEGER NOT NULL DEFAULT 0,
+        created_by TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (scope, target_id)
+      );
+
+      ALTER TABLE approvals ADD COLUMN approvers TEXT NOT NULL DEFAULT '[]';
+      CREATE INDEX approvals_by_resolved ON approvals (resolved_at) WHERE status <> 'pending';
+
+      CREATE TABLE home_views (
+        user_id TEXT PRIMARY KEY,
+        opened_at INTEGER NOT NULL,
+        version INTEGER NOT NULL DEFAULT 1,
+        published_version INTEGER NOT NULL DEFAULT 0,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        last_error TEXT,
+        lease_owner TEXT,
+        lease_until INTEGER
+      );
+      CREATE INDEX home_views_due ON home_views (next_attempt_at) WHERE published_version < version;
+
+      CREATE TABLE upstream_keys (
+        key TEXT PRIMARY KEY,
+        approval_id TEXT,
+        locked_until INTEGER,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+
+      CREATE TABLE webhook_deliveries (
+        delivery_id TEXT PRIMARY KEY,
+        received_at INTEGER NOT NULL
+      );
+      CREATE INDEX webhook_deliveries_by_age ON webhook_deliveries (received_at);
+    `,
+  },
 ];
 
 /** Applies every migration the file has not seen yet, each in its own transaction. */

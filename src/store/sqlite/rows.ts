@@ -7,6 +7,7 @@ import {
 } from '../../approvals/types.js';
 import type { AuditEntry, Effect } from '../store.js';
 import { effectKinds } from '../store.js';
+import { ApproversJson } from './routes-sql.js';
 
 export interface ApprovalRow {
   id: string;
@@ -25,6 +26,7 @@ export interface ApprovalRow {
   note: string | null;
   channel_id: string;
   context: string | null;
+  approvers: string;
   version: number;
   card_version: number;
   card_channel_id: string | null;
@@ -76,6 +78,7 @@ export function toApproval(row: ApprovalRow): TrackedApproval {
     requester,
     note: row.note,
     channelId: row.channel_id,
+    approvers: ApproversJson.parse(JSON.parse(row.approvers)),
     context: parseJson<ApprovalContext>(row.context, ContextJson),
     version: row.version,
     card: {

@@ -29,7 +29,7 @@ export function describeStoreContract(
 
     async function track(id = 'A-1', expiresAt = at(hours(72))) {
       return store.trackApproval(
-        { approval: anApproval({ id, expiresAt }), requester, note: 'n', channelId: 'C0FUND' },
+        { approval: anApproval({ id, expiresAt }), requester, note: 'n', channelId: 'C0FUND', approvers: [] },
         t0,
         audit,
       );
@@ -199,8 +199,16 @@ export function describeStoreContract(
       const [effect] = await store.claimEffects(lease('w1', t0));
       await store.claimCards(lease('w1', t0));
 
-      await store.renewLeases('w1', { effectIds: [effect?.id ?? -1], approvalIds: ['A-1'] }, at(90_000));
-      await store.renewLeases('w2', { effectIds: [effect?.id ?? -1], approvalIds: ['A-1'] }, at(900_000));
+      await store.renewLeases(
+        'w1',
+        { effectIds: [effect?.id ?? -1], approvalIds: ['A-1'], homeUserIds: [] },
+        at(90_000),
+      );
+      await store.renewLeases(
+        'w2',
+        { effectIds: [effect?.id ?? -1], approvalIds: ['A-1'], homeUserIds: [] },
+        at(900_000),
+      );
 
       expect(await store.claimEffects(lease('w2', at(61_000)))).toEqual([]);
       expect(await store.claimCards(lease('w2', at(61_000)))).toEqual([]);
@@ -234,15 +242,17 @@ export function describeStoreContract(
           payload: { offsetMs: offset },
         }) as const;
 
-      expect(await store.scheduleReminder('A-1', hours(24), reminder(hours(24)), at(hours(48)))).toBe(true);
-      expect(await store.scheduleReminder('A-1', hours(24), reminder(hours(24)), at(hours(49)))).toBe(false);
+      expect(await store.scheduleReminder('A-1', hours(24), [reminder(hours(24))], at(hours(48)))).toBe(true);
+      expect(await store.scheduleReminder('A-1', hours(24), [reminder(hours(24))], at(hours(49)))).toBe(
+        false,
+      );
       expect((await store.getApproval('A-1'))?.reminderFloorMs).toBe(hours(24));
       await store.recordTransition(
         { approvalId: 'A-1', status: 'declined', resolvedAt: at(hours(50)), result: null, source: 't' },
         at(hours(50)),
         [],
       );
-      expect(await store.scheduleReminder('A-1', hours(1), reminder(hours(1)), at(hours(71)))).toBe(false);
+      expect(await store.scheduleReminder('A-1', hours(1), [reminder(hours(1))], at(hours(71)))).toBe(false);
       expect(await store.getEffect(`reminder:A-1:${hours(1)}`)).toBeUndefined();
     });
 

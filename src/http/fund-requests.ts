@@ -1,0 +1,256 @@
+import type { CustomRoute } from '@slack/bolt';
+import { z } from 'zod';
+import type { Requester } from '../approvals/types.js';
+import type { JobDeps } from '../jobs/deps.js';
+import { type TrackHooks, type TrackOutcome, trackAndPost } from '../jobs/track.js';
+import { OpenTrainError } from '../opentrain/errors.js';
+import { BodyTooLargeError, readRawBody, sendJson } from './io.js';
+import { verifyBody } from './signature.js';
+
+export const fundRequestsPath = '/api/fund-requests';
+const maxBodyBytes = 16 * 1024;
+/** How long a request holds its idempotency key; longer than any single request can take. */
+const keyLockMs = 2 * 60_000;
+
+const common = {
+  requestedBy: z.string().trim().min(1).max(100).optional(),
+  note: z.string().trim().max(500).optional(),
+  channel: z
+    .string()
+    .regex(/^[CG][A-Z0-9]{2,}$/, 'must be a Slack channel ID such as C0123ABCD')
+    .optional(),
+};
+const FundRequest = z.union([
+  z.strictObject({
+    milestoneId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/, 'must be an OpenTrain milestone id'),
+    idempotencyKey: z.string().min(1).max(200).optional(),
+    ...common,
+  }),
+  z.strictObject({
+    approvalId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/, 'must be an OpenTrain approval id'),
+    ...common,
+  }),
+]);
+type FundRequest = z.infer<typeof FundRequest>;
+
+type Answer = { status: number; body: Record<string, unknown>; headers?: Record<string, string> };
+
+/**
+ * POST /api/fund-requests: other systems ask Countersign to request funding for a milestone, or to follow an
+ * approval they created themselves. HMAC-signed like OpenTrain's webhooks; answers once the card is posted.
+ */
+export function fundRequestsRoute(deps: JobDeps, secret: string, hooks: TrackHooks): CustomRoute {
+  return {
+    path: fundRequestsPath,
+    method: 'POST',
+    handler: (req, res) => {
+      void (async () => {
+        let answer: Answer;
+        try {
+          const body = await readRawBody(req, maxBodyBytes);
+          const header = req.headers['x-countersign-signature'];
+          const verdict = verifyBody(
+            secret,
+            typeof header === 'string' ? header : undefined,
+            body,
+            deps.clock.now(),
+          );
+          if (!verdict.ok) {
+            deps.log.warn({ problem: verdict.problem }, 'upstream request refused: bad signature');
+            answer = { status: 401, body: { error: 'invalid_signature', problem: verdict.problem } };
+          } else {
+            answer = await handle(deps, hooks, body);
+          }
+        } catch (error) {
+          if (error instanceof BodyTooLargeError) {
+            answer = { status: 413, body: { error: 'body_too_large', limitBytes: maxBodyBytes } };
+          } else {
+            deps.log.error({ err: error }, 'upstream request failed');
+            answer = { status: 500, body: { error: 'internal_error' } };
+          }
+        }
+        sendJson(res, answer.status, answer.body, answer.headers);
+      })();
+    },
+  };
+}
+
+async function handle(deps: JobDeps, hooks: TrackHooks, raw: Buffer): Promise<Answer> {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw.toString('utf8'));
+  } catch {
+    return { status: 400, body: { error: 'invalid_json', message: 'The body must be a JSON object.' } };
+  }
+  const parsed = FundRequest.safeParse(json);
+  if (!parsed.success) {
+    const fields = Object.fromEntries(
+      parsed.error.issues.map((issue) => [issue.path.join('.') || '(body)', issue.message]),
+    );
+    return {
+      status: 400,
+      body: {
+        error: 'invalid_request',
+        message:
+          'Send either {"milestoneId": …} or {"approvalId": …}, with optional requestedBy, note, channel.',
+        fields,
+      },
+    };
+  }
+  const request = parsed.data;
+  const requester = requesterOf(request.requestedBy);
+  const base = {
+    requester,
+    note: request.note ?? null,
+    actor: `upstream:${request.requestedBy ?? 'unnamed'}`,
+    fallbackChannel:
+      request.channel === undefined ? undefined : { id: request.channel, via: 'requested-channel' as const },
+  };
+  if ('approvalId' in request) return followApproval(deps, hooks, request.approvalId, base);
+  return requestFunding(deps, hooks, request, base);
+}
+
+async function requestFunding(
+  deps: JobDeps,
+  hooks: TrackHooks,
+  request: Extract<FundRequest, { milestoneId: string }>,
+  base: Parameters<typeof trackAndPost>[2],
+): Promise<Answer> {
+  const key = request.idempotencyKey === undefined ? undefined : `upstream:${request.idempotencyKey}`;
+  if (key !== undefined) {
+    const claim = await deps.store.claimUpstreamKey(key, deps.clock.now(), keyLockMs);
+    if (claim.state === 'busy') {
+      return {
+        status: 409,
+        body: { error: 'in_progress', message: 'A request with this idempotencyKey is still running.' },
+      };
+    }
+    if (claim.state === 'done') {
+      const approval = await deps.store.getApproval(claim.approvalId);
+      if (approval !== undefined) return describe({ kind: 'tracked', approval, ours: false, card: null });
+    }
+  }
+  try {
+    const remote = await deps.opentrain.fundMilestone(request.milestoneId);
+    const outcome = await trackAndPost(deps, remote, base, hooks);
+    if (key !== undefined) {
+      await deps.store.finishUpstreamKey(
+        key,
+        outcome.kind === 'tracked' ? outcome.approval.id : null,
+        deps.clock.now(),
+      );
+    }
+    return describe(outcome);
+  } catch (error) {
+    if (key !== undefined) await deps.store.finishUpstreamKey(key, null, deps.clock.now());
+    if (!(error instanceof OpenTrainError)) throw error;
+    await deps.store.appendAudit(
+      [
+        {
+          approvalId: null,
+          milestoneId: request.milestoneId,
+          actor: base.actor,
+          action: 'fund-failed',
+          detail: {
+            failure: error.failure,
+            status: error.status ?? null,
+            requestId: error.requestId ?? null,
+          },
+        },
+      ],
+      deps.clock.now(),
+    );
+    return fromOpenTrainError(error);
+  }
+}
+
+async function followApproval(
+  deps: JobDeps,
+  hooks: TrackHooks,
+  approvalId: string,
+  base: Parameters<typeof trackAndPost>[2],
+): Promise<Answer> {
+  try {
+    return describe(await trackAndPost(deps, await deps.opentrain.getApproval(approvalId), base, hooks));
+  } catch (error) {
+    if (!(error instanceof OpenTrainError)) throw error;
+    return fromOpenTrainError(error);
+  }
+}
+
+/** A Slack member id as requestedBy gets reminders and the outcome by DM; anything else is a system's name. */
+function requesterOf(requestedBy: string | undefined): Requester {
+  if (requestedBy !== undefined && /^[UW][A-Z0-9]{2,}$/.test(requestedBy)) {
+    return { kind: 'slack', userId: requestedBy, teamId: null };
+  }
+  return { kind: 'system', name: requestedBy ?? 'an upstream system' };
+}
+
+function describe(outcome: TrackOutcome): Answer {
+  if (outcome.kind === 'unrouted') {
+    return {
+      status: 422,
+      body: {
+        error: 'no_channel',
+        message:
+          'No route or FUND_CHANNEL names a channel for this job or contract; add a route or pass "channel".',
+      },
+    };
+  }
+  const { approval, card } = outcome;
+  return {
+    status: 202,
+    body: {
+      approvalId: approval.id,
+      type: approval.type,
+      status: approval.status,
+      approvalUrl: approval.approvalUrl,
+      expiresAt: approval.expiresAt.toISOString(),
+      duplicate: !outcome.ours,
+      card:
+        approval.card.ts === null
+          ? null
+          : { channel: approval.card.channelId, ts: approval.card.ts, permalink: approval.card.permalink },
+      ...(card?.kind === 'failed' ? { cardProblem: card.failure } : {}),
+    },
+  };
+}
+
+/** OpenTrain's refusal, mapped to the status that tells the caller what to do. */
+function fromOpenTrainError(error: OpenTrainError): Answer {
+  const body = {
+    error: error.failure,
+    message: error.message,
+    ...(error.requestId === undefined ? {} : { opentrainRequestId: error.requestId }),
+    ...(Object.keys(error.details).length === 0 ? {} : { details: error.details }),
+  };
+  const retryAfter: Record<string, string> =
+    error.retryAfterMs === undefined ? {} : { 'retry-after': String(Math.ceil(error.retryAfterMs / 1_000)) };
+  switch (error.failure) {
+    case 'not-found':
+      return { status: 404, body };
+    case 'not-fundable':
+    case 'milestone-cancelled':
+    case 'contract-ended':
+    case 'payment-method-required':
+    case 'conflict':
+      return { status: 409, body };
+    case 'bad-request':
+      return { status: 400, body };
+    case 'missing-scope':
+    case 'feature-disabled':
+    case 'claim-required':
+    case 'forbidden':
+      // OpenTrain refused Countersign's own token or account: the caller cannot fix that by retrying.
+      return { status: 403, body };
+    case 'rate-limited':
+      return { status: 429, body, headers: retryAfter };
+    case 'unavailable':
+    case 'timeout':
+    case 'network':
+      return { status: 503, body, headers: retryAfter };
+    case 'unauthorized':
+    case 'bad-response':
+      return { status: 502, body };
+  }
+}

@@ -1,0 +1,121 @@
+import { contextFromContract } from '../approvals/context.js';
+import { chooseDestination, type Destination } from '../approvals/routing.js';
+import type { Approval, Requester, TrackedApproval } from '../approvals/types.js';
+import type { CardOutcome } from './card-sync.js';
+import type { JobDeps } from './deps.js';
+
+export interface TrackRequest {
+  readonly requester: Requester;
+  readonly note: string | null;
+  /** Used when no route and no FUND_CHANNEL name a channel: where the command was typed, or what the caller asked. */
+  readonly fallbackChannel?: { readonly id: string; readonly via: 'invoking-channel' | 'requested-channel' };
+  /** Who caused this, for the audit log: 'slack:U123', 'upstream:<name>', 'rule:job:J-1'. */
+  readonly actor: string;
+  /** Set when re-running a request after a crash: a row tracked at or after it by the same requester is ours. */
+  readonly startedAt?: Date;
+}
+
+export type TrackOutcome =
+  | { readonly kind: 'unrouted' }
+  /** `ours` is false when the approval was already tracked for someone else: no new card was posted. */
+  | {
+      readonly kind: 'tracked';
+      readonly approval: TrackedApproval;
+      readonly ours: boolean;
+      readonly card: CardOutcome | null;
+    };
+
+export interface TrackHooks {
+  syncCardNow(approvalId: string): Promise<CardOutcome>;
+}
+
+/** Routes the approval (contract route, job route, FUND_CHANNEL, then the fallback). */
+export async function routeApproval(
+  deps: JobDeps,
+  approval: Pick<Approval, 'jobId' | 'contractId'>,
+  fallbackChannel: TrackRequest['fallbackChannel'],
+): Promise<Destination | undefined> {
+  const [contractRoute, jobRoute] = await Promise.all([
+    approval.contractId === null ? undefined : deps.store.findRoute('contract', approval.contractId),
+    approval.jobId === null ? undefined : deps.store.findRoute('job', approval.jobId),
+  ]);
+  return chooseDestination({
+    contractRoute,
+    jobRoute,
+    fundChannel: deps.settings.fundChannel,
+    fallbackChannel,
+  });
+}
+
+/**
+ * Starts following an approval OpenTrain returned: routes it, writes the row before any Slack call, looks up
+ * the card's context and posts the card. An approval already tracked is left alone (no second card).
+ */
+export async function trackAndPost(
+  deps: JobDeps,
+  remote: Approval,
+  request: TrackRequest,
+  hooks: TrackHooks,
+): Promise<TrackOutcome> {
+  const destination = await routeApproval(deps, remote, request.fallbackChannel);
+  if (destination === undefined) {
+    const existing = await deps.store.getApproval(remote.id);
+    if (existing === undefined) return { kind: 'unrouted' };
+    return { kind: 'tracked', approval: existing, ours: false, card: null };
+  }
+  const { approval, created } = await deps.store.trackApproval(
+    {
+      approval: remote,
+      requester: request.requester,
+      note: request.note,
+      channelId: destination.channelId,
+      approvers: destination.approvers,
+    },
+    deps.clock.now(),
+    (isNew) => ({
+      approvalId: remote.id,
+      milestoneId: remote.milestoneId,
+      actor: request.actor,
+      action: isNew ? 'requested' : 're-requested',
+      detail: { note: request.note, channel: destination.channelId, via: destination.via, type: remote.type },
+    }),
+  );
+  const ours = created || isOwnRerun(approval, request);
+  if (!ours) return { kind: 'tracked', approval, ours: false, card: null };
+  if (approval.context === null) await loadContext(deps, approval);
+  const card = await hooks.syncCardNow(approval.id);
+  return {
+    kind: 'tracked',
+    approval: (await deps.store.getApproval(approval.id)) ?? approval,
+    ours: true,
+    card,
+  };
+}
+
+function isOwnRerun(approval: TrackedApproval, request: TrackRequest): boolean {
+  if (request.startedAt === undefined || approval.trackedAt < request.startedAt) return false;
+  const a = approval.requester;
+  const b = request.requester;
+  return a.kind === 'slack' && b.kind === 'slack' ? a.userId === b.userId : a.kind === b.kind;
+}
+
+/** Amount and names for the card. Best effort: a failed lookup never holds the card back. */
+async function loadContext(deps: JobDeps, approval: TrackedApproval): Promise<void> {
+  if (approval.contractId === null) return;
+  try {
+    const contract = await deps.opentrain.getContract(approval.contractId, {
+      timeoutMs: 4_000,
+      retry: { attempts: 2 },
+    });
+    await deps.store.setContext(
+      approval.id,
+      contextFromContract(contract, approval.milestoneId),
+      deps.clock.now(),
+    );
+  } catch (error) {
+    deps.log.warn(
+      { approvalId: approval.id, err: error },
+      'contract lookup failed; posting the card without it',
+    );
+  }
+}

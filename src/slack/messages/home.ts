@@ -1,0 +1,103 @@
+import type { KnownBlock } from '@slack/types';
+import type { TrackedApproval } from '../../approvals/types.js';
+import { describeTimeLeft } from '../../duration.js';
+import { shortSubject } from './card.js';
+import { channelMention, code, dateToken, escapeAndTruncate, link, mention } from './format.js';
+import { statusEmoji, wordingFor } from './wording.js';
+
+const maxPending = 25;
+const maxOutcomes = 10;
+
+/**
+ * The App Home tab: approvals waiting on someone that concern the viewer (they asked, or the card is in a
+ * channel they are in), soonest expiry first, then recent outcomes. At most about 45 of Slack's 100 blocks.
+ */
+export function renderHome(input: {
+  readonly pending: readonly TrackedApproval[];
+  readonly outcomes: readonly TrackedApproval[];
+  readonly now: Date;
+}): KnownBlock[] {
+  const blocks: KnownBlock[] = [
+    { type: 'header', text: { type: 'plain_text', text: 'OpenTrain approvals' } },
+    {
+      type: 'context',
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: `Approvals you asked for or that are in channels you are in. Updated ${dateToken(input.now, '{date_short_pretty} at {time}')}.`,
+        },
+      ],
+    },
+  ];
+  const pending = [...input.pending].sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime());
+  if (pending.length === 0) {
+    blocks.push({
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: `:sparkles: Nothing is waiting. Run ${code('/fund-milestone <milestone>')} to request funding; its approval shows up here until it is confirmed, declined or expires.`,
+      },
+    });
+  }
+  for (const approval of pending.slice(0, maxPending)) blocks.push(pendingSection(approval, input.now));
+  if (pending.length > maxPending) {
+    blocks.push({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: `…and ${pending.length - maxPending} more pending.` }],
+    });
+  }
+  const outcomes = [...input.outcomes]
+    .sort((a, b) => (b.resolvedAt?.getTime() ?? 0) - (a.resolvedAt?.getTime() ?? 0))
+    .slice(0, maxOutcomes);
+  if (outcomes.length > 0) {
+    blocks.push(
+      { type: 'divider' },
+      { type: 'header', text: { type: 'plain_text', text: 'Recent outcomes' } },
+    );
+    for (const approval of outcomes) blocks.push(outcomeContext(approval));
+  }
+  return blocks;
+}
+
+function pendingSection(approval: TrackedApproval, now: Date): KnownBlock {
+  const wording = wordingFor(approval.type);
+  const left = approval.expiresAt.getTime() - now.getTime();
+  const card =
+    approval.card.permalink === null
+      ? channelMention(approval.channelId)
+      : link(approval.card.permalink, 'card');
+  const who =
+    approval.requester.kind === 'slack'
+      ? mention(approval.requester.userId)
+      : escapeAndTruncate(approval.requester.name, 60);
+  const text = `${statusEmoji.pending} *${escapeAndTruncate(shortSubject(approval), 200)}*\n${wording.noun} · expires ${dateToken(approval.expiresAt)}${
+    left > 0 ? ` (in ${describeTimeLeft(left)})` : ''
+  } · requested by ${who} · ${card}`;
+  const section: KnownBlock = { type: 'section', text: { type: 'mrkdwn', text } };
+  if (approval.approvalUrl.length > 3_000) return section;
+  return {
+    ...section,
+    accessory: {
+      type: 'button',
+      action_id: 'open_approval',
+      text: { type: 'plain_text', text: 'Review' },
+      url: approval.approvalUrl,
+      value: approval.id.slice(0, 2_000),
+    },
+  };
+}
+
+function outcomeContext(approval: TrackedApproval): KnownBlock {
+  const when =
+    approval.resolvedAt === null ? '' : ` ${dateToken(approval.resolvedAt, '{date_short_pretty}')}`;
+  const emoji = approval.status === 'pending' ? statusEmoji.pending : statusEmoji[approval.status];
+  return {
+    type: 'context',
+    elements: [
+      {
+        type: 'mrkdwn',
+        text: `${emoji} ${escapeAndTruncate(shortSubject(approval), 200)}: *${approval.status}*${when} · ${code(approval.id)}`,
+      },
+    ],
+  };
+}

@@ -1,0 +1,86 @@
+import type { Database } from 'better-sqlite3';
+import { z } from 'zod';
+import type { Approver, Route, RouteScope } from '../../approvals/routing.js';
+import type { NewAuditEntry, NewRoute, RouteRepository } from '../store.js';
+
+interface RouteRow {
+  scope: RouteScope;
+  target_id: string;
+  label: string | null;
+  channel_id: string;
+  approvers: string;
+  auto_fund: number;
+  created_by: string;
+  updated_at: number;
+}
+
+export const ApproversJson = z
+  .array(z.object({ kind: z.enum(['user', 'usergroup']), id: z.string() }))
+  .catch([]) satisfies z.ZodType<Approver[]>;
+
+function toRoute(row: RouteRow): Route {
+  return {
+    scope: row.scope,
+    targetId: row.target_id,
+    label: row.label,
+    channelId: row.channel_id,
+    approvers: ApproversJson.parse(JSON.parse(row.approvers)),
+    autoFund: row.auto_fund === 1,
+    createdBy: row.created_by,
+    updatedAt: new Date(row.updated_at),
+  };
+}
+
+export function createRoutesSql(
+  db: Database,
+  appendAuditNow: (entries: readonly NewAuditEntry[], at: Date) => void,
+): RouteRepository {
+  const upsert = db.prepare(`
+    INSERT INTO routes (scope, target_id, label, channel_id, approvers, auto_fund, created_by, created_at, updated_at)
+    VALUES (@scope, @targetId, @label, @channelId, @approvers, @autoFund, @createdBy, @at, @at)
+    ON CONFLICT (scope, target_id) DO UPDATE SET label = excluded.label, channel_id = excluded.channel_id,
+      approvers = excluded.approvers, auto_fund = excluded.auto_fund, created_by = excluded.created_by,
+      updated_at = excluded.updated_at`);
+  const find = db.prepare<[string, string], RouteRow>(
+    'SELECT * FROM routes WHERE scope = ? AND target_id = ?',
+  );
+  const findAny = db.prepare<[string], RouteRow>('SELECT * FROM routes WHERE target_id = ?');
+  const remove = db.prepare('DELETE FROM routes WHERE scope = ? AND target_id = ?');
+  const all = db.prepare<[], RouteRow>('SELECT * FROM routes ORDER BY scope, target_id');
+
+  const save = db.transaction((route: NewRoute, at: Date, entry: NewAuditEntry) => {
+    upsert.run({
+      ...route,
+      approvers: JSON.stringify(route.approvers),
+      autoFund: route.autoFund ? 1 : 0,
+      at: at.getTime(),
+    });
+    appendAuditNow([entry], at);
+    const row = find.get(route.scope, route.targetId);
+    if (row === undefined) throw new Error('route vanished while it was being saved');
+    return toRoute(row);
+  });
+  const drop = db.transaction((targetId: string, at: Date, entry: NewAuditEntry) => {
+    const row = findAny.get(targetId);
+    if (row === undefined) return undefined;
+    remove.run(row.scope, row.target_id);
+    appendAuditNow([entry], at);
+    return toRoute(row);
+  });
+
+  return {
+    async saveRoute(route, at, entry) {
+      return save.immediate(route, at, entry);
+    },
+    async removeRoute(targetId, at, entry) {
+      return drop.immediate(targetId, at, entry);
+    },
+    async listRoutes() {
+      return all.all().map(toRoute);
+    },
+    async findRoute(scope, targetId) {
+      const row = find.get(scope, targetId);
+      return row === undefined ? undefined : toRoute(row);
+    },
+  };
+}

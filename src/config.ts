@@ -222,3 +222,21 @@ export function describeConfig(config: Config): Record<string, string> {
     LOG_LEVEL: config.logLevel,
   };
 }
+
+/** Just the OpenTrain settings, for the operator CLI (it needs no Slack credentials). */
+export function loadOpenTrainSettings(env: Record<string, string | undefined>): Config['opentrain'] {
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const parsed = Env.pick({ OT_API_TOKEN: true, OT_API_BASE_URL: true, OT_API_TIMEOUT: true }).safeParse(
+    present,
+  );
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`));
+  }
+  return {
+    token: parsed.data.OT_API_TOKEN,
+    baseUrl: parsed.data.OT_API_BASE_URL,
+    timeoutMs: parsed.data.OT_API_TIMEOUT,
+  };
+}

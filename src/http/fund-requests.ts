@@ -1,6 +1,6 @@
 import type { CustomRoute } from '@slack/bolt';
 import { z } from 'zod';
-import type { Requester } from '../approvals/types.js';
+import type { Approval, Requester } from '../approvals/types.js';
 import type { JobDeps } from '../jobs/deps.js';
 import { type TrackHooks, type TrackOutcome, trackAndPost } from '../jobs/track.js';
 import { OpenTrainError } from '../opentrain/errors.js';
@@ -116,6 +116,10 @@ async function requestFunding(
   request: Extract<FundRequest, { milestoneId: string }>,
   base: Parameters<typeof trackAndPost>[2],
 ): Promise<Answer> {
+  if (base.fallbackChannel === undefined && deps.settings.fundChannel === undefined) {
+    // Only a route could place the card; without any, refuse before OpenTrain records anything.
+    if ((await deps.store.listRoutes()).length === 0) return noChannel(undefined);
+  }
   const key = request.idempotencyKey === undefined ? undefined : `upstream:${request.idempotencyKey}`;
   if (key !== undefined) {
     const claim = await deps.store.claimUpstreamKey(key, deps.clock.now(), keyLockMs);
@@ -127,7 +131,8 @@ async function requestFunding(
     }
     if (claim.state === 'done') {
       const approval = await deps.store.getApproval(claim.approvalId);
-      if (approval !== undefined) return describe({ kind: 'tracked', approval, ours: false, card: null });
+      if (approval !== undefined)
+        return describe({ kind: 'tracked', approval, ours: false, card: null }, approval);
     }
   }
   try {
@@ -140,7 +145,8 @@ async function requestFunding(
         deps.clock.now(),
       );
     }
-    return describe(outcome);
+    if (outcome.kind === 'unrouted') await auditUnrouted(deps, remote, base.actor);
+    return describe(outcome, remote);
   } catch (error) {
     if (key !== undefined) await deps.store.finishUpstreamKey(key, null, deps.clock.now());
     if (!(error instanceof OpenTrainError)) throw error;
@@ -171,11 +177,22 @@ async function followApproval(
   base: Parameters<typeof trackAndPost>[2],
 ): Promise<Answer> {
   try {
-    return describe(await trackAndPost(deps, await deps.opentrain.getApproval(approvalId), base, hooks));
+    const remote = await deps.opentrain.getApproval(approvalId);
+    const outcome = await trackAndPost(deps, remote, base, hooks);
+    if (outcome.kind === 'unrouted') await auditUnrouted(deps, remote, base.actor);
+    return describe(outcome, remote);
   } catch (error) {
     if (!(error instanceof OpenTrainError)) throw error;
     return fromOpenTrainError(error);
   }
+}
+
+async function auditUnrouted(deps: JobDeps, approval: Approval, actor: string): Promise<void> {
+  const detail = { jobId: approval.jobId, contractId: approval.contractId };
+  await deps.store.appendAudit(
+    [{ approvalId: approval.id, milestoneId: approval.milestoneId, actor, action: 'unrouted', detail }],
+    deps.clock.now(),
+  );
 }
 
 /** A Slack member id as requestedBy gets reminders and the outcome by DM; anything else is a system's name. */
@@ -186,17 +203,22 @@ function requesterOf(requestedBy: string | undefined): Requester {
   return { kind: 'system', name: requestedBy ?? 'an upstream system' };
 }
 
-function describe(outcome: TrackOutcome): Answer {
-  if (outcome.kind === 'unrouted') {
-    return {
-      status: 422,
-      body: {
-        error: 'no_channel',
-        message:
-          'No route or FUND_CHANNEL names a channel for this job or contract; add a route or pass "channel".',
-      },
-    };
-  }
+function noChannel(approval: Approval | undefined): Answer {
+  return {
+    status: 422,
+    body: {
+      error: 'no_channel',
+      message:
+        approval === undefined
+          ? 'No route, FUND_CHANNEL or "channel" says where the card goes; nothing was requested.'
+          : 'OpenTrain recorded the approval, but no route matches its job or contract and no FUND_CHANNEL is set. Send the request again with "channel" to have it tracked.',
+      ...(approval === undefined ? {} : { approvalId: approval.id, approvalUrl: approval.approvalUrl }),
+    },
+  };
+}
+
+function describe(outcome: TrackOutcome, remote: Approval): Answer {
+  if (outcome.kind === 'unrouted') return noChannel(remote);
   const { approval, card } = outcome;
   return {
     status: 202,

@@ -81,7 +81,9 @@ describe('a restart in the middle', () => {
       .callsTo('chat.postMessage')
       .filter((call) => call.args.channel === ids.financeApprovals && call.args.thread_ts === undefined);
     expect(cardPosts).toHaveLength(1);
-    await h.slack.waitUntil(() => h.slack.message(ids.financeApprovals, card.ts)?.replies.length === 1 || undefined);
+    await h.slack.waitUntil(
+      () => h.slack.message(ids.financeApprovals, card.ts)?.replies.length === 1 || undefined,
+    );
     const outcomeDms = h.slack.callsTo('chat.postMessage').filter((call) => call.args.channel === ids.alice);
     expect(outcomeDms).toHaveLength(1);
   });

@@ -90,7 +90,10 @@ export async function fundMilestone(deps: JobDeps, effect: Effect, hooks: TrackH
       ],
       deps.clock.now(),
     );
-    if (request.noticeChannelId !== null && requester.kind === 'system') {
+    // A milestone already funded, cancelled or ended moved on by itself (a hire funds its first milestone at
+    // once): nothing for the channel to do. Anything else needs a person.
+    const movedOn = ['not-fundable', 'milestone-cancelled', 'contract-ended'].includes(error.failure);
+    if (request.noticeChannelId !== null && requester.kind === 'system' && !movedOn) {
       const notice = autoFundFailedNotice(
         requester.name,
         request.milestoneId,

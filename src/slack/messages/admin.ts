@@ -79,9 +79,9 @@ const actionWords: Record<string, string> = {
   'link-opened': 'opened the approval link',
   'reminder-sent': 'sent a reminder',
   'outcome-sent': 'told the requester the outcome',
-  confirmed: 'confirmed in OpenTrain',
-  declined: 'declined in OpenTrain',
-  expired: 'expired',
+  confirmed: 'reports it confirmed',
+  declined: 'reports it declined',
+  expired: 'reports it expired',
 };
 
 function actorText(actor: string): string {

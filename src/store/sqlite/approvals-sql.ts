@@ -113,7 +113,7 @@ export function createApprovalsSql(
         {
           approvalId: t.approvalId,
           milestoneId: row?.milestoneId ?? null,
-          actor: 'opentrain',
+          actor: t.source.startsWith('countersign') ? 'countersign' : 'opentrain',
           action: t.status,
           detail: { source: t.source, ...(t.result === null ? {} : { result: t.result }) },
         },

@@ -1,0 +1,253 @@
+import { createHmac } from 'node:crypto';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { botMessages, type Harness, ids, opentrainCalls, startHarness, waitForCard } from './harness.js';
+
+const secret = 'upstream-secret-for-the-tests-0123456789';
+
+/** Signs exactly like the README's curl example: HMAC-SHA256 over "<t>.<raw body>", computed independently here. */
+function signature(body: string, timestampSec = Math.floor(Date.now() / 1_000), key = secret): string {
+  return `t=${timestampSec},v1=${createHmac('sha256', key).update(`${timestampSec}.${body}`).digest('hex')}`;
+}
+
+async function post(h: Harness, body: string, headers: Record<string, string> = {}) {
+  const response = await fetch(`${h.service.url}/api/fund-requests`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-countersign-signature': signature(body), ...headers },
+    body,
+  });
+  return {
+    status: response.status,
+    headers: response.headers,
+    json: (await response.json()) as Record<string, any>,
+  };
+}
+
+describe('POST /api/fund-requests', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({
+      UPSTREAM_SECRET: secret,
+      FUND_CHANNEL: ids.financeApprovals,
+      POLL_SCHEDULE: '0 0 1 1 *',
+    });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+  beforeEach(() => {
+    h.opentrain.clearFaults();
+  });
+
+  it('requests funding, posts the card and answers 202 with the approval id and the permalink', async () => {
+    const body = JSON.stringify({
+      milestoneId: 'M-1001',
+      requestedBy: 'billing-bot',
+      note: 'from <!channel> billing',
+    });
+
+    const { status, json } = await post(h, body);
+
+    expect(status).toBe(202);
+    const card = await waitForCard(h, ids.financeApprovals, (text) => text.includes('M-1001'));
+    expect(json).toMatchObject({
+      approvalId: expect.stringMatching(/^A-/),
+      type: 'milestone_fund',
+      status: 'pending',
+      duplicate: false,
+      card: { channel: ids.financeApprovals, ts: card.ts, permalink: expect.stringContaining('/archives/') },
+    });
+    expect(JSON.stringify(card.blocks)).toContain('Requested by billing-bot');
+    expect(JSON.stringify(card.blocks)).toContain('from &lt;!channel&gt; billing');
+  });
+
+  it('never makes two cards for the same idempotencyKey, even after the approval ended', async () => {
+    const body = JSON.stringify({ milestoneId: 'M-1002', idempotencyKey: 'invoice-77' });
+    const first = await post(h, body);
+    h.opentrain.decline(first.json.approvalId);
+    await h.service.pollNow();
+
+    const again = await post(h, body);
+
+    expect(again.status).toBe(202);
+    expect(again.json).toMatchObject({
+      approvalId: first.json.approvalId,
+      duplicate: true,
+      status: 'declined',
+    });
+    expect(opentrainCalls(h, 'POST', '/milestones/M-1002/fund')).toHaveLength(1);
+  });
+
+  it.each([
+    [
+      'milestone_approve',
+      { type: 'milestone_approve', milestoneId: 'M-1003' },
+      'Payment release approval needed',
+    ],
+    ['contract_end', { type: 'contract_end', contractId: 'C-502' }, 'Approval needed to end a contract'],
+    ['proposal_hire', { type: 'proposal_hire', proposalId: 'P-801' }, 'Hire approval needed'],
+  ] as const)(
+    'follows a %s approval another system created, worded for its type, once',
+    async (_type, input, title) => {
+      const created = h.opentrain.createApproval(input);
+      const body = JSON.stringify({ approvalId: created.id, requestedBy: ids.bob });
+
+      const first = await post(h, body);
+      const second = await post(h, body);
+
+      expect(first.status).toBe(202);
+      expect(second.json).toMatchObject({ approvalId: created.id, duplicate: true });
+      const card = await waitForCard(h, ids.financeApprovals, (text) => text.includes(created.id));
+      expect(card.text).toContain(title);
+      expect(
+        botMessages(h, ids.financeApprovals).filter((m) => JSON.stringify(m.blocks).includes(created.id)),
+      ).toHaveLength(1);
+    },
+  );
+
+  it.each([
+    ['an unknown milestone', { milestoneId: 'M-9999' }, 404, 'not-found'],
+    ['an already funded milestone', { milestoneId: 'M-1003' }, 409, 'not-fundable'],
+    ['an unknown approval', { approvalId: 'A-404' }, 404, 'not-found'],
+  ])('maps OpenTrain refusing %s to its own status', async (_label, request, status, error) => {
+    const response = await post(h, JSON.stringify(request));
+
+    expect(response.status).toBe(status);
+    expect(response.json).toMatchObject({ error, opentrainRequestId: expect.any(String) });
+  });
+
+  it('answers 429 with Retry-After while OpenTrain is rate limiting', async () => {
+    h.opentrain.injectFault({
+      method: 'POST',
+      path: '/milestones/M-1001/fund',
+      status: 429,
+      retryAfter: 120,
+    });
+
+    const response = await post(h, JSON.stringify({ milestoneId: 'M-1001' }));
+
+    expect(response.status).toBe(429);
+    expect(response.headers.get('retry-after')).toBe('120');
+  });
+
+  it.each([
+    ['not JSON', '{"milestoneId":', 'invalid_json', {}],
+    ['neither id', '{"note":"x"}', 'invalid_request', {}],
+    [
+      'a bad id',
+      '{"milestoneId":"../../etc"}',
+      'invalid_request',
+      { milestoneId: expect.stringContaining('milestone id') },
+    ],
+    ['an unknown field', '{"milestoneId":"M-1","amount":5}', 'invalid_request', {}],
+    [
+      'a channel name',
+      '{"milestoneId":"M-1","channel":"#finance"}',
+      'invalid_request',
+      { channel: expect.any(String) },
+    ],
+  ])(
+    'refuses %s with 400 and field errors, sending nothing upstream',
+    async (_label, body, error, fields) => {
+      const before = opentrainCalls(h, 'POST', '/').length;
+
+      const response = await post(h, body);
+
+      expect(response.status).toBe(400);
+      expect(response.json).toMatchObject({ error, ...(Object.keys(fields).length === 0 ? {} : { fields }) });
+      expect(opentrainCalls(h, 'POST', '/')).toHaveLength(before);
+    },
+  );
+
+  it.each([
+    ['no signature', { 'x-countersign-signature': '' }],
+    [
+      'a forged signature',
+      { 'x-countersign-signature': signature('{"milestoneId":"M-1001"}', undefined, 'wrong-secret') },
+    ],
+    [
+      'a stale signature',
+      {
+        'x-countersign-signature': signature(
+          '{"milestoneId":"M-1001"}',
+          Math.floor(Date.now() / 1_000) - 301,
+        ),
+      },
+    ],
+    ['a tampered body', { 'x-countersign-signature': signature('{"milestoneId":"M-1002"}') }],
+    ['a garbled header', { 'x-countersign-signature': 'v1=abc' }],
+  ])('refuses %s with 401 and sends nothing upstream', async (_label, headers) => {
+    const before = h.opentrain.requests.length;
+
+    const response = await post(h, '{"milestoneId":"M-1001"}', headers);
+
+    expect(response.status).toBe(401);
+    expect(response.json.error).toBe('invalid_signature');
+    expect(h.opentrain.requests).toHaveLength(before);
+  });
+
+  it('refuses an oversized body with 413 before reading it all', async () => {
+    const body = JSON.stringify({ milestoneId: 'M-1001', note: 'x'.repeat(20_000) });
+
+    const response = await post(h, body);
+
+    expect(response.status).toBe(413);
+  });
+});
+
+describe('POST /api/fund-requests without UPSTREAM_SECRET', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ POLL_SCHEDULE: '0 0 1 1 *' });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('does not exist', async () => {
+    const body = '{"milestoneId":"M-1001"}';
+    const response = await fetch(`${h.service.url}/api/fund-requests`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-countersign-signature': signature(body) },
+      body,
+    });
+
+    expect(response.status).toBe(404);
+    expect(opentrainCalls(h, 'POST', '/')).toEqual([]);
+  });
+});
+
+describe('POST /api/fund-requests with nowhere to post', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ UPSTREAM_SECRET: secret, POLL_SCHEDULE: '0 0 1 1 *', ADMIN_USERS: ids.alice });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('refuses before asking OpenTrain when no route, FUND_CHANNEL or channel could place the card', async () => {
+    const response = await post(h, JSON.stringify({ milestoneId: 'M-1001' }));
+
+    expect(response.status).toBe(422);
+    expect(response.json).toMatchObject({ error: 'no_channel' });
+    expect(opentrainCalls(h, 'POST', '/')).toEqual([]);
+  });
+
+  it('returns the approval it could not place, and tracks it once a channel is given', async () => {
+    await h.command(`route set job:J-300 <#${ids.projectX}>`, { userId: ids.alice });
+    await h.slack.waitUntil(() => h.slack.ephemerals(ids.alice).find((m) => m.text.includes('Route saved')));
+
+    const unplaced = await post(h, JSON.stringify({ milestoneId: 'M-1001' }));
+    const placed = await post(h, JSON.stringify({ milestoneId: 'M-1001', channel: ids.projectX }));
+
+    expect(unplaced.status).toBe(422);
+    expect(unplaced.json).toMatchObject({
+      error: 'no_channel',
+      approvalId: expect.any(String),
+      approvalUrl: expect.any(String),
+    });
+    expect(placed.status).toBe(202);
+    expect(placed.json.approvalId).toBe(unplaced.json.approvalId);
+    await waitForCard(h, ids.projectX);
+  });
+});

@@ -29,6 +29,8 @@ export interface ServiceOptions {
   /** The sandbox and the tests pass a clock they can move; production uses the system clock. */
   readonly clock?: Clock;
   readonly log?: Logger;
+  /** Interface to listen on; all of them by default (a service behind a proxy). The sandbox uses loopback. */
+  readonly host?: string;
 }
 
 export interface Service {
@@ -150,7 +152,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     timezone: 'UTC',
     noOverlap: true,
   });
-  const server = await app.start(config.http.port);
+  const server = await app.start({ port: config.http.port, host: options.host });
   const { port } = server.address() as AddressInfo;
   log.info({ port }, 'countersign is listening');
   ring();

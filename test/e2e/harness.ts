@@ -68,6 +68,7 @@ export async function startHarness(
     const config = loadConfig(fullEnv);
     service = await startService(config, {
       clock,
+      host: '127.0.0.1',
       log: createLogger({ level: config.logLevel, destination }),
     });
     return service;

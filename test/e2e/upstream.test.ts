@@ -18,7 +18,7 @@ async function post(h: Harness, body: string, headers: Record<string, string> = 
   return {
     status: response.status,
     headers: response.headers,
-    json: (await response.json()) as Record<string, any>,
+    json: (await response.json()) as { approvalId: string; [key: string]: unknown },
   };
 }
 

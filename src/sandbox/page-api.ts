@@ -1,0 +1,192 @@
+import { z } from 'zod';
+import type { ShiftableClock } from '../clock.js';
+import { parseDuration } from '../duration.js';
+import type { Service } from '../service.js';
+import type { OpenTrainSimulator } from './opentrain/simulator.js';
+import type { SandboxCast } from './page-state.js';
+import type { SlackFake } from './slack/fake.js';
+import type { TrafficEntry } from './traffic.js';
+
+// The JSON endpoints behind the page's controls. Their bodies come from a browser, so each is parsed here.
+
+const channelId = z.string().regex(/^[CDG][A-Z0-9]{2,30}$/, { error: 'must be a channel id' });
+
+export const CommandInput = z.object({
+  channelId,
+  /** Exactly what was typed in the composer, e.g. "/fund-milestone M-1001 batch 2". */
+  text: z.string().trim().min(1, { error: 'type a command' }).max(4_000),
+});
+
+export const ClickInput = z.object({
+  channelId,
+  messageTs: z.string().regex(/^\d{1,12}\.\d{6}$/, { error: 'must be a message ts' }),
+  actionId: z.string().min(1).max(255),
+});
+
+const maxJumpMs = 30 * 86_400_000;
+
+export const ClockInput = z.object({
+  /** "23h", "90m", "2d", "45s". */
+  by: z.string().transform((text, ctx) => {
+    const ms = parseDuration(text);
+    if (ms !== undefined && ms > 0 && ms <= maxJumpMs) return ms;
+    ctx.addIssue({ code: 'custom', message: 'must be a duration up to 30d, like 23h, 90m or 2d' });
+    return z.NEVER;
+  }),
+});
+
+export const AccountInput = z
+  .object({ paymentMethod: z.boolean().optional(), claimed: z.boolean().optional() })
+  .refine((patch) => patch.paymentMethod !== undefined || patch.claimed !== undefined, {
+    error: 'set paymentMethod or claimed',
+  });
+
+export const ApprovalIdParam = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'must be an approval id' });
+
+/** A refusal the page shows as it is: the status and a sentence for a person. */
+export class PageApiError extends Error {
+  override readonly name = 'PageApiError';
+  readonly status: number;
+
+  constructor(status: number, message: string) {
+    super(message);
+    this.status = status;
+  }
+}
+
+export function parseBody<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> {
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const field = issue?.path.join('.') ?? '';
+  throw new PageApiError(400, `${field === '' ? '' : `${field} `}${issue?.message ?? 'is invalid'}`.trim());
+}
+
+export interface PageApiDeps {
+  clock: ShiftableClock;
+  opentrain: OpenTrainSimulator;
+  slack: SlackFake;
+  cast: SandboxCast;
+  service(): Service;
+  recordInbound(entry: TrafficEntry): void;
+  markOpened(approvalId: string): void;
+}
+
+/** Splits "/fund-milestone M-1001 note" the way Slack does: the command, then the rest as `text`. */
+export function splitCommand(typed: string): { command: string; text: string } {
+  const match = /^(\/[^\s]+)(?:\s+([\s\S]*))?$/.exec(typed.trim());
+  if (match === null) {
+    throw new PageApiError(
+      400,
+      'Only slash commands reach the bot in the sandbox. Try /fund-milestone M-1001.',
+    );
+  }
+  const command = (match[1] ?? '').toLowerCase();
+  if (command !== '/fund-milestone') {
+    throw new PageApiError(
+      400,
+      `${command} is not a valid command here. This workspace has one app command: /fund-milestone.`,
+    );
+  }
+  return { command, text: match[2] ?? '' };
+}
+
+export function createPageApi(deps: PageApiDeps) {
+  const appUrl = () => `${deps.service().url}/slack/events`;
+
+  function inbound(label: string, at: Date, result: { status: number; failure?: string }): TrafficEntry {
+    const ok = result.failure === undefined && result.status >= 200 && result.status < 300;
+    const entry: TrafficEntry = {
+      at: at.toISOString(),
+      route: 'slack-to-bot',
+      label: label.length > 80 ? `${label.slice(0, 79)}…` : label,
+      outcome: result.failure ?? String(result.status),
+      ok,
+      count: 1,
+    };
+    deps.recordInbound(entry);
+    return entry;
+  }
+
+  /** The fake refuses impossible requests (not a member, no such button) by throwing; those are 400s. */
+  async function asSlack<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw new PageApiError(
+        400,
+        error instanceof Error ? error.message.replace(/^Slack fake: /, '') : 'refused',
+      );
+    }
+  }
+
+  return {
+    /** Signs the command and POSTs it to the bot, exactly like Slack; resolves once the bot has acked. */
+    async command(raw: unknown) {
+      const input = parseBody(CommandInput, raw);
+      const { command, text } = splitCommand(input.text);
+      if (deps.slack.snapshot().channels.find((channel) => channel.id === input.channelId)?.isArchived) {
+        throw new PageApiError(400, 'This channel is archived, so nothing can be posted in it.');
+      }
+      const at = deps.clock.now();
+      const result = await asSlack(() =>
+        deps.slack.sendCommand({
+          appUrl: appUrl(),
+          command,
+          text,
+          userId: deps.cast.you,
+          channelId: input.channelId,
+        }),
+      );
+      const entry = inbound(`${command} ${text}`.trim(), at, result);
+      return { ok: entry.ok, status: result.status, failure: result.failure ?? null };
+    },
+
+    /** The block_actions Slack sends when someone clicks a URL button (Slack opens the URL itself). */
+    async click(raw: unknown) {
+      const input = parseBody(ClickInput, raw);
+      const at = deps.clock.now();
+      const result = await asSlack(() =>
+        deps.slack.clickButton({ appUrl: appUrl(), userId: deps.cast.you, ...input }),
+      );
+      const entry = inbound(`block_actions ${input.actionId}`, at, result);
+      return { ok: entry.ok, status: result.status };
+    },
+
+    /** Moves the shared clock; the sandbox then polls at once so reminders and expiry show now. */
+    async advance(raw: unknown) {
+      const { by } = parseBody(ClockInput, raw);
+      const now = deps.clock.advance(by);
+      await deps.service().pollNow();
+      return { now: now.toISOString() };
+    },
+
+    account(raw: unknown) {
+      const patch = parseBody(AccountInput, raw);
+      const account = deps.opentrain.setAccount(patch);
+      return { account: { claimed: account.claimed, paymentMethod: account.paymentMethod } };
+    },
+
+    /** What a signed-in OpenTrain user does on the approval page. */
+    resolve(rawId: string, action: 'confirm' | 'decline' | 'open') {
+      const approvalId = parseBody(ApprovalIdParam, rawId);
+      if (!deps.opentrain.snapshot().approvals.some((approval) => approval.id === approvalId)) {
+        throw new PageApiError(404, `OpenTrain has no approval ${approvalId}.`);
+      }
+      if (action === 'open') {
+        deps.markOpened(approvalId);
+        return { ok: true };
+      }
+      try {
+        const approval =
+          action === 'confirm' ? deps.opentrain.confirm(approvalId) : deps.opentrain.decline(approvalId);
+        return { approval: { id: approval.id, status: approval.status } };
+      } catch (error) {
+        // e.g. "Approval AP-1 is already expired; only a pending approval can be confirmed."
+        throw new PageApiError(409, error instanceof Error ? error.message : 'refused');
+      }
+    },
+  };
+}
+
+export type PageApi = ReturnType<typeof createPageApi>;

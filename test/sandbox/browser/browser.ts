@@ -1,0 +1,108 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { createLogger } from '../../../src/logger.js';
+import { type Sandbox, startSandbox } from '../../../src/sandbox/start-sandbox.js';
+
+/** Debian's Chromium (`apt-get install chromium`); the tests never download a browser. */
+export const chromiumPath = '/usr/bin/chromium';
+
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+export const artifactsDir = join(repoRoot, 'test-results');
+/** The picture next to the README's quick start; rewritten only with UPDATE_SCREENSHOT=1. */
+export const readmeScreenshot = join(repoRoot, 'src/sandbox/web/screenshot.png');
+
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(chromiumPath)) {
+    throw new Error(
+      `No Chromium at ${chromiumPath}. Install Debian's package: sudo apt-get install chromium`,
+    );
+  }
+  return chromium.launch({
+    executablePath: chromiumPath,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** A zone far from UTC, so a date token rendered in UTC (or in the server's zone) would be caught. */
+export const browserTimeZone = 'America/Los_Angeles';
+
+export interface Session {
+  sandbox: Sandbox;
+  context: BrowserContext;
+  page: Page;
+  /** The bot's log lines, for a failing test's message. */
+  logs: string[];
+  close(): Promise<void>;
+}
+
+/** A fresh sandbox (real bot, fresh store, reseeded fakes) and a page open on it. */
+export async function openSandbox(browser: Browser): Promise<Session> {
+  const logs: string[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, done) {
+      logs.push(...String(chunk).split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const sandbox = await startSandbox({ env: {}, log: createLogger({ level: 'warn', destination }) });
+  const context = await browser.newContext({
+    viewport: { width: 1440, height: 900 },
+    locale: 'en-US',
+    timezoneId: browserTimeZone,
+  });
+  const page = await context.newPage();
+  const pageErrors: string[] = [];
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  await page.goto(sandbox.url);
+  await page.locator('#connection[data-status="live"]').waitFor();
+  return {
+    sandbox,
+    context,
+    page,
+    logs,
+    async close() {
+      await context.close();
+      await sandbox.close();
+      if (pageErrors.length > 0) throw new Error(`the page threw: ${pageErrors.join('; ')}`);
+    },
+  };
+}
+
+/** Types into the Slack composer and sends, as a person would. */
+export async function typeInSlack(page: Page, text: string): Promise<void> {
+  const composer = page.getByRole('textbox', { name: 'Message' });
+  await composer.fill(text);
+  await composer.press('Enter');
+}
+
+export async function openChannel(page: Page, label: string): Promise<void> {
+  await page.locator('.sidebar button.channel', { hasText: label }).click();
+  await page.locator('#conv-title', { hasText: label }).waitFor();
+}
+
+/** Saves `test-results/<name>.png`, and the README picture too when asked to. */
+export async function saveScreenshot(page: Page, name: string, options: { readme?: boolean } = {}) {
+  mkdirSync(artifactsDir, { recursive: true });
+  await page.screenshot({ path: join(artifactsDir, `${name}.png`), animations: 'disabled' });
+  if (options.readme === true && process.env.UPDATE_SCREENSHOT === '1') {
+    mkdirSync(dirname(readmeScreenshot), { recursive: true });
+    await page.screenshot({ path: readmeScreenshot, animations: 'disabled' });
+  }
+}
+
+/** Intl in Node and in Chromium may differ in spaces (U+202F before AM/PM); compare words only. */
+export function words(text: string | null): string {
+  return (text ?? '').replace(/\s+/g, ' ').trim();
+}

@@ -1,0 +1,80 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  launchChromium,
+  openChannel,
+  openSandbox,
+  type Session,
+  saveScreenshot,
+  typeInSlack,
+  words,
+} from './browser.js';
+
+describe('the sandbox page: the clock control', () => {
+  let browser: Browser;
+  let session: Session;
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  beforeEach(async () => {
+    session = await openSandbox(browser);
+  });
+  afterEach(async () => {
+    await session?.close();
+  });
+
+  it('fast-forwards to a reminder DM, then past expiry, and sees the card edited to expired', async () => {
+    const { page, sandbox } = session;
+    // The note is untrusted text: it must show as typed, never become markup or a broadcast.
+    await typeInSlack(page, '/fund-milestone M-1002 QA <b>batch</b> is ready <!channel>');
+    await openChannel(page, 'finance-approvals');
+    const card = page.locator('#messages .msg', { hasText: 'Funding approval needed' });
+    await card.waitFor();
+    expect(await card.locator('blockquote').textContent()).toBe('QA <b>batch</b> is ready <!channel>');
+    expect(await card.locator('blockquote b, blockquote .mention').count()).toBe(0);
+    const cardNow = page.locator(`#messages .msg[data-ts="${await card.getAttribute('data-ts')}"]`);
+    const startedAt = sandbox.clock.now().getTime();
+
+    await page.getByRole('button', { name: '+71 h' }).click();
+
+    // The bot and the simulator moved together: the bot's clock is the page's clock.
+    await page.locator('#clock-ahead', { hasText: '+71 h ahead of real time' }).waitFor();
+    expect(sandbox.clock.now().getTime() - startedAt).toBeGreaterThanOrEqual(71 * 3_600_000);
+    const dm = page.locator('.sidebar button.channel', { hasText: 'Countersign' });
+    await dm.locator('.badge').waitFor();
+    await openChannel(page, 'Countersign');
+    const reminder = page.locator('#messages .msg', { hasText: 'expires in 1 hour' });
+    await reminder.waitFor();
+    expect(words(await reminder.textContent())).toContain('QA pass on 500 transcripts ($1,250.00)');
+    await expect
+      .poll(() => reminder.getByRole('link', { name: 'Review & fund in OpenTrain' }).count())
+      .toBe(1);
+
+    await page.getByRole('button', { name: '+1 h', exact: true }).click();
+
+    await page.locator('#messages .msg', { hasText: 'expired' }).waitFor();
+    await openChannel(page, 'finance-approvals');
+    await cardNow.locator('.b-header', { hasText: 'Funding request expired' }).waitFor();
+    expect(words(await cardNow.textContent())).toContain('without a decision. Nothing was charged.');
+    expect(await cardNow.locator('.edited').textContent()).toBe('(edited)');
+    expect(await cardNow.locator('a[data-action-id]').count()).toBe(0);
+    await page.getByRole('tab', { name: /Approvals/ }).click();
+    await page.locator('.approval-row', { hasText: 'Expired' }).waitFor();
+    await saveScreenshot(page, 'sandbox-expired');
+  });
+
+  it('refuses a fast-forward it cannot read, and moves nothing', async () => {
+    const { page, sandbox } = session;
+    const before = sandbox.clock.now().getTime();
+
+    await page.getByRole('textbox', { name: /Custom fast-forward/ }).fill('soon');
+    await page.getByRole('button', { name: 'Go' }).click();
+
+    await page.locator('#toast', { hasText: 'must be a duration' }).waitFor();
+    expect(sandbox.clock.now().getTime() - before).toBeLessThan(60_000);
+  });
+});

@@ -1,0 +1,112 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { sandboxIds } from '../../../src/sandbox/slack/default-workspace.js';
+import {
+  browserTimeZone,
+  launchChromium,
+  openChannel,
+  openSandbox,
+  type Session,
+  saveScreenshot,
+  typeInSlack,
+  words,
+} from './browser.js';
+
+describe('the sandbox page: the guided path', () => {
+  let browser: Browser;
+  let session: Session;
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  beforeEach(async () => {
+    session = await openSandbox(browser);
+  });
+  afterEach(async () => {
+    await session?.close();
+  });
+
+  it('types the command, opens the approval from the card, confirms, and sees the card edited and the outcome DM', async () => {
+    const { page, sandbox } = session;
+
+    await typeInSlack(page, '/fund-milestone M-1001 first batch is labeled, ready to go');
+
+    const receipt = page.locator('#messages .msg.ephemeral', {
+      hasText: 'Funding requested for First labeling batch',
+    });
+    await receipt.waitFor();
+    expect(words(await receipt.locator('.only-you').textContent())).toBe('👁 Only visible to you');
+    await page.locator('#step-1.done').waitFor();
+
+    await openChannel(page, 'finance-approvals');
+    const card = page.locator('#messages .msg', { hasText: 'Funding approval needed' });
+    await card.waitFor();
+    const ts = await card.getAttribute('data-ts');
+    const cardNow = page.locator(`#messages .msg[data-ts="${ts}"]`);
+    expect(words(await card.locator('.b-fields').textContent())).toContain('First labeling batch (M-1001)');
+    expect(words(await card.locator('.mention').first().textContent())).toBe('@Bob Mercer');
+    expect(await card.locator('blockquote').textContent()).toBe('first batch is labeled, ready to go');
+    // The expiry is a Slack date token, drawn in the browser's own timezone.
+    const expiry = card.locator('.b-context time');
+    const expiresAt = new Date((await expiry.getAttribute('datetime')) ?? '');
+    const inBrowserZone = new Intl.DateTimeFormat('en-US', {
+      timeZone: browserTimeZone,
+      hour: 'numeric',
+      minute: '2-digit',
+    }).format(expiresAt);
+    expect(words(await expiry.textContent())).toContain(words(inBrowserZone));
+
+    await card.getByRole('link', { name: 'Review & fund in OpenTrain' }).click();
+
+    const approvalPage = page.locator('.approval-page');
+    await approvalPage.waitFor();
+    const approvalId = (await approvalPage.getAttribute('data-approval')) ?? '';
+    expect(approvalId).not.toBe('');
+    // Slack's block_actions for the URL button reached the bot, which audits who opened the link.
+    await expect
+      .poll(async () =>
+        (await sandbox.service.store.listAudit({ approvalId, limit: 50 })).map((e) => e.action),
+      )
+      .toContain('link-opened');
+    await page.locator('#step-2.done').waitFor();
+
+    await approvalPage.getByRole('button', { name: /^Confirm/ }).click();
+
+    await cardNow.locator('.b-header', { hasText: 'Milestone funded' }).waitFor({ timeout: 10_000 });
+    expect(words(await cardNow.textContent())).toMatch(/Confirmed in OpenTrain .* invoice INV-\d+/);
+    expect(await cardNow.locator('.edited').textContent()).toBe('(edited)');
+    expect(await cardNow.locator('a[data-action-id]').count()).toBe(0);
+    expect(await page.locator('#messages .msg').count()).toBe(1);
+    await page.locator('#step-3.done').waitFor();
+    await page.locator('.approval-page[data-status="confirmed"]').waitFor();
+
+    await openChannel(page, 'Countersign');
+    const outcome = page.locator('#messages .msg', {
+      hasText: 'Milestone funded: First labeling batch ($300.00).',
+    });
+    await outcome.waitFor();
+    expect(sandbox.slack.dmChannelOf(sandboxIds.bob)).toBeDefined();
+
+    await openChannel(page, 'finance-approvals');
+    await saveScreenshot(page, 'sandbox-guided-path', { readme: true });
+  });
+
+  it('shows OpenTrain refusing a cancelled milestone as a private reply, and posts no card', async () => {
+    const { page } = session;
+
+    await page.getByRole('button', { name: 'M-1004 cancelled' }).click();
+    await expect
+      .poll(() => page.getByRole('textbox', { name: 'Message' }).inputValue())
+      .toBe('/fund-milestone M-1004');
+    await page.getByRole('textbox', { name: 'Message' }).press('Enter');
+
+    const refusal = page.locator('#messages .msg.ephemeral', {
+      hasText: 'was cancelled, so it cannot be funded',
+    });
+    await refusal.waitFor();
+    expect(session.sandbox.slack.messages(sandboxIds.financeApprovals)).toEqual([]);
+  });
+});

@@ -2,7 +2,7 @@ import type { CustomRoute } from '@slack/bolt';
 import { z } from 'zod';
 import type { Approval, Requester } from '../approvals/types.js';
 import type { JobDeps } from '../jobs/deps.js';
-import { type TrackHooks, type TrackOutcome, trackAndPost } from '../jobs/track.js';
+import { auditFundFailure, type TrackHooks, type TrackOutcome, trackAndPost } from '../jobs/track.js';
 import { OpenTrainError } from '../opentrain/errors.js';
 import { BodyTooLargeError, readRawBody, sendJson } from './io.js';
 import { verifyBody } from './signature.js';
@@ -150,22 +150,7 @@ async function requestFunding(
   } catch (error) {
     if (key !== undefined) await deps.store.finishUpstreamKey(key, null, deps.clock.now());
     if (!(error instanceof OpenTrainError)) throw error;
-    await deps.store.appendAudit(
-      [
-        {
-          approvalId: null,
-          milestoneId: request.milestoneId,
-          actor: base.actor,
-          action: 'fund-failed',
-          detail: {
-            failure: error.failure,
-            status: error.status ?? null,
-            requestId: error.requestId ?? null,
-          },
-        },
-      ],
-      deps.clock.now(),
-    );
+    await auditFundFailure(deps, request.milestoneId, base.actor, error);
     return fromOpenTrainError(error);
   }
 }

@@ -1,6 +1,7 @@
 import { contextFromContract } from '../approvals/context.js';
 import { chooseDestination, type Destination } from '../approvals/routing.js';
 import type { Approval, Requester, TrackedApproval } from '../approvals/types.js';
+import type { OpenTrainError } from '../opentrain/errors.js';
 import type { CardOutcome } from './card-sync.js';
 import type { JobDeps } from './deps.js';
 
@@ -118,4 +119,18 @@ async function loadContext(deps: JobDeps, approval: TrackedApproval): Promise<vo
       'contract lookup failed; posting the card without it',
     );
   }
+}
+
+/** OpenTrain refused a funding request: who asked, why, and OpenTrain's request id for support. */
+export async function auditFundFailure(
+  deps: JobDeps,
+  milestoneId: string,
+  actor: string,
+  error: OpenTrainError,
+): Promise<void> {
+  const detail = { failure: error.failure, status: error.status ?? null, requestId: error.requestId ?? null };
+  await deps.store.appendAudit(
+    [{ approvalId: null, milestoneId, actor, action: 'fund-failed', detail }],
+    deps.clock.now(),
+  );
 }

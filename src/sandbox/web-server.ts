@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { sendJson as sendJsonWith } from '../http/io.js';
 import type { LiveEvents } from './live-events.js';
 import type { OpenTrainSimulator } from './opentrain/simulator.js';
 import { type PageApi, PageApiError } from './page-api.js';
@@ -126,13 +127,5 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  if (res.headersSent || res.destroyed) return;
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': String(Buffer.byteLength(text)),
-    'cache-control': 'no-store',
-    ...pageSecurityHeaders,
-  });
-  res.end(text);
+  sendJsonWith(res, status, body, pageSecurityHeaders);
 }

@@ -133,15 +133,7 @@ export interface EffectQueue {
   getEffect(key: string): Promise<(Effect & { state: string; lastError: string | null }) | undefined>;
 }
 
-export interface NewRoute {
-  readonly scope: RouteScope;
-  readonly targetId: string;
-  readonly label: string | null;
-  readonly channelId: string;
-  readonly approvers: readonly Approver[];
-  readonly autoFund: boolean;
-  readonly createdBy: string;
-}
+export type NewRoute = Omit<Route, 'updatedAt'>;
 
 export interface RouteRepository {
   /** Creates or replaces the route for this job or contract, with its audit entry. */

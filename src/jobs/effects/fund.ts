@@ -13,7 +13,7 @@ import {
 } from '../../slack/messages/replies.js';
 import type { Effect } from '../../store/store.js';
 import type { EffectResult, JobDeps } from '../deps.js';
-import { type TrackHooks, type TrackOutcome, trackAndPost } from '../track.js';
+import { auditFundFailure, type TrackHooks, type TrackOutcome, trackAndPost } from '../track.js';
 import { notifyEffect } from './notify.js';
 
 const SlackRequester = z.object({
@@ -74,22 +74,7 @@ export async function fundMilestone(deps: JobDeps, effect: Effect, hooks: TrackH
       { failure: error.failure, status: error.status, requestId: error.requestId },
       'funding request refused',
     );
-    await deps.store.appendAudit(
-      [
-        {
-          approvalId: null,
-          milestoneId: request.milestoneId,
-          actor,
-          action: 'fund-failed',
-          detail: {
-            failure: error.failure,
-            status: error.status ?? null,
-            requestId: error.requestId ?? null,
-          },
-        },
-      ],
-      deps.clock.now(),
-    );
+    await auditFundFailure(deps, request.milestoneId, actor, error);
     // A milestone already funded, cancelled or ended moved on by itself (a hire funds its first milestone at
     // once): nothing for the channel to do. Anything else needs a person.
     const movedOn = ['not-fundable', 'milestone-cancelled', 'contract-ended'].includes(error.failure);

@@ -1,36 +1,20 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BodyTooLargeError, readRawBody } from '../../http/io.js';
 import { ApiError } from './errors.js';
+
+export { sendJson } from '../../http/io.js';
 
 /** Larger bodies are refused; nothing in the API takes more than a few hundred bytes. */
 const maxBodyBytes = 1024 * 1024;
 
 export async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > maxBodyBytes) throw new ApiError(400, 'Request body is too large.', { field: 'body' });
-    chunks.push(buffer);
+  try {
+    return (await readRawBody(req, maxBodyBytes)).toString('utf8');
+  } catch (error) {
+    if (error instanceof BodyTooLargeError)
+      throw new ApiError(400, 'Request body is too large.', { field: 'body' });
+    throw error;
   }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-export function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  if (res.headersSent || res.destroyed) return;
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': String(Buffer.byteLength(text)),
-    'cache-control': 'no-store',
-    ...headers,
-  });
-  res.end(text);
 }
 
 export function sendHtml(res: ServerResponse, status: number, html: string): void {

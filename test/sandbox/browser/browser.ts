@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { createLogger } from '../../../src/logger.js';
 import { type Sandbox, startSandbox } from '../../../src/sandbox/start-sandbox.js';
 
@@ -105,4 +106,29 @@ export async function saveScreenshot(page: Page, name: string, options: { readme
 /** Intl in Node and in Chromium may differ in spaces (U+202F before AM/PM); compare words only. */
 export function words(text: string | null): string {
   return (text ?? '').replace(/\s+/g, ' ').trim();
+}
+
+/** One Chromium for the enclosing describe and a fresh sandbox and page for each of its tests. */
+export function useSandboxSession(): { readonly current: Session } {
+  let browser: Browser | undefined;
+  let session: Session | undefined;
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  beforeEach(async () => {
+    if (browser === undefined) throw new Error('Chromium did not start');
+    session = await openSandbox(browser);
+  });
+  afterEach(async () => {
+    await session?.close();
+  });
+  return {
+    get current() {
+      if (session === undefined) throw new Error('no sandbox session');
+      return session;
+    },
+  };
 }

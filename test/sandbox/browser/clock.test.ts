@@ -1,34 +1,11 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  launchChromium,
-  openChannel,
-  openSandbox,
-  type Session,
-  saveScreenshot,
-  typeInSlack,
-  words,
-} from './browser.js';
+import { describe, expect, it } from 'vitest';
+import { openChannel, saveScreenshot, typeInSlack, useSandboxSession, words } from './browser.js';
 
 describe('the sandbox page: the clock control', () => {
-  let browser: Browser;
-  let session: Session;
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
-  beforeEach(async () => {
-    session = await openSandbox(browser);
-  });
-  afterEach(async () => {
-    await session?.close();
-  });
+  const sessions = useSandboxSession();
 
   it('fast-forwards to a reminder DM, then past expiry, and sees the card edited to expired', async () => {
-    const { page, sandbox } = session;
+    const { page, sandbox } = sessions.current;
     // The note is untrusted text: it must show as typed, never become markup or a broadcast.
     await typeInSlack(page, '/fund-milestone M-1002 QA <b>batch</b> is ready <!channel>');
     await openChannel(page, 'finance-approvals');
@@ -68,7 +45,7 @@ describe('the sandbox page: the clock control', () => {
   });
 
   it('refuses a fast-forward it cannot read, and moves nothing', async () => {
-    const { page, sandbox } = session;
+    const { page, sandbox } = sessions.current;
     const before = sandbox.clock.now().getTime();
 
     await page.getByRole('textbox', { name: /Custom fast-forward/ }).fill('soon');

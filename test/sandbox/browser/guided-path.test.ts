@@ -1,36 +1,19 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sandboxIds } from '../../../src/sandbox/slack/default-workspace.js';
 import {
   browserTimeZone,
-  launchChromium,
   openChannel,
-  openSandbox,
-  type Session,
   saveScreenshot,
   typeInSlack,
+  useSandboxSession,
   words,
 } from './browser.js';
 
 describe('the sandbox page: the guided path', () => {
-  let browser: Browser;
-  let session: Session;
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
-  beforeEach(async () => {
-    session = await openSandbox(browser);
-  });
-  afterEach(async () => {
-    await session?.close();
-  });
+  const sessions = useSandboxSession();
 
   it('types the command, opens the approval from the card, confirms, and sees the card edited and the outcome DM', async () => {
-    const { page, sandbox } = session;
+    const { page, sandbox } = sessions.current;
 
     await typeInSlack(page, '/fund-milestone M-1001 first batch is labeled, ready to go');
 
@@ -95,7 +78,7 @@ describe('the sandbox page: the guided path', () => {
   });
 
   it('shows OpenTrain refusing a cancelled milestone as a private reply, and posts no card', async () => {
-    const { page } = session;
+    const { page } = sessions.current;
 
     await page.getByRole('button', { name: 'M-1004 cancelled' }).click();
     await expect
@@ -107,6 +90,6 @@ describe('the sandbox page: the guided path', () => {
       hasText: 'was cancelled, so it cannot be funded',
     });
     await refusal.waitFor();
-    expect(session.sandbox.slack.messages(sandboxIds.financeApprovals)).toEqual([]);
+    expect(sessions.current.sandbox.slack.messages(sandboxIds.financeApprovals)).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isValidSlackRequest, webApi } from '@slack/bolt';
+import { afterEach, beforeEach, expect } from 'vitest';
 import { ShiftableClock } from '../../../src/clock.js';
 import { createSlackFake, type SlackFake, type SlackFakeOptions } from '../../../src/sandbox/slack/fake.js';
 
@@ -133,4 +134,43 @@ export async function startRecordingApp(
       await closed;
     },
   };
+}
+
+/** An approval card shaped like the bot's: header, section, and the URL button Slack reports clicks on. */
+export const approvalCard = [
+  { type: 'header', text: { type: 'plain_text', text: 'Escrow funding requested' } },
+  { type: 'section', text: { type: 'mrkdwn', text: '*Milestone* `123`' } },
+  {
+    type: 'actions',
+    block_id: 'approval:apr_1',
+    elements: [
+      {
+        type: 'button',
+        action_id: 'open_approval',
+        value: 'apr_1',
+        text: { type: 'plain_text', text: 'Review & approve' },
+        url: 'https://opentrain.example/approve/apr_1',
+      },
+    ],
+  },
+];
+
+/** The `error` of an ok:false answer, checking it surfaced as WebClient's platform error. */
+export async function platformError(promise: Promise<unknown>): Promise<string> {
+  const error = await rejectionOf(promise);
+  expect(error).toBeInstanceOf(webApi.WebAPIPlatformError);
+  return (error as webApi.WebAPIPlatformError).data.error;
+}
+
+/** A fresh fake and a WebClient pointed at it for every test of the enclosing describe. */
+export function useFakeWithClient(): { fake: SlackFake; client: webApi.WebClient } {
+  const context = {} as { fake: SlackFake; client: webApi.WebClient };
+  beforeEach(async () => {
+    ({ fake: context.fake } = await startFake());
+    context.client = clientFor(context.fake);
+  });
+  afterEach(async () => {
+    await context.fake.close();
+  });
+  return context;
 }

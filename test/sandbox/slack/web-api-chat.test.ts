@@ -1,61 +1,26 @@
-import { webApi } from '@slack/bolt';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { webApi } from '@slack/bolt';
+import { describe, expect, it } from 'vitest';
 import { sandboxIds as ids } from '../../../src/sandbox/slack/default-workspace.js';
-import type { SlackFake } from '../../../src/sandbox/slack/fake.js';
-import { clientFor, rejectionOf, startFake } from './helpers.js';
-
-const card = [
-  { type: 'header', text: { type: 'plain_text', text: 'Escrow funding requested' } },
-  { type: 'section', text: { type: 'mrkdwn', text: '*Milestone* `123`' } },
-  {
-    type: 'actions',
-    block_id: 'approval:apr_1',
-    elements: [
-      {
-        type: 'button',
-        action_id: 'open_approval',
-        value: 'apr_1',
-        text: { type: 'plain_text', text: 'Review & approve' },
-        url: 'https://opentrain.example/approve/apr_1',
-      },
-    ],
-  },
-];
-
-async function platformError(promise: Promise<unknown>): Promise<string> {
-  const error = await rejectionOf(promise);
-  expect(error).toBeInstanceOf(webApi.WebAPIPlatformError);
-  return (error as webApi.WebAPIPlatformError).data.error;
-}
+import { approvalCard, platformError, rejectionOf, useFakeWithClient } from './helpers.js';
 
 describe('Slack fake chat.* methods, driven by a real WebClient', () => {
-  let fake: SlackFake;
-  let client: webApi.WebClient;
-
-  beforeEach(async () => {
-    ({ fake } = await startFake());
-    client = clientFor(fake);
-  });
-
-  afterEach(async () => {
-    await fake.close();
-  });
+  const ctx = useFakeWithClient();
 
   it('posts, updates and links an approval card, recording each call decoded', async () => {
-    const posted = await client.chat.postMessage({
+    const posted = await ctx.client.chat.postMessage({
       channel: ids.financeApprovals,
       text: 'Funding needed',
-      blocks: card,
+      blocks: approvalCard,
     });
     const ts = posted.ts ?? '';
 
-    await client.chat.update({
+    await ctx.client.chat.update({
       channel: ids.financeApprovals,
       ts,
       text: 'Funding confirmed',
-      blocks: card.slice(0, 2),
+      blocks: approvalCard.slice(0, 2),
     });
-    const link = await client.chat.getPermalink({ channel: ids.financeApprovals, message_ts: ts });
+    const link = await ctx.client.chat.getPermalink({ channel: ids.financeApprovals, message_ts: ts });
 
     expect(posted).toMatchObject({
       ok: true,
@@ -63,85 +28,101 @@ describe('Slack fake chat.* methods, driven by a real WebClient', () => {
       message: { text: 'Funding needed' },
     });
     expect(ts).toMatch(/^\d{10}\.\d{6}$/);
-    const [message] = fake.messages(ids.financeApprovals);
-    expect(message).toMatchObject({ ts, text: 'Funding confirmed', blocks: card.slice(0, 2), edited: true });
-    expect(message?.history).toEqual([expect.objectContaining({ text: 'Funding needed', blocks: card })]);
-    expect(link.permalink).toBe(`${fake.origin}/archives/${ids.financeApprovals}/p${ts.replace('.', '')}`);
-    expect(fake.callsTo('chat.postMessage')[0]?.args).toEqual({
+    const [message] = ctx.fake.messages(ids.financeApprovals);
+    expect(message).toMatchObject({
+      ts,
+      text: 'Funding confirmed',
+      blocks: approvalCard.slice(0, 2),
+      edited: true,
+    });
+    expect(message?.history).toEqual([
+      expect.objectContaining({ text: 'Funding needed', blocks: approvalCard }),
+    ]);
+    expect(link.permalink).toBe(
+      `${ctx.fake.origin}/archives/${ids.financeApprovals}/p${ts.replace('.', '')}`,
+    );
+    expect(ctx.fake.callsTo('chat.postMessage')[0]?.args).toEqual({
       channel: ids.financeApprovals,
       text: 'Funding needed',
-      blocks: card,
+      blocks: approvalCard,
     });
   });
 
   it('keeps the old blocks when chat.update sends none, like Slack', async () => {
-    const posted = await client.chat.postMessage({ channel: ids.financeApprovals, text: 'v1', blocks: card });
+    const posted = await ctx.client.chat.postMessage({
+      channel: ids.financeApprovals,
+      text: 'v1',
+      blocks: approvalCard,
+    });
 
-    await client.chat.update({ channel: ids.financeApprovals, ts: posted.ts ?? '', text: 'v2' });
+    await ctx.client.chat.update({ channel: ids.financeApprovals, ts: posted.ts ?? '', text: 'v2' });
 
-    expect(fake.message(ids.financeApprovals, posted.ts ?? '')).toMatchObject({ text: 'v2', blocks: card });
+    expect(ctx.fake.message(ids.financeApprovals, posted.ts ?? '')).toMatchObject({
+      text: 'v2',
+      blocks: approvalCard,
+    });
   });
 
   it('threads replies under their parent and links them with thread_ts', async () => {
-    const parent = await client.chat.postMessage({ channel: ids.financeApprovals, text: 'card' });
-    const reply = await client.chat.postMessage({
+    const parent = await ctx.client.chat.postMessage({ channel: ids.financeApprovals, text: 'card' });
+    const reply = await ctx.client.chat.postMessage({
       channel: ids.financeApprovals,
       text: 'reminder',
       thread_ts: parent.ts ?? '',
     });
-    const link = await client.chat.getPermalink({
+    const link = await ctx.client.chat.getPermalink({
       channel: ids.financeApprovals,
       message_ts: reply.ts ?? '',
     });
 
-    expect(fake.messages(ids.financeApprovals)).toEqual([
+    expect(ctx.fake.messages(ids.financeApprovals)).toEqual([
       expect.objectContaining({ ts: parent.ts, replies: [expect.objectContaining({ text: 'reminder' })] }),
     ]);
     expect(link.permalink).toContain(`?thread_ts=${parent.ts}&cid=${ids.financeApprovals}`);
     expect(
       await platformError(
-        client.chat.postMessage({ channel: ids.financeApprovals, text: 'x', thread_ts: '1.000001' }),
+        ctx.client.chat.postMessage({ channel: ids.financeApprovals, text: 'x', thread_ts: '1.000001' }),
       ),
     ).toBe('thread_not_found');
   });
 
   it('turns a user id into the bot DM, which conversations.open also returns', async () => {
-    const posted = await client.chat.postMessage({
+    const posted = await ctx.client.chat.postMessage({
       channel: ids.alice,
       text: 'Reminder: approval expires soon',
     });
-    const opened = await client.conversations.open({ users: ids.alice });
+    const opened = await ctx.client.conversations.open({ users: ids.alice });
 
-    const dm = fake.dmChannelOf(ids.alice);
+    const dm = ctx.fake.dmChannelOf(ids.alice);
     expect(dm).toMatch(/^D/);
     expect(posted.channel).toBe(dm);
     expect(opened).toMatchObject({ ok: true, already_open: true, channel: { id: dm } });
-    expect(fake.messages(dm ?? '')).toEqual([
+    expect(ctx.fake.messages(dm ?? '')).toEqual([
       expect.objectContaining({ text: 'Reminder: approval expires soon' }),
     ]);
     expect(
-      await platformError(client.chat.update({ channel: ids.alice, ts: posted.ts ?? '', text: 'x' })),
+      await platformError(ctx.client.chat.update({ channel: ids.alice, ts: posted.ts ?? '', text: 'x' })),
     ).toBe('channel_not_found');
   });
 
   it('applies the channel rules of chat:write plus chat:write.public', async () => {
-    const publicNotMember = await client.chat.postMessage({ channel: ids.projectX, text: 'hello' });
+    const publicNotMember = await ctx.client.chat.postMessage({ channel: ids.projectX, text: 'hello' });
 
     expect(publicNotMember.ok).toBe(true);
-    expect(await platformError(client.chat.postMessage({ channel: ids.secretOps, text: 'x' }))).toBe(
+    expect(await platformError(ctx.client.chat.postMessage({ channel: ids.secretOps, text: 'x' }))).toBe(
       'not_in_channel',
     );
-    expect(await platformError(client.chat.postMessage({ channel: 'C0NOPE', text: 'x' }))).toBe(
+    expect(await platformError(ctx.client.chat.postMessage({ channel: 'C0NOPE', text: 'x' }))).toBe(
       'channel_not_found',
     );
-    expect(await platformError(client.chat.postMessage({ channel: ids.oldApprovals, text: 'x' }))).toBe(
+    expect(await platformError(ctx.client.chat.postMessage({ channel: ids.oldApprovals, text: 'x' }))).toBe(
       'is_archived',
     );
   });
 
   it('refuses empty, oversized and invalid content with Slack error codes', async () => {
     const post = (args: Record<string, unknown>) =>
-      platformError(client.apiCall('chat.postMessage', { channel: ids.financeApprovals, ...args }));
+      platformError(ctx.client.apiCall('chat.postMessage', { channel: ids.financeApprovals, ...args }));
     const section = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text } });
     const button = (extra: Record<string, unknown>) => ({
       type: 'actions',
@@ -169,12 +150,12 @@ describe('Slack fake chat.* methods, driven by a real WebClient', () => {
       elements: Array.from({ length: 11 }, () => ({ type: 'mrkdwn', text: 'x' })),
     };
     expect(await post({ blocks: [context] })).toBe('invalid_blocks');
-    expect(fake.messages(ids.financeApprovals)).toEqual([]);
+    expect(ctx.fake.messages(ids.financeApprovals)).toEqual([]);
   });
 
   it("says why blocks were refused, in Slack's json-pointer form", async () => {
     const error = await rejectionOf(
-      client.chat.postMessage({
+      ctx.client.chat.postMessage({
         channel: ids.financeApprovals,
         text: 'x',
         blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'x'.repeat(3001) } }],
@@ -187,31 +168,33 @@ describe('Slack fake chat.* methods, driven by a real WebClient', () => {
   });
 
   it('only updates messages the bot posted, where they are', async () => {
-    const posted = await client.chat.postMessage({ channel: ids.financeApprovals, text: 'card' });
+    const posted = await ctx.client.chat.postMessage({ channel: ids.financeApprovals, text: 'card' });
 
     expect(
-      await platformError(client.chat.update({ channel: ids.financeApprovals, ts: '1.000001', text: 'x' })),
+      await platformError(
+        ctx.client.chat.update({ channel: ids.financeApprovals, ts: '1.000001', text: 'x' }),
+      ),
     ).toBe('message_not_found');
     expect(
-      await platformError(client.chat.update({ channel: ids.projectX, ts: posted.ts ?? '', text: 'x' })),
+      await platformError(ctx.client.chat.update({ channel: ids.projectX, ts: posted.ts ?? '', text: 'x' })),
     ).toBe('message_not_found');
   });
 
   it('shows an ephemeral only to a user in the channel', async () => {
-    const sent = await client.chat.postEphemeral({
+    const sent = await ctx.client.chat.postEphemeral({
       channel: ids.financeApprovals,
       user: ids.bob,
       text: 'Only you',
     });
 
     expect(sent.message_ts).toMatch(/^\d+\.\d{6}$/);
-    expect(fake.ephemerals(ids.bob)).toEqual([
+    expect(ctx.fake.ephemerals(ids.bob)).toEqual([
       expect.objectContaining({ text: 'Only you', channel: ids.financeApprovals }),
     ]);
-    expect(fake.ephemerals(ids.alice)).toEqual([]);
+    expect(ctx.fake.ephemerals(ids.alice)).toEqual([]);
     expect(
       await platformError(
-        client.chat.postEphemeral({ channel: ids.financeApprovals, user: ids.dan, text: 'x' }),
+        ctx.client.chat.postEphemeral({ channel: ids.financeApprovals, user: ids.dan, text: 'x' }),
       ),
     ).toBe('user_not_in_channel');
   });

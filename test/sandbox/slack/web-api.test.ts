@@ -1,74 +1,38 @@
-import { webApi } from '@slack/bolt';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sandboxIds as ids } from '../../../src/sandbox/slack/default-workspace.js';
-import type { SlackFake } from '../../../src/sandbox/slack/fake.js';
-import { clientFor, rejectionOf, startFake } from './helpers.js';
-
-const card = [
-  { type: 'header', text: { type: 'plain_text', text: 'Escrow funding requested' } },
-  { type: 'section', text: { type: 'mrkdwn', text: '*Milestone* `123`' } },
-  {
-    type: 'actions',
-    block_id: 'approval:apr_1',
-    elements: [
-      {
-        type: 'button',
-        action_id: 'open_approval',
-        value: 'apr_1',
-        text: { type: 'plain_text', text: 'Review & approve' },
-        url: 'https://opentrain.example/approve/apr_1',
-      },
-    ],
-  },
-];
-
-async function platformError(promise: Promise<unknown>): Promise<string> {
-  const error = await rejectionOf(promise);
-  expect(error).toBeInstanceOf(webApi.WebAPIPlatformError);
-  return (error as webApi.WebAPIPlatformError).data.error;
-}
+import { approvalCard, clientFor, platformError, startFake, useFakeWithClient } from './helpers.js';
 
 describe('Slack fake Web API, driven by a real WebClient', () => {
-  let fake: SlackFake;
-  let client: webApi.WebClient;
-
-  beforeEach(async () => {
-    ({ fake } = await startFake());
-    client = clientFor(fake);
-  });
-
-  afterEach(async () => {
-    await fake.close();
-  });
+  const ctx = useFakeWithClient();
 
   it('answers auth.test with the bot identity Bolt asks for at startup', async () => {
-    const result = await client.auth.test();
+    const result = await ctx.client.auth.test();
 
     expect(result).toMatchObject({
       ok: true,
       team_id: ids.team,
       user_id: ids.botUser,
       bot_id: ids.bot,
-      url: `${fake.origin}/`,
+      url: `${ctx.fake.origin}/`,
     });
   });
 
   it('rejects a wrong token with invalid_auth and a missing one with not_authed', async () => {
-    const wrong = clientFor(fake, 'xoxb-wrong');
-    const none = clientFor(fake, '');
+    const wrong = clientFor(ctx.fake, 'xoxb-wrong');
+    const none = clientFor(ctx.fake, '');
 
     expect(await platformError(wrong.auth.test())).toBe('invalid_auth');
     expect(await platformError(none.auth.test())).toBe('not_authed');
   });
 
   it('answers an unknown method with unknown_method', async () => {
-    expect(await platformError(client.apiCall('chat.doesNotExist'))).toBe('unknown_method');
+    expect(await platformError(ctx.client.apiCall('chat.doesNotExist'))).toBe('unknown_method');
   });
 
   it('describes channels, pages their members and hides private channels the bot is not in', async () => {
-    const info = await client.conversations.info({ channel: ids.projectX });
-    const first = await client.conversations.members({ channel: ids.financeApprovals, limit: 2 });
-    const second = await client.conversations.members({
+    const info = await ctx.client.conversations.info({ channel: ids.projectX });
+    const first = await ctx.client.conversations.members({ channel: ids.financeApprovals, limit: 2 });
+    const second = await ctx.client.conversations.members({
       channel: ids.financeApprovals,
       limit: 2,
       cursor: first.response_metadata?.next_cursor ?? '',
@@ -83,47 +47,47 @@ describe('Slack fake Web API, driven by a real WebClient', () => {
     expect(first.members).toEqual([ids.alice, ids.bob]);
     expect(second.members).toEqual([ids.carol, ids.botUser]);
     expect(second.response_metadata?.next_cursor).toBe('');
-    expect(await platformError(client.conversations.info({ channel: ids.secretOps }))).toBe(
+    expect(await platformError(ctx.client.conversations.info({ channel: ids.secretOps }))).toBe(
       'channel_not_found',
     );
   });
 
   it('answers users.info and usergroups.users.list from the workspace', async () => {
-    const alice = await client.users.info({ user: ids.alice });
-    const finance = await client.usergroups.users.list({ usergroup: ids.financeGroup });
+    const alice = await ctx.client.users.info({ user: ids.alice });
+    const finance = await ctx.client.usergroups.users.list({ usergroup: ids.financeGroup });
 
     expect(alice.user).toMatchObject({ id: ids.alice, name: 'alice', tz: 'Europe/London', is_admin: true });
     expect(finance.users).toEqual([ids.alice, ids.carol]);
-    expect(await platformError(client.users.info({ user: 'U0NOBODY' }))).toBe('user_not_found');
+    expect(await platformError(ctx.client.users.info({ user: 'U0NOBODY' }))).toBe('user_not_found');
   });
 
   it('stores the latest Home view per user and refuses more than 100 blocks', async () => {
     const blocks = [{ type: 'section', text: { type: 'mrkdwn', text: '*My pending approvals*' } }];
 
-    await client.views.publish({ user_id: ids.bob, view: { type: 'home', blocks: [] } });
-    await client.views.publish({ user_id: ids.bob, view: { type: 'home', blocks } });
+    await ctx.client.views.publish({ user_id: ids.bob, view: { type: 'home', blocks: [] } });
+    await ctx.client.views.publish({ user_id: ids.bob, view: { type: 'home', blocks } });
     const tooMany = Array.from({ length: 101 }, () => ({ type: 'divider' }));
 
-    expect(fake.homeView(ids.bob)?.view).toMatchObject({ type: 'home', blocks });
+    expect(ctx.fake.homeView(ids.bob)?.view).toMatchObject({ type: 'home', blocks });
     expect(
       await platformError(
-        client.views.publish({ user_id: ids.bob, view: { type: 'home', blocks: tooMany } }),
+        ctx.client.views.publish({ user_id: ids.bob, view: { type: 'home', blocks: tooMany } }),
       ),
     ).toBe('invalid_arguments');
   });
 
   it('accepts JSON bodies with the token in the Authorization header', async () => {
-    const response = await fetch(`${fake.apiUrl}chat.postMessage`, {
+    const response = await fetch(`${ctx.fake.apiUrl}chat.postMessage`, {
       method: 'POST',
       headers: {
-        authorization: `Bearer ${fake.botToken}`,
+        authorization: `Bearer ${ctx.fake.botToken}`,
         'content-type': 'application/json; charset=utf-8',
       },
-      body: JSON.stringify({ channel: ids.financeApprovals, text: 'json', blocks: card }),
+      body: JSON.stringify({ channel: ids.financeApprovals, text: 'json', blocks: approvalCard }),
     });
 
     expect(await response.json()).toMatchObject({ ok: true, channel: ids.financeApprovals });
-    expect(fake.messages(ids.financeApprovals)[0]?.blocks).toEqual(card);
+    expect(ctx.fake.messages(ids.financeApprovals)[0]?.blocks).toEqual(approvalCard);
   });
 
   it('hands out unique, increasing ts values even when the clock stands still', async () => {

@@ -156,8 +156,6 @@ export interface HomeViewQueue {
   homeOpened(userId: string, at: Date): Promise<void>;
   /** Something these people see changed; only those who ever opened the tab get a new view. */
   markHomesStale(userIds: readonly string[], at: Date): Promise<void>;
-  /** Marks every known tab stale (an approval in a channel changed; membership is checked when rendering). */
-  markAllHomesStale(at: Date): Promise<void>;
   claimHomes(lease: Lease): Promise<HomeView[]>;
   recordHomePublished(userId: string, owner: string, version: number): Promise<void>;
   recordHomeFailure(userId: string, owner: string, error: string, nextAttemptAt: Date): Promise<void>;

@@ -14,9 +14,6 @@ export function createHomesSql(db: Database): HomeViewQueue {
       next_attempt_at = MIN(next_attempt_at, excluded.next_attempt_at)`);
   const stale = db.prepare(`
     UPDATE home_views SET version = version + 1, next_attempt_at = MIN(next_attempt_at, @at) WHERE user_id = @userId`);
-  const allStale = db.prepare(
-    'UPDATE home_views SET version = version + 1, next_attempt_at = MIN(next_attempt_at, @at)',
-  );
   const claim = db.prepare<{ owner: string; until: number; now: number; limit: number }, HomeRow>(`
     UPDATE home_views SET lease_owner = @owner, lease_until = @until
     WHERE user_id IN (
@@ -43,9 +40,6 @@ export function createHomesSql(db: Database): HomeViewQueue {
     },
     async markHomesStale(userIds, at) {
       markStale.immediate(userIds, at.getTime());
-    },
-    async markAllHomesStale(at) {
-      allStale.run({ at: at.getTime() });
     },
     async claimHomes(lease): Promise<HomeView[]> {
       const now = lease.now.getTime();

@@ -277,6 +277,100 @@ export function describeStoreContract(
       expect(await store.getCursor('updates')).toBe('1043');
     });
 
+    it('saves one route per job or contract, replaces it, and removes it with audit entries', async () => {
+      const route = {
+        scope: 'job',
+        targetId: 'J-1',
+        label: 'Job one',
+        channelId: 'C1',
+        approvers: [{ kind: 'usergroup', id: 'S1' }],
+        autoFund: true,
+        createdBy: 'U1',
+      } as const;
+      const entry = { approvalId: null, milestoneId: null, actor: 'slack:U1', action: 'route-set' };
+
+      await store.saveRoute(route, t0, entry);
+      const replaced = await store.saveRoute(
+        { ...route, channelId: 'C2', autoFund: false },
+        at(1_000),
+        entry,
+      );
+      await store.saveRoute({ ...route, scope: 'contract', targetId: 'C-1' }, at(2_000), entry);
+
+      expect(replaced).toEqual({ ...route, channelId: 'C2', autoFund: false, updatedAt: at(1_000) });
+      expect(await store.findRoute('job', 'J-1')).toEqual(replaced);
+      expect(await store.findRoute('contract', 'J-1')).toBeUndefined();
+      expect((await store.listRoutes()).map((r) => r.targetId)).toEqual(['C-1', 'J-1']);
+      expect(await store.removeRoute('J-1', at(3_000), { ...entry, action: 'route-removed' })).toMatchObject({
+        targetId: 'J-1',
+      });
+      expect(
+        await store.removeRoute('J-1', at(3_000), { ...entry, action: 'route-removed' }),
+      ).toBeUndefined();
+      expect((await store.listAudit({ limit: 10 })).map((e) => e.action)).toEqual([
+        'route-removed',
+        'route-set',
+        'route-set',
+        'route-set',
+      ]);
+    });
+
+    it('republishes a Home tab once per change, only for people who opened it', async () => {
+      await store.homeOpened('U1', t0);
+      await store.markHomesStale(['U1', 'U-never-opened'], t0);
+
+      const [home] = await store.claimHomes(lease('w1', t0));
+      expect(await store.claimHomes(lease('w2', t0))).toEqual([]);
+      await store.recordHomePublished('U1', 'w1', home?.version ?? 0);
+
+      expect(home).toMatchObject({ userId: 'U1', version: 2 });
+      expect(await store.claimHomes(lease('w2', at(1_000)))).toEqual([]);
+      await store.markHomesStale(['U1'], at(2_000));
+      await store.claimHomes(lease('w1', at(2_000)));
+      await store.recordHomeFailure('U1', 'w1', 'ratelimited', at(9_000));
+      expect(await store.nextWakeAt()).toEqual(at(9_000));
+    });
+
+    it('lists pending approvals and those ended since a date for App Home', async () => {
+      await track('A-open');
+      await track('A-old');
+      await track('A-new');
+      const end = (id: string, when: Date) =>
+        store.recordTransition(
+          { approvalId: id, status: 'declined', resolvedAt: when, result: null, source: 't' },
+          when,
+          [],
+        );
+      await end('A-old', at(hours(1)));
+      await end('A-new', at(hours(5)));
+
+      const listed = await store.listForHome(at(hours(2)), 10);
+
+      expect(listed.map((approval) => approval.id).sort()).toEqual(['A-new', 'A-open']);
+    });
+
+    it('holds an upstream idempotency key while a request runs, and remembers where it led', async () => {
+      expect(await store.claimUpstreamKey('k', t0, 60_000)).toEqual({ state: 'new' });
+      expect(await store.claimUpstreamKey('k', at(1_000), 60_000)).toEqual({ state: 'busy' });
+      expect(await store.claimUpstreamKey('k', at(61_000), 60_000)).toEqual({ state: 'new' });
+      await store.finishUpstreamKey('k', 'A-9', at(62_000));
+      expect(await store.claimUpstreamKey('k', at(63_000), 60_000)).toEqual({
+        state: 'done',
+        approvalId: 'A-9',
+      });
+
+      expect(await store.claimUpstreamKey('released', t0, 60_000)).toEqual({ state: 'new' });
+      await store.finishUpstreamKey('released', null, t0);
+      expect(await store.claimUpstreamKey('released', at(1_000), 60_000)).toEqual({ state: 'new' });
+    });
+
+    it('sees each webhook delivery once and forgets old ones', async () => {
+      expect(await store.recordDelivery('d1', t0)).toBe(true);
+      expect(await store.recordDelivery('d1', at(1_000))).toBe(false);
+      await store.pruneDeliveries(at(2_000));
+      expect(await store.recordDelivery('d1', at(3_000))).toBe(true);
+    });
+
     it('keeps everything across a reopen', async () => {
       if (reopen === undefined) return;
       await track();

@@ -42,6 +42,17 @@ export class ConfigError extends Error {
 
 const channelId = /^[CG][A-Z0-9]{2,}$/;
 
+/** Tokens travel to these URLs: https, or plain http only to this machine (tests, the sandbox). */
+function isSafeApiUrl(text: string): boolean {
+  const url = new URL(text);
+  return (
+    url.protocol === 'https:' ||
+    (url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname))
+  );
+}
+const plainHttp =
+  'must use https:// (plain http only to 127.0.0.1 or localhost): the token is sent with every call';
+
 const memberIdHint = "a person's profile → ⋮ → Copy member ID";
 
 function idList(pattern: RegExp, example: string, where: string) {
@@ -76,6 +87,7 @@ const Env = z.object({
   SLACK_API_URL: z
     .url({ error: 'must be an absolute URL such as https://slack.com/api/' })
     .default('https://slack.com/api/')
+    .refine(isSafeApiUrl, { error: plainHttp })
     .transform((url) => (url.endsWith('/') ? url : `${url}/`)),
   OT_API_TOKEN: z
     .string({ error: 'is required (an OpenTrain personal API token, ot_pat_…)' })
@@ -86,6 +98,7 @@ const Env = z.object({
   OT_API_BASE_URL: z
     .url({ error: 'must be an absolute URL such as https://app.opentrain.ai/api/public/v1' })
     .default('https://app.opentrain.ai/api/public/v1')
+    .refine(isSafeApiUrl, { error: plainHttp })
     .transform((url) => url.replace(/\/+$/, '')),
   OT_API_TIMEOUT: z
     .string()

@@ -37,7 +37,7 @@ export interface Service {
   /** Where Slack should send requests, e.g. http://127.0.0.1:3000 (append /slack/events). */
   readonly url: string;
   readonly store: Store;
-  /** Runs a poller tick now (coalesced with one in progress) and waits for it. */
+  /** Runs a poller tick now (coalesced with one in progress) and waits for it and for the work it scheduled. */
   pollNow(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -107,7 +107,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
     status.lastFailures = report.failures;
     status.lastTickFinishedAt = clock.now();
     log.debug({ ...report }, 'poll tick finished');
-    await worker.drain();
+    // The worker sends what the tick scheduled on its own time, so a slow send never delays the next poll.
+    worker.kick();
   });
   const ring = () => {
     tick().catch((error: unknown) => log.error({ err: error }, 'poll triggered by the webhook failed'));
@@ -161,7 +162,10 @@ export async function startService(config: Config, options: ServiceOptions = {})
   return {
     url: `http://127.0.0.1:${port}`,
     store,
-    pollNow: tick,
+    async pollNow() {
+      await tick();
+      await worker.drain();
+    },
     stop() {
       stopping ??= (async () => {
         stopped = true;

@@ -9,8 +9,8 @@ import { verifyBody } from './signature.js';
 
 export const fundRequestsPath = '/api/fund-requests';
 const maxBodyBytes = 16 * 1024;
-/** How long a request holds its idempotency key; longer than any single request can take. */
-const keyLockMs = 2 * 60_000;
+/** How long a request holds its idempotency key: longer than the slowest OpenTrain call with its retries. */
+const keyLockMs = 10 * 60_000;
 
 const common = {
   requestedBy: z.string().trim().min(1).max(100).optional(),
@@ -59,7 +59,7 @@ export function fundRequestsRoute(deps: JobDeps, secret: string, hooks: TrackHoo
             deps.log.warn({ problem: verdict.problem }, 'upstream request refused: bad signature');
             answer = { status: 401, body: { error: 'invalid_signature', problem: verdict.problem } };
           } else {
-            answer = await handle(deps, hooks, body);
+            answer = await handle(deps, hooks, body, verdict.signature);
           }
         } catch (error) {
           if (error instanceof BodyTooLargeError) {
@@ -75,7 +75,7 @@ export function fundRequestsRoute(deps: JobDeps, secret: string, hooks: TrackHoo
   };
 }
 
-async function handle(deps: JobDeps, hooks: TrackHooks, raw: Buffer): Promise<Answer> {
+async function handle(deps: JobDeps, hooks: TrackHooks, raw: Buffer, signature: string): Promise<Answer> {
   let json: unknown;
   try {
     json = JSON.parse(raw.toString('utf8'));
@@ -107,6 +107,21 @@ async function handle(deps: JobDeps, hooks: TrackHooks, raw: Buffer): Promise<An
       request.channel === undefined ? undefined : { id: request.channel, via: 'requested-channel' as const },
   };
   if ('approvalId' in request) return followApproval(deps, hooks, request.approvalId, base);
+  // Without an idempotencyKey, a replay of the same signed bytes could ask again after the first approval
+  // ended; refuse it. A client retrying on purpose signs again (a new t), or sends an idempotencyKey.
+  if (request.idempotencyKey === undefined) {
+    const fresh = await deps.store.recordDelivery(`upstream-signature:${signature}`, deps.clock.now());
+    if (!fresh) {
+      return {
+        status: 409,
+        body: {
+          error: 'replayed',
+          message:
+            'This exact signed request was already received; sign it again, or send an idempotencyKey, to retry.',
+        },
+      };
+    }
+  }
   return requestFunding(deps, hooks, request, base);
 }
 
@@ -121,8 +136,10 @@ async function requestFunding(
     if ((await deps.store.listRoutes()).length === 0) return noChannel(undefined);
   }
   const key = request.idempotencyKey === undefined ? undefined : `upstream:${request.idempotencyKey}`;
+  let holder = '';
   if (key !== undefined) {
     const claim = await deps.store.claimUpstreamKey(key, deps.clock.now(), keyLockMs);
+    if (claim.state === 'new') holder = claim.holder;
     if (claim.state === 'busy') {
       return {
         status: 409,
@@ -141,6 +158,7 @@ async function requestFunding(
     if (key !== undefined) {
       await deps.store.finishUpstreamKey(
         key,
+        holder,
         outcome.kind === 'tracked' ? outcome.approval.id : null,
         deps.clock.now(),
       );
@@ -148,7 +166,7 @@ async function requestFunding(
     if (outcome.kind === 'unrouted') await auditUnrouted(deps, remote, base.actor);
     return describe(outcome, remote);
   } catch (error) {
-    if (key !== undefined) await deps.store.finishUpstreamKey(key, null, deps.clock.now());
+    if (key !== undefined) await deps.store.finishUpstreamKey(key, holder, null, deps.clock.now());
     if (!(error instanceof OpenTrainError)) throw error;
     await auditFundFailure(deps, request.milestoneId, base.actor, error);
     return fromOpenTrainError(error);

@@ -20,7 +20,7 @@ export function verifyBody(
   header: string | undefined,
   body: Buffer,
   now: Date,
-): { ok: true } | { ok: false; problem: SignatureProblem } {
+): { ok: true; signature: string } | { ok: false; problem: SignatureProblem } {
   if (header === undefined || header === '') return { ok: false, problem: 'missing' };
   const parts = new Map<string, string[]>();
   for (const pair of header.split(',')) {
@@ -38,7 +38,9 @@ export function verifyBody(
   for (const candidate of candidates) {
     if (!/^[0-9a-f]+$/i.test(candidate)) continue;
     const given = Buffer.from(candidate, 'hex');
-    if (given.length === expected.length && timingSafeEqual(given, expected)) return { ok: true };
+    if (given.length === expected.length && timingSafeEqual(given, expected)) {
+      return { ok: true, signature: candidate.toLowerCase() };
+    }
   }
   return { ok: false, problem: 'mismatch' };
 }

@@ -26,7 +26,14 @@ export async function syncCard(deps: JobDeps, approval: TrackedApproval): Promis
     if (approval.card.ts === null || approval.card.channelId === null) {
       const posted = await slack.postMessage(approval.channelId, message);
       const synced = { channelId: posted.channel, ts: posted.ts, version: approval.version, permalink: null };
-      await store.recordCardSynced(approval.id, deps.workerId, synced, clock.now());
+      if (!(await store.recordCardSynced(approval.id, deps.workerId, synced, clock.now()))) {
+        // Another worker's card won (our lease ran out mid-post): take ours down so only one stays live.
+        log.warn({ ts: posted.ts }, 'a second card was posted by a worker that lost its lease; deleting it');
+        await slack.deleteMessage(posted.channel, posted.ts).catch((error: unknown) => {
+          log.error({ err: error, ts: posted.ts }, 'could not delete the extra card');
+        });
+        return { kind: 'busy' };
+      }
       const permalink = await slack.permalink(posted.channel, posted.ts).catch((error: unknown) => {
         log.warn({ err: error }, 'could not fetch the card permalink');
         return null;

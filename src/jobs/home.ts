@@ -24,10 +24,16 @@ export async function publishHome(deps: JobDeps, home: HomeView): Promise<void> 
   const now = deps.clock.now();
   try {
     const approvals = await deps.store.listForHome(new Date(now.getTime() - outcomesWindowMs), 500);
-    const visible: TrackedApproval[] = [];
-    for (const approval of approvals) {
-      if (await concerns(deps, approval, home.userId)) visible.push(approval);
-    }
+    // One membership lookup per channel (cached across publishes). A failed lookup fails the publish, which
+    // is retried: a view silently missing approvals would be worse than a late one.
+    const channels = [...new Set(approvals.map((approval) => approval.channelId))];
+    const memberships = await Promise.all(channels.map((channel) => deps.membership.channelMembers(channel)));
+    const inChannel = new Map(channels.map((channel, index) => [channel, memberships[index]]));
+    const visible = approvals.filter(
+      (approval) =>
+        (approval.requester.kind === 'slack' && approval.requester.userId === home.userId) ||
+        inChannel.get(approval.channelId)?.has(home.userId) === true,
+    );
     await deps.slack.publishHome(
       home.userId,
       renderHome({
@@ -50,14 +56,5 @@ export async function publishHome(deps: JobDeps, home: HomeView): Promise<void> 
       failure.code,
       new Date(now.getTime() + delay),
     );
-  }
-}
-
-async function concerns(deps: JobDeps, approval: TrackedApproval, userId: string): Promise<boolean> {
-  if (approval.requester.kind === 'slack' && approval.requester.userId === userId) return true;
-  try {
-    return (await deps.membership.channelMembers(approval.channelId)).has(userId);
-  } catch {
-    return false;
   }
 }

@@ -72,19 +72,27 @@ export async function pollOnce(deps: JobDeps, onChange: () => void): Promise<Pol
     onChange();
   }
 
-  /** Reads the approval for its final state. A 404 means our token may no longer see it; then the event must do. */
+  /**
+   * Reads the approval for its final state. Only a transient failure stops the phase (the next tick replays
+   * it); a read that fails for good must not hold every later event hostage, so it falls back to `ifGone`
+   * (a 404: our token no longer sees it) or `ifUnreadable` (anything else), or skips the approval.
+   */
   async function readTransition(
     approvalId: string,
     source: string,
-    fallback: Transition | undefined,
+    fallbacks: { ifGone: Transition | undefined; ifUnreadable: Transition | undefined },
   ): Promise<Transition | undefined> {
     report.approvalReads++;
     try {
       return transitionFromApproval(await deps.opentrain.getApproval(approvalId), source);
     } catch (error) {
-      if (!(error instanceof OpenTrainError && error.failure === 'not-found')) throw error;
-      log.warn({ approvalId }, 'OpenTrain no longer shows this approval to our token');
-      return fallback;
+      if (!(error instanceof OpenTrainError) || error.transient) throw error;
+      if (error.failure === 'not-found') {
+        log.warn({ approvalId }, 'OpenTrain no longer shows this approval to our token');
+        return fallbacks.ifGone;
+      }
+      log.error({ approvalId, failure: error.failure, status: error.status }, 'could not read an approval');
+      return fallbacks.ifUnreadable;
     }
   }
 
@@ -107,11 +115,10 @@ export async function pollOnce(deps: JobDeps, onChange: () => void): Promise<Pol
           await apply(action.transition, approval);
           continue;
         }
-        const transition = await readTransition(
-          action.approvalId,
-          `opentrain:event:${action.eventId}`,
-          action.fallback,
-        );
+        const transition = await readTransition(action.approvalId, `opentrain:event:${action.eventId}`, {
+          ifGone: action.fallback,
+          ifUnreadable: action.fallback,
+        });
         if (transition !== undefined) await apply(transition, approval);
       }
       await autoFund(events);
@@ -175,7 +182,11 @@ export async function pollOnce(deps: JobDeps, onChange: () => void): Promise<Pol
         result: null,
         source: 'countersign:lapsed-unreadable',
       };
-      const transition = await readTransition(approval.id, 'opentrain:read', lapsedFallback);
+      // Anything else unreadable is skipped and tried again next tick, without holding up the others.
+      const transition = await readTransition(approval.id, 'opentrain:read', {
+        ifGone: lapsedFallback,
+        ifUnreadable: undefined,
+      });
       if (transition !== undefined) await apply(transition, approval);
     }
   }

@@ -40,7 +40,8 @@ export function createWorker(deps: JobDeps, options: WorkerOptions = {}): Worker
   const leaseMs = options.leaseMs ?? 15_000;
   const maxIdleMs = options.maxIdleMs ?? 60_000;
   const log = deps.log.child({ component: 'worker' });
-  const inFlight = new Set<string>();
+  /** What this process is running now, by key ('card:<id>', 'effect:<id>', 'home:<user>'). */
+  const inFlight = new Map<string, Promise<unknown>>();
   const renewal = setInterval(() => void renewLeases(), Math.max(1_000, Math.floor(leaseMs / 3)));
   renewal.unref();
 
@@ -49,7 +50,7 @@ export function createWorker(deps: JobDeps, options: WorkerOptions = {}): Worker
     const effectIds: number[] = [];
     const approvalIds: string[] = [];
     const homeUserIds: string[] = [];
-    for (const key of inFlight) {
+    for (const key of inFlight.keys()) {
       const separator = key.indexOf(':');
       const kind = key.slice(0, separator);
       const id = key.slice(separator + 1);
@@ -75,12 +76,22 @@ export function createWorker(deps: JobDeps, options: WorkerOptions = {}): Worker
     thread: (effect) => postInThread(deps, effect),
   };
 
+  /**
+   * Never runs the same thing twice at once in this process. A card or a Home tab claimed again while its
+   * previous sync is still running (a newer version arrived meanwhile) runs right after it, with the newer
+   * snapshot; an effect claimed again (its lease only looked expired, after a sandbox clock jump) is skipped.
+   */
   async function guarded<T>(key: string, work: () => Promise<T>): Promise<T | undefined> {
-    // A lease can look expired to us when the sandbox clock jumps ahead; never run the same thing twice here.
-    if (inFlight.has(key)) return undefined;
-    inFlight.add(key);
+    const previous = inFlight.get(key);
+    if (previous !== undefined) {
+      if (key.startsWith('effect:')) return undefined;
+      await previous.catch(() => undefined);
+      return guarded(key, work);
+    }
+    const running = work();
+    inFlight.set(key, running);
     try {
-      return await work();
+      return await running;
     } finally {
       inFlight.delete(key);
     }
@@ -127,28 +138,49 @@ export function createWorker(deps: JobDeps, options: WorkerOptions = {}): Worker
     }
   }
 
-  async function pass(): Promise<number> {
-    const lease = { owner: deps.workerId, now: deps.clock.now(), leaseMs, limit: batchSize };
-    const cards = await deps.store.claimCards(lease);
-    const effects = await deps.store.claimEffects(lease);
-    const homes = await deps.store.claimHomes(lease);
-    await Promise.all([
+  /** Claims up to `slots` due items across the three queues and starts them; returns their promises. */
+  async function claimAndStart(slots: number): Promise<Promise<unknown>[]> {
+    const lease = (limit: number) => ({ owner: deps.workerId, now: deps.clock.now(), leaseMs, limit });
+    const cards = await deps.store.claimCards(lease(slots));
+    const effects = slots > cards.length ? await deps.store.claimEffects(lease(slots - cards.length)) : [];
+    const left = slots - cards.length - effects.length;
+    const homes = left > 0 ? await deps.store.claimHomes(lease(left)) : [];
+    return [
       ...cards.map((approval) => guarded(`card:${approval.id}`, () => syncCard(deps, approval))),
       ...effects.map((effect) => guarded(`effect:${effect.id}`, () => runEffect(effect))),
       ...homes.map((home) => guarded(`home:${home.userId}`, () => publishHome(deps, home))),
-    ]);
-    return cards.length + effects.length + homes.length;
+    ];
   }
 
+  /**
+   * A pool of `batchSize` slots: a slot that frees up claims the next due item at once, so one slow call
+   * (a fund request waiting on OpenTrain) never holds up the replies and cards behind it.
+   */
+  /** Set while the pool waits on running work; new work (a kick) wakes it to claim a free slot at once. */
+  let wakeUp: (() => void) | undefined;
+
   const loop = coalesce(async () => {
-    if (stopped) return;
+    const running = new Set<Promise<unknown>>();
     try {
-      while (!stopped && (await pass()) > 0) {
-        // keep going while there is due work
+      while (!stopped) {
+        const started = running.size < batchSize ? await claimAndStart(batchSize - running.size) : [];
+        for (const work of started) {
+          const tracked = work.finally(() => running.delete(tracked));
+          running.add(tracked);
+        }
+        if (running.size === 0) break;
+        if (started.length === 0 || running.size >= batchSize) {
+          const woken = new Promise<void>((resolve) => {
+            wakeUp = resolve;
+          });
+          await Promise.race([...running, woken]);
+          wakeUp = undefined;
+        }
       }
     } catch (error) {
       log.error({ err: error }, 'worker pass failed');
     }
+    await Promise.allSettled(running);
     await scheduleWake();
   });
 
@@ -174,7 +206,8 @@ export function createWorker(deps: JobDeps, options: WorkerOptions = {}): Worker
   }
 
   function kick(): void {
-    void drain();
+    if (wakeUp !== undefined) wakeUp();
+    else void drain();
   }
 
   return {
@@ -184,8 +217,9 @@ export function createWorker(deps: JobDeps, options: WorkerOptions = {}): Worker
     async stop() {
       stopped = true;
       clearTimeout(timer);
-      clearInterval(renewal);
+      // Leases are renewed until the work in hand has finished.
       await last;
+      clearInterval(renewal);
     },
   };
 }

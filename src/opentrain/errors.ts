@@ -66,6 +66,12 @@ export class OpenTrainError extends Error {
     return typeof value === 'string' ? value : undefined;
   }
 
+  /** A link from `details` (claimUrl, billingUrl), only when it is https: it ends up as a link in Slack. */
+  detailLink(key: string): string | undefined {
+    const value = this.detail(key);
+    return value !== undefined && /^https:\/\/[^\s<>|]+$/.test(value) ? value : undefined;
+  }
+
   detailList(key: string): string[] {
     const value = this.details[key];
     return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];

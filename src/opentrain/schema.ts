@@ -17,7 +17,8 @@ export const Approval = z
     milestoneId: NullableId,
     jobId: NullableId,
     proposalId: NullableId,
-    approvalUrl: z.url(),
+    // It becomes a button in Slack: only a web address will do.
+    approvalUrl: z.url({ protocol: /^https?$/ }),
     expiresAt: IsoDate,
     resolvedAt: IsoDate.nullish().transform((value) => value ?? null),
     result: Details.nullish().transform((value) => value ?? null),

@@ -52,6 +52,7 @@ export interface SlackGateway {
     threadTs?: string,
   ): Promise<{ channel: string; ts: string }>;
   updateMessage(channel: string, ts: string, message: SlackMessage): Promise<void>;
+  deleteMessage(channel: string, ts: string): Promise<void>;
   permalink(channel: string, ts: string): Promise<string>;
   /** Posts in the app's DM with the user (chat.postMessage to a user id needs no im:write scope). */
   sendDirectMessage(userId: string, message: SlackMessage): Promise<{ channel: string; ts: string }>;
@@ -142,6 +143,13 @@ export function createSlackGateway(options: {
           text: message.text,
           blocks: message.blocks === undefined ? [] : [...message.blocks],
         });
+      } catch (error) {
+        throw toSlackCallError(error);
+      }
+    },
+    async deleteMessage(channel, ts) {
+      try {
+        await client.chat.delete({ channel, ts });
       } catch (error) {
         throw toSlackCallError(error);
       }

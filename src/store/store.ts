@@ -78,8 +78,11 @@ export interface ApprovalRepository {
   ): Promise<boolean>;
   /** Leases approvals whose card is behind (never posted, or showing an older version) and due for a try. */
   claimCards(lease: Lease, approvalId?: string): Promise<TrackedApproval[]>;
-  /** Saves where the card is and which version it shows. Saved even if the lease was lost, so a card is never orphaned. */
-  recordCardSynced(id: string, owner: string, card: SyncedCard, at: Date): Promise<void>;
+  /**
+   * Saves where the card is and which version it shows, even if the lease was lost meanwhile. Returns false
+   * when the row already points at a different card (another worker posted first): the caller's is extra.
+   */
+  recordCardSynced(id: string, owner: string, card: SyncedCard, at: Date): Promise<boolean>;
   recordCardFailure(id: string, owner: string, failure: CardFailure): Promise<void>;
 }
 
@@ -138,8 +141,12 @@ export type NewRoute = Omit<Route, 'updatedAt'>;
 export interface RouteRepository {
   /** Creates or replaces the route for this job or contract, with its audit entry. */
   saveRoute(route: NewRoute, at: Date, audit: NewAuditEntry): Promise<Route>;
-  /** Returns the removed route, or undefined when there was none. */
-  removeRoute(targetId: string, at: Date, audit: NewAuditEntry): Promise<Route | undefined>;
+  /** Removes the route for this id (of either scope unless one is given); returns it, or undefined when none. */
+  removeRoute(
+    target: { scope: RouteScope | undefined; id: string },
+    at: Date,
+    audit: NewAuditEntry,
+  ): Promise<Route | undefined>;
   listRoutes(): Promise<Route[]>;
   findRoute(scope: RouteScope, targetId: string): Promise<Route | undefined>;
 }
@@ -162,7 +169,8 @@ export interface HomeViewQueue {
 }
 
 export type UpstreamKeyClaim =
-  | { readonly state: 'new' }
+  /** Yours until `lockMs` passes; finish it with this holder token. */
+  | { readonly state: 'new'; readonly holder: string }
   | { readonly state: 'done'; readonly approvalId: string }
   /** Another request with the same key is being processed right now. */
   | { readonly state: 'busy' };
@@ -171,9 +179,12 @@ export type UpstreamKeyClaim =
 export interface InboundLog {
   /** Reserves an upstream idempotency key for `lockMs`, or reports how an earlier request with it ended. */
   claimUpstreamKey(key: string, now: Date, lockMs: number): Promise<UpstreamKeyClaim>;
-  /** Records the approval a key led to; null releases the key so the caller may try again. */
-  finishUpstreamKey(key: string, approvalId: string | null, at: Date): Promise<void>;
-  /** True the first time a webhook delivery id is seen. */
+  /**
+   * Records the approval a key led to, or (null) releases the key so the caller may try again. Only the
+   * holder's own lock is touched: a request that outlived its lock cannot release someone else's.
+   */
+  finishUpstreamKey(key: string, holder: string, approvalId: string | null, at: Date): Promise<void>;
+  /** True the first time this id is seen: webhook delivery ids, and upstream signatures (replays). */
   recordDelivery(deliveryId: string, at: Date): Promise<boolean>;
   /** Forgets deliveries older than `before`; OpenTrain stops retrying after about three hours. */
   pruneDeliveries(before: Date): Promise<void>;

@@ -123,7 +123,7 @@ export function botMessages(h: Harness, channelId: string) {
   return h.slack.messages(channelId).filter((message) => message.user === ids.botUser);
 }
 
-/** Waits until the bot has exactly one message in the channel matching `predicate`, and returns it. */
+/** Waits for the bot's first message in the channel matching `predicate` (a card), and returns it. */
 export function waitForCard(
   h: Harness,
   channelId: string,

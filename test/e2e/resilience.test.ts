@@ -156,3 +156,62 @@ describe('operations', () => {
     }
   });
 });
+
+describe('work that fails or crawls', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness({
+      POLL_SCHEDULE: '0 0 1 1 *',
+      REQUESTER_USERGROUPS: ids.financeGroup,
+      REQUESTER_USERS: ids.bob,
+    });
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it('keeps following the feed past an approval OpenTrain refuses to show', async () => {
+    await h.command('M-1001', { userId: ids.bob });
+    await h.command('M-1002', { userId: ids.bob });
+    await h.slack.waitUntil(() => botMessages(h, ids.financeApprovals).length === 2 || undefined);
+    const [first, second] = h.opentrain.snapshot().approvals;
+    h.opentrain.injectFault({ method: 'GET', path: `/approvals/${first?.id}`, status: 403, times: Infinity });
+
+    h.opentrain.confirm(first?.id ?? '');
+    h.opentrain.confirm(second?.id ?? '');
+    await h.service.pollNow();
+
+    await h.slack.waitUntil(
+      () =>
+        botMessages(h, ids.financeApprovals).every((card) =>
+          JSON.stringify(card.blocks).includes('Milestone funded'),
+        ) || undefined,
+    );
+    expect(await h.service.store.getCursor('opentrain-updates')).not.toBeNull();
+  });
+
+  it('acknowledges in time when the user-group check is slow, then carries on', async () => {
+    h.slack.injectFault({ method: 'usergroups.users.list', latencyMs: 2_500 });
+
+    const ack = await h.command('M-1001', { userId: ids.alice });
+
+    expect(ack.status).toBe(200);
+    expect(ack.failure).toBeUndefined();
+    expect(ack.body).toContain('Checking that you may request funding');
+    await replyContaining(h, ids.alice, 'Asking OpenTrain to fund');
+    await waitForCard(h, ids.financeApprovals);
+  });
+
+  it('does not let one slow funding request hold up another', async () => {
+    h.opentrain.injectFault({ method: 'POST', path: '/milestones/M-1001/fund', latencyMs: 3_000 });
+
+    await h.command('M-1001', { userId: ids.bob });
+    await h.command('M-1002', { userId: ids.bob });
+
+    await waitForCard(h, ids.financeApprovals, (text) => text.includes('M-1002'));
+    expect(
+      botMessages(h, ids.financeApprovals).some((card) => JSON.stringify(card.blocks).includes('M-1001')),
+    ).toBe(false);
+    await waitForCard(h, ids.financeApprovals, (text) => text.includes('M-1001'));
+  });
+});

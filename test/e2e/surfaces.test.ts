@@ -47,6 +47,29 @@ describe('App Home', () => {
   });
 });
 
+describe('App Home when Slack stumbles', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness({ POLL_SCHEDULE: '0 0 1 1 *' });
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it('retries a Home tab it could not render completely, rather than publishing one with approvals missing', async () => {
+    await h.command('M-1001', { userId: ids.alice });
+    await waitForCard(h, ids.financeApprovals);
+    h.clock.advance(6 * 60_000); // past the membership cache
+    h.slack.injectFault({ method: 'conversations.members', status: 500 });
+
+    await h.slack.openAppHome({ appUrl: `${h.service.url}/slack/events`, userId: ids.bob });
+
+    await h.slack.waitUntil(() => homeText(h, ids.bob).includes('First labeling batch') || undefined, 10_000);
+    expect(h.slack.callsTo('conversations.members').map((call) => call.response.status)).toContain(500);
+    expect(h.slack.callsTo('views.publish').filter((call) => call.args.user_id === ids.bob)).toHaveLength(1);
+  });
+});
+
 describe('threads', () => {
   let h: Harness;
   beforeEach(async () => {

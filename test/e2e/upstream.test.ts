@@ -185,6 +185,20 @@ describe('POST /api/fund-requests', () => {
     expect(h.opentrain.requests).toHaveLength(before);
   });
 
+  it('refuses a replayed request that has no idempotencyKey, and accepts it signed anew', async () => {
+    const body = JSON.stringify({ milestoneId: 'M-1001', note: 'replay me' });
+    const signed = { 'x-countersign-signature': signature(body, Math.floor(Date.now() / 1_000) - 10) };
+
+    const first = await post(h, body, signed);
+    const replay = await post(h, body, signed);
+    const resigned = await post(h, body);
+
+    expect(first.status).toBe(202);
+    expect(replay.status).toBe(409);
+    expect(replay.json).toMatchObject({ error: 'replayed' });
+    expect(resigned.status).toBe(202);
+  });
+
   it('refuses an oversized body with 413 before reading it all', async () => {
     const body = JSON.stringify({ milestoneId: 'M-1001', note: 'x'.repeat(20_000) });
 
@@ -226,7 +240,7 @@ describe('POST /api/fund-requests with nowhere to post', () => {
   });
 
   it('refuses before asking OpenTrain when no route, FUND_CHANNEL or channel could place the card', async () => {
-    const response = await post(h, JSON.stringify({ milestoneId: 'M-1001' }));
+    const response = await post(h, JSON.stringify({ milestoneId: 'M-1001', note: 'nowhere' }));
 
     expect(response.status).toBe(422);
     expect(response.json).toMatchObject({ error: 'no_channel' });

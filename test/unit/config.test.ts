@@ -78,6 +78,19 @@ describe('loadConfig', () => {
     expect(config.opentrainWebhookSecret).toBe('whsec_abc');
   });
 
+  it('refuses plain http to anything but this machine, since the tokens travel with every call', () => {
+    const problems = problemsOf({
+      ...valid,
+      SLACK_API_URL: 'http://slack.example.com/api/',
+      OT_API_BASE_URL: 'http://opentrain.example.com/api/public/v1',
+    });
+
+    expect(problems.map((problem) => problem.split(' ')[0])).toEqual(['SLACK_API_URL', 'OT_API_BASE_URL']);
+    expect(loadConfig({ ...valid, OT_API_BASE_URL: 'http://localhost:9001/v1' }).opentrain.baseUrl).toBe(
+      'http://localhost:9001/v1',
+    );
+  });
+
   it('treats empty values as unset and allows no reminders', () => {
     const config = loadConfig({ ...valid, PORT: '', REMINDER_OFFSETS: 'none' });
 

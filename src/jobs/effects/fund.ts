@@ -9,6 +9,7 @@ import {
   cardDelayedReply,
   fundedReply,
   fundingFailedReply,
+  internalErrorReply,
   unroutedReply,
 } from '../../slack/messages/replies.js';
 import type { Effect } from '../../store/store.js';
@@ -34,6 +35,9 @@ export const FundPayload = z.object({
   noticeChannelId: z.string().nullable().default(null),
 });
 export type FundPayload = z.input<typeof FundPayload>;
+
+/** How often an autofund rule retries an OpenTrain outage (with backoff, about an hour) before giving up. */
+const maxRuleAttempts = 10;
 
 export function actorOf(requester: Requester): string {
   return requester.kind === 'slack' ? `slack:${requester.userId}` : `system:${requester.name}`;
@@ -69,7 +73,15 @@ export async function fundMilestone(deps: JobDeps, effect: Effect, hooks: TrackH
       hooks,
     );
   } catch (error) {
-    if (!(error instanceof OpenTrainError)) throw error;
+    if (!(error instanceof OpenTrainError)) {
+      // Our own failure (the store, a bug): the person still deserves an answer, then the effect fails.
+      await reply(deps, effect, request, internalErrorReply(request.milestoneId));
+      throw error;
+    }
+    if (error.transient && requester.kind === 'system' && effect.attempts < maxRuleAttempts) {
+      // A rule has nobody waiting on a reply, so it simply tries again later (the call is idempotent).
+      return { kind: 'retry', error: error.failure, afterMs: error.retryAfterMs };
+    }
     log.warn(
       { failure: error.failure, status: error.status, requestId: error.requestId },
       'funding request refused',

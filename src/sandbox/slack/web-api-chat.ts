@@ -36,6 +36,8 @@ const PostEphemeralArgs = z.object({
   thread_ts: z.string().optional(),
 });
 
+const DeleteArgs = z.object({ channel: z.string().default(''), ts: z.string().default('') });
+
 const PermalinkArgs = z.object({ channel: z.string().default(''), message_ts: z.string().default('') });
 
 function postMessage(args: Record<string, unknown>, deps: ApiDeps): ApiResult {
@@ -100,6 +102,19 @@ function update(args: Record<string, unknown>, deps: ApiDeps): ApiResult {
   };
 }
 
+function deleteMessage(args: Record<string, unknown>, deps: ApiDeps): ApiResult {
+  const { workspace, conversations } = deps;
+  const parsed = parseArgs(DeleteArgs, args);
+  if (!parsed.ok) return parsed.result;
+  const channel = visibleChannel(workspace, parsed.value.channel);
+  if (channel === undefined) return fail('channel_not_found');
+  const message = conversations.find(channel.id, parsed.value.ts);
+  if (message === undefined) return fail('message_not_found');
+  if (message.user !== workspace.botUserId) return fail('cant_delete_message');
+  conversations.remove(channel.id, message.ts);
+  return { ok: true, channel: channel.id, ts: message.ts };
+}
+
 function postEphemeral(args: Record<string, unknown>, deps: ApiDeps): ApiResult {
   const { workspace, conversations } = deps;
   const parsed = parseArgs(PostEphemeralArgs, args);
@@ -147,6 +162,7 @@ export function permalinkFor(
 export const chatMethods: Record<string, MethodHandler> = {
   'chat.postMessage': postMessage,
   'chat.update': update,
+  'chat.delete': deleteMessage,
   'chat.postEphemeral': postEphemeral,
   'chat.getPermalink': getPermalink,
 };

@@ -1,6 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { requestFunding } from '../../approvals/request-funding.js';
 import type { JobDeps } from '../../jobs/deps.js';
+import type { SlackMessage } from '../gateway.js';
 import { historyReply, routeUsageReply } from '../messages/admin.js';
 import {
   invalidInputReply,
@@ -54,7 +56,23 @@ export function fundMilestoneCommand(deps: CommandDeps) {
         break;
     }
 
-    const verdict = await deps.permissions.mayRequest(userId);
+    // Answer with whatever comes first: the check, or the deadline. A cold user-group lookup can be slow,
+    // and Slack drops a command not acknowledged within 3 seconds.
+    let answer: (message: SlackMessage) => Promise<void> = async (message) => {
+      await ack({ response_type: 'ephemeral', ...message });
+    };
+    const check = deps.permissions.mayRequest(userId);
+    let verdict = await raceDeadline(check, permissionCheckDeadlineMs);
+    if (verdict === 'late') {
+      await ack({
+        response_type: 'ephemeral',
+        text: ':hourglass_flowing_sand: Checking that you may request funding…',
+      });
+      answer = async (message) => {
+        await respond({ response_type: 'ephemeral', text: message.text, blocks: message.blocks as never });
+      };
+      verdict = await check;
+    }
     if (verdict !== 'allowed') {
       await store.appendAudit(
         [
@@ -70,14 +88,11 @@ export function fundMilestoneCommand(deps: CommandDeps) {
         ],
         clock.now(),
       );
-      const reply =
-        verdict === 'refused'
-          ? requestRefusedReply({
-              users: deps.permissions.requesterUsers,
-              usergroups: deps.permissions.requesterUsergroups,
-            })
-          : permissionCheckFailedReply();
-      await ack({ response_type: 'ephemeral', ...reply });
+      const allowed = {
+        users: deps.permissions.requesterUsers,
+        usergroups: deps.permissions.requesterUsergroups,
+      };
+      await answer(verdict === 'refused' ? requestRefusedReply(allowed) : permissionCheckFailedReply());
       return;
     }
     try {
@@ -90,13 +105,24 @@ export function fundMilestoneCommand(deps: CommandDeps) {
       });
     } catch (error) {
       log.error({ err: error, milestoneId: parsed.milestoneId }, 'could not record a funding request');
-      await ack({
-        response_type: 'ephemeral',
+      await answer({
         text: ':warning: Countersign could not save your request (its storage is failing), so nothing was sent to OpenTrain. Try again in a minute, and tell whoever runs Countersign if it keeps happening.',
       });
       return;
     }
-    await ack({ response_type: 'ephemeral', ...workingReply(parsed.milestoneId) });
+    await answer(workingReply(parsed.milestoneId));
     deps.kick();
   };
+}
+
+/** Leaves room in Slack's 3 seconds for the store write and the network. */
+const permissionCheckDeadlineMs = 1_500;
+
+async function raceDeadline<T>(work: Promise<T>, ms: number): Promise<T | 'late'> {
+  const timer = new AbortController();
+  try {
+    return await Promise.race([work, sleep(ms, 'late' as const, { signal: timer.signal })]);
+  } finally {
+    timer.abort();
+  }
 }

@@ -13,7 +13,7 @@ export type Command =
       readonly autoFund: boolean;
     }
   | { readonly kind: 'route-list' }
-  | { readonly kind: 'route-remove'; readonly targetId: string }
+  | { readonly kind: 'route-remove'; readonly target: RouteTarget }
   | { readonly kind: 'route-help'; readonly problem?: string }
   | { readonly kind: 'invalid'; readonly problem: string };
 
@@ -93,7 +93,7 @@ function parseRoute(args: readonly string[]): Command {
       const target = rest[0] === undefined ? undefined : readTarget(rest[0]);
       if (target === undefined)
         return { kind: 'route-help', problem: 'Say which job or contract to stop routing.' };
-      return { kind: 'route-remove', targetId: target.id };
+      return { kind: 'route-remove', target };
     }
     case 'set':
     case 'add':
@@ -170,5 +170,10 @@ function milestoneIdFromUrl(text: string): string | undefined {
   const segments = url.pathname.split('/').filter((segment) => segment !== '');
   const index = segments.lastIndexOf('milestones');
   const id = index >= 0 ? segments[index + 1] : undefined;
-  return id === undefined ? undefined : decodeURIComponent(id);
+  if (id === undefined) return undefined;
+  try {
+    return decodeURIComponent(id);
+  } catch {
+    return undefined; // a malformed escape such as %E0%A4%A: no usable id in this link
+  }
 }

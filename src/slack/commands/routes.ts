@@ -38,14 +38,14 @@ export async function handleRouteCommand(
   }
   const now = deps.clock.now();
   if (command.kind === 'route-remove') {
-    const removed = await deps.store.removeRoute(command.targetId, now, {
+    const removed = await deps.store.removeRoute(command.target, now, {
       approvalId: null,
       milestoneId: null,
       actor: `slack:${userId}`,
       action: 'route-removed',
-      detail: { target: command.targetId },
+      detail: { target: command.target.id },
     });
-    await say(routeRemovedReply(removed, command.targetId));
+    await say(routeRemovedReply(removed, command.target.id));
     return;
   }
   const resolved = await resolveTarget(deps, command.target);

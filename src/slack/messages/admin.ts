@@ -1,7 +1,15 @@
 import type { Route } from '../../approvals/routing.js';
 import type { AuditEntry } from '../../store/store.js';
 import type { SlackMessage } from '../gateway.js';
-import { approverMention, channelMention, code, dateToken, escapeAndTruncate, mention } from './format.js';
+import {
+  approverMention,
+  channelMention,
+  code,
+  dateToken,
+  escapeAndTruncate,
+  escapeText,
+  mention,
+} from './format.js';
 
 function reply(text: string): SlackMessage {
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
@@ -12,7 +20,7 @@ export function routeUsageReply(problem?: string): SlackMessage {
     [
       problem === undefined
         ? "*Routes* send each OpenTrain job's (or contract's) approvals to a channel and mention its approvers."
-        : `:warning: ${problem}`,
+        : `:warning: ${escapeText(problem)}`,
       `${code('/fund-milestone route set <job or contract id> #channel [@person|@group …] [autofund]')}`,
       `${code('/fund-milestone route list')}  ·  ${code('/fund-milestone route remove <job or contract id>')}`,
       `Write ${code('job:<id>')} or ${code('contract:<id>')} to skip the lookup. ${code('autofund')} requests funding by itself for every new unfunded milestone. A contract route wins over a job route, which wins over FUND_CHANNEL, which wins over the channel a command is typed in.`,

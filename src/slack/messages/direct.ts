@@ -20,7 +20,10 @@ export function renderReminder(approval: TrackedApproval, now: Date): SlackMessa
       },
     },
     factsSection(approval),
-    {
+    { type: 'context', elements: [{ type: 'mrkdwn', text: cardReference(approval) }] },
+  ];
+  if (approval.approvalUrl.length <= 3_000) {
+    blocks.splice(2, 0, {
       type: 'actions',
       block_id: `reminder:${approval.id}`.slice(0, 255),
       elements: [
@@ -33,9 +36,8 @@ export function renderReminder(approval: TrackedApproval, now: Date): SlackMessa
           style: 'primary',
         },
       ],
-    },
-    { type: 'context', elements: [{ type: 'mrkdwn', text: cardReference(approval) }] },
-  ];
+    });
+  }
   return { text: `Reminder: the ${wording.noun} approval for ${subject} expires in ${left}.`, blocks };
 }
 

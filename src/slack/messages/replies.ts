@@ -38,7 +38,7 @@ export function usageReply(): SlackMessage {
 
 export function invalidInputReply(problem: string): SlackMessage {
   return reply(
-    `:warning: ${problem} Nothing was sent to OpenTrain.\nUsage: ${code('/fund-milestone <milestone id or link> [note]')}`,
+    `:warning: ${escapeText(problem)} Nothing was sent to OpenTrain.\nUsage: ${code('/fund-milestone <milestone id or link> [note]')}`,
   );
 }
 
@@ -109,7 +109,7 @@ export function fundingFailedReply(error: OpenTrainError, milestoneId: string): 
       text = `:no_entry: Payment requests through the API are switched off for this OpenTrain account (feature ${code(error.detail('feature') ?? 'public_api_payments_write')}), so nothing was requested. Ask OpenTrain support to enable it, or fund ${id} in the OpenTrain app.`;
       break;
     case 'claim-required': {
-      const claimUrl = error.detail('claimUrl');
+      const claimUrl = error.detailLink('claimUrl');
       text = `:lock: This OpenTrain account has not been claimed by a human yet, so it cannot fund milestones and nothing was requested. The account owner must claim it first${
         claimUrl === undefined ? '' : `: ${link(claimUrl, 'claim the account')}`
       }.`;
@@ -127,7 +127,7 @@ export function fundingFailedReply(error: OpenTrainError, milestoneId: string): 
       break;
     }
     case 'payment-method-required': {
-      const billingUrl = error.detail('billingUrl');
+      const billingUrl = error.detailLink('billingUrl');
       text = `:credit_card: OpenTrain needs a payment method on file before it can fund ${id}, so nothing was requested. An account owner can add a card${
         billingUrl === undefined
           ? ' in OpenTrain billing settings'
@@ -163,7 +163,8 @@ export function fundingFailedReply(error: OpenTrainError, milestoneId: string): 
         error.retryAfterMs === undefined
           ? 'in a minute'
           : `in ${Math.max(1, Math.ceil(error.retryAfterMs / 1_000))} s`;
-      text = `:hourglass: OpenTrain is not answering right now (${why}), so nothing was requested. Try ${code(`/fund-milestone ${milestoneId}`)} again ${wait}.`;
+      // A lost answer may hide a recorded request; asking again is safe because OpenTrain then returns it.
+      text = `:hourglass: OpenTrain is not answering right now (${why}), so as far as Countersign can tell nothing was requested. Try ${code(`/fund-milestone ${milestoneId}`)} again ${wait}; asking again is safe: if OpenTrain did record it, you get that same approval and its card.`;
       break;
     }
     case 'bad-response':
@@ -199,5 +200,11 @@ export function requestRefusedReply(allowed: {
 export function permissionCheckFailedReply(): SlackMessage {
   return reply(
     ':warning: I could not check with Slack whether you may request funding (Slack did not answer), so nothing was sent to OpenTrain. Try again in a minute.',
+  );
+}
+
+export function internalErrorReply(milestoneId: string): SlackMessage {
+  return reply(
+    `:warning: Countersign failed while handling your request for ${code(milestoneId)}. It may or may not have reached OpenTrain; running the command again is safe. If it keeps happening, tell whoever runs Countersign (the logs say what broke).`,
   );
 }

@@ -53,7 +53,7 @@ export function createApprovalsSql(
         card_attempts = 0, card_error = NULL, updated_at = @at,
         card_lease_owner = CASE WHEN card_lease_owner = @owner THEN NULL ELSE card_lease_owner END,
         card_lease_until = CASE WHEN card_lease_owner = @owner THEN NULL ELSE card_lease_until END
-      WHERE id = @id`),
+      WHERE id = @id AND (card_ts IS NULL OR card_ts = @ts)`),
     cardFailed: db.prepare(`
       UPDATE approvals SET card_attempts = card_attempts + 1, card_error = @error, card_next_attempt_at = @next,
         card_ts = CASE WHEN @forget = 1 THEN NULL ELSE card_ts END,
@@ -178,7 +178,7 @@ export function createApprovalsSql(
         .map(toApproval);
     },
     async recordCardSynced(id, owner, card, at) {
-      statements.cardSynced.run({ id, owner, ...card, at: at.getTime() });
+      return statements.cardSynced.run({ id, owner, ...card, at: at.getTime() }).changes === 1;
     },
     async recordCardFailure(id, owner, failure) {
       statements.cardFailed.run({

@@ -12,8 +12,10 @@ export function createHomesSql(db: Database): HomeViewQueue {
     INSERT INTO home_views (user_id, opened_at, next_attempt_at) VALUES (@userId, @at, @at)
     ON CONFLICT (user_id) DO UPDATE SET opened_at = excluded.opened_at, version = version + 1,
       next_attempt_at = MIN(next_attempt_at, excluded.next_attempt_at)`);
+  // People who have not opened the tab for a month are not refreshed; opening it again catches them up.
   const stale = db.prepare(`
-    UPDATE home_views SET version = version + 1, next_attempt_at = MIN(next_attempt_at, @at) WHERE user_id = @userId`);
+    UPDATE home_views SET version = version + 1, next_attempt_at = MIN(next_attempt_at, @at)
+    WHERE user_id = @userId AND opened_at >= @at - ${30 * 24 * 3_600_000}`);
   const claim = db.prepare<{ owner: string; until: number; now: number; limit: number }, HomeRow>(`
     UPDATE home_views SET lease_owner = @owner, lease_until = @until
     WHERE user_id IN (

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import type { InboundLog, UpstreamKeyClaim } from '../store.js';
 
@@ -6,12 +7,15 @@ export function createInboundSql(db: Database): InboundLog {
     'SELECT approval_id, locked_until FROM upstream_keys WHERE key = ?',
   );
   const lockKey = db.prepare(`
-    INSERT INTO upstream_keys (key, locked_until, created_at, updated_at) VALUES (@key, @until, @now, @now)
-    ON CONFLICT (key) DO UPDATE SET locked_until = @until, updated_at = @now`);
-  const finishKey = db.prepare(
-    'UPDATE upstream_keys SET approval_id = @approvalId, locked_until = NULL, updated_at = @at WHERE key = @key',
+    INSERT INTO upstream_keys (key, locked_until, locked_by, created_at, updated_at)
+    VALUES (@key, @until, @holder, @now, @now)
+    ON CONFLICT (key) DO UPDATE SET locked_until = @until, locked_by = @holder, updated_at = @now`);
+  const finishKey = db.prepare(`
+    UPDATE upstream_keys SET approval_id = @approvalId, locked_until = NULL, locked_by = NULL, updated_at = @at
+    WHERE key = @key AND (locked_by = @holder OR approval_id IS NULL)`);
+  const releaseKey = db.prepare(
+    'DELETE FROM upstream_keys WHERE key = ? AND approval_id IS NULL AND locked_by = ?',
   );
-  const releaseKey = db.prepare('DELETE FROM upstream_keys WHERE key = ? AND approval_id IS NULL');
   const insertDelivery = db.prepare(
     'INSERT INTO webhook_deliveries (delivery_id, received_at) VALUES (?, ?) ON CONFLICT DO NOTHING',
   );
@@ -21,17 +25,18 @@ export function createInboundSql(db: Database): InboundLog {
     const row = getKey.get(key);
     if (row?.approval_id != null) return { state: 'done', approvalId: row.approval_id };
     if (row?.locked_until != null && row.locked_until > now) return { state: 'busy' };
-    lockKey.run({ key, until: now + lockMs, now });
-    return { state: 'new' };
+    const holder = randomUUID();
+    lockKey.run({ key, until: now + lockMs, holder, now });
+    return { state: 'new', holder };
   });
 
   return {
     async claimUpstreamKey(key, now, lockMs) {
       return claim.immediate(key, now.getTime(), lockMs);
     },
-    async finishUpstreamKey(key, approvalId, at) {
-      if (approvalId === null) releaseKey.run(key);
-      else finishKey.run({ key, approvalId, at: at.getTime() });
+    async finishUpstreamKey(key, holder, approvalId, at) {
+      if (approvalId === null) releaseKey.run(key, holder);
+      else finishKey.run({ key, holder, approvalId, at: at.getTime() });
     },
     async recordDelivery(deliveryId, at) {
       return insertDelivery.run(deliveryId, at.getTime()).changes === 1;

@@ -131,6 +131,11 @@ const migrations: readonly Migration[] = [
       CREATE INDEX webhook_deliveries_by_age ON webhook_deliveries (received_at);
     `,
   },
+  {
+    version: 3,
+    name: 'upstream key locks name their holder',
+    sql: 'ALTER TABLE upstream_keys ADD COLUMN locked_by TEXT;',
+  },
 ];
 
 /** Applies every migration the file has not seen yet, each in its own transaction. */

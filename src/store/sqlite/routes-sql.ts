@@ -60,20 +60,22 @@ export function createRoutesSql(
     if (row === undefined) throw new Error('route vanished while it was being saved');
     return toRoute(row);
   });
-  const drop = db.transaction((targetId: string, at: Date, entry: NewAuditEntry) => {
-    const row = findAny.get(targetId);
-    if (row === undefined) return undefined;
-    remove.run(row.scope, row.target_id);
-    appendAuditNow([entry], at);
-    return toRoute(row);
-  });
+  const drop = db.transaction(
+    (target: { scope: RouteScope | undefined; id: string }, at: Date, entry: NewAuditEntry) => {
+      const row = target.scope === undefined ? findAny.get(target.id) : find.get(target.scope, target.id);
+      if (row === undefined) return undefined;
+      remove.run(row.scope, row.target_id);
+      appendAuditNow([entry], at);
+      return toRoute(row);
+    },
+  );
 
   return {
     async saveRoute(route, at, entry) {
       return save.immediate(route, at, entry);
     },
-    async removeRoute(targetId, at, entry) {
-      return drop.immediate(targetId, at, entry);
+    async removeRoute(target, at, entry) {
+      return drop.immediate(target, at, entry);
     },
     async listRoutes() {
       return all.all().map(toRoute);

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Store } from '../../../src/store/store.js';
+import type { Store, UpstreamKeyClaim } from '../../../src/store/store.js';
 import { anApproval, at, hours, t0 } from '../../helpers/builders.js';
 
 const requester = { kind: 'slack', userId: 'U0ALICE', teamId: 'T1' } as const;
@@ -121,18 +121,17 @@ export function describeStoreContract(
       expect(taken.map((approval) => approval.id)).toEqual(['A-1']);
     });
 
-    it('keeps a posted card even when the lease was lost, so it is never posted twice', async () => {
+    it('keeps the first card posted even when its lease was lost, and reports a second one as extra', async () => {
       await track();
       await store.claimCards(lease('w1', t0));
       await store.claimCards(lease('w2', at(61_000)));
+      const card = (ts: string) => ({ channelId: 'C0FUND', ts, version: 1, permalink: null });
 
-      await store.recordCardSynced(
-        'A-1',
-        'w1',
-        { channelId: 'C0FUND', ts: '9.1', version: 1, permalink: null },
-        at(62_000),
-      );
+      const late = await store.recordCardSynced('A-1', 'w1', card('9.1'), at(62_000));
+      const extra = await store.recordCardSynced('A-1', 'w2', card('9.2'), at(63_000));
+      const again = await store.recordCardSynced('A-1', 'w1', card('9.1'), at(64_000));
 
+      expect([late, extra, again]).toEqual([true, false, true]);
       expect((await store.getApproval('A-1'))?.card.ts).toBe('9.1');
     });
 
@@ -301,12 +300,13 @@ export function describeStoreContract(
       expect(await store.findRoute('job', 'J-1')).toEqual(replaced);
       expect(await store.findRoute('contract', 'J-1')).toBeUndefined();
       expect((await store.listRoutes()).map((r) => r.targetId)).toEqual(['C-1', 'J-1']);
-      expect(await store.removeRoute('J-1', at(3_000), { ...entry, action: 'route-removed' })).toMatchObject({
+      const removed = { ...entry, action: 'route-removed' };
+      expect(await store.removeRoute({ scope: 'contract', id: 'J-1' }, at(3_000), removed)).toBeUndefined();
+      expect(await store.removeRoute({ scope: undefined, id: 'J-1' }, at(3_000), removed)).toMatchObject({
+        scope: 'job',
         targetId: 'J-1',
       });
-      expect(
-        await store.removeRoute('J-1', at(3_000), { ...entry, action: 'route-removed' }),
-      ).toBeUndefined();
+      expect(await store.removeRoute({ scope: 'job', id: 'J-1' }, at(3_000), removed)).toBeUndefined();
       expect((await store.listAudit({ limit: 10 })).map((e) => e.action)).toEqual([
         'route-removed',
         'route-set',
@@ -350,18 +350,23 @@ export function describeStoreContract(
     });
 
     it('holds an upstream idempotency key while a request runs, and remembers where it led', async () => {
-      expect(await store.claimUpstreamKey('k', t0, 60_000)).toEqual({ state: 'new' });
+      const holderOf = (claim: UpstreamKeyClaim) => (claim.state === 'new' ? claim.holder : '');
+      const first = await store.claimUpstreamKey('k', t0, 60_000);
+      expect(first).toEqual({ state: 'new', holder: expect.any(String) });
       expect(await store.claimUpstreamKey('k', at(1_000), 60_000)).toEqual({ state: 'busy' });
-      expect(await store.claimUpstreamKey('k', at(61_000), 60_000)).toEqual({ state: 'new' });
-      await store.finishUpstreamKey('k', 'A-9', at(62_000));
-      expect(await store.claimUpstreamKey('k', at(63_000), 60_000)).toEqual({
+      const second = await store.claimUpstreamKey('k', at(61_000), 60_000);
+      // The first request outlived its lock: its release must not free the key under the second one.
+      await store.finishUpstreamKey('k', holderOf(first), null, at(62_000));
+      expect(await store.claimUpstreamKey('k', at(63_000), 60_000)).toEqual({ state: 'busy' });
+      await store.finishUpstreamKey('k', holderOf(second), 'A-9', at(64_000));
+      expect(await store.claimUpstreamKey('k', at(65_000), 60_000)).toEqual({
         state: 'done',
         approvalId: 'A-9',
       });
 
-      expect(await store.claimUpstreamKey('released', t0, 60_000)).toEqual({ state: 'new' });
-      await store.finishUpstreamKey('released', null, t0);
-      expect(await store.claimUpstreamKey('released', at(1_000), 60_000)).toEqual({ state: 'new' });
+      const released = await store.claimUpstreamKey('released', t0, 60_000);
+      await store.finishUpstreamKey('released', holderOf(released), null, t0);
+      expect(await store.claimUpstreamKey('released', at(1_000), 60_000)).toMatchObject({ state: 'new' });
     });
 
     it('sees each webhook delivery once and forgets old ones', async () => {

@@ -89,11 +89,17 @@ describe('parseCommand: routes and history', () => {
     });
   });
 
+  it('turns a malformed link into guidance instead of an exception', () => {
+    expect(parseFundCommand('https://app.opentrain.ai/milestones/%E0%A4%A')).toMatchObject({
+      kind: 'invalid',
+    });
+  });
+
   it('reads list, remove, route help and history', () => {
     expect(parseFundCommand('route list')).toEqual({ kind: 'route-list' });
     expect(parseFundCommand('route remove contract:C-501')).toEqual({
       kind: 'route-remove',
-      targetId: 'C-501',
+      target: { scope: 'contract', id: 'C-501' },
     });
     expect(parseFundCommand('route')).toEqual({ kind: 'route-help' });
     expect(parseFundCommand('history M-1001')).toEqual({ kind: 'history', milestoneId: 'M-1001' });

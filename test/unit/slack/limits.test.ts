@@ -1,16 +1,31 @@
 import { describe, expect, it } from 'vitest';
+import type { Route } from '../../../src/approvals/routing.js';
 import type { TrackedApproval } from '../../../src/approvals/types.js';
 import { OpenTrainError } from '../../../src/opentrain/errors.js';
 import { validateBlocks } from '../../../src/sandbox/slack/blocks.js';
 import type { SlackMessage } from '../../../src/slack/gateway.js';
+import {
+  historyReply,
+  routeListReply,
+  routeSavedReply,
+  routeUsageReply,
+} from '../../../src/slack/messages/admin.js';
 import { renderCard } from '../../../src/slack/messages/card.js';
 import { renderCardArrived, renderOutcome, renderReminder } from '../../../src/slack/messages/direct.js';
+import { renderHome } from '../../../src/slack/messages/home.js';
+import {
+  autoFundFailedNotice,
+  renderThreadOutcome,
+  renderThreadReminder,
+} from '../../../src/slack/messages/notices.js';
 import {
   alreadyPendingReply,
   cardBlockedReply,
   cardDelayedReply,
   fundedReply,
   fundingFailedReply,
+  invalidInputReply,
+  requestRefusedReply,
   usageReply,
 } from '../../../src/slack/messages/replies.js';
 import { aTrackedApproval, at, hours } from '../../helpers/builders.js';
@@ -42,6 +57,29 @@ const worst: TrackedApproval = aTrackedApproval({
   result: { invoiceId: 'I'.repeat(300) },
 });
 
+const manyApprovers = Array.from({ length: 60 }, (_, n) => ({
+  kind: 'usergroup' as const,
+  id: `S${n}ABCDEFGH`,
+}));
+const manyRoutes: Route[] = Array.from({ length: 100 }, (_, n) => ({
+  scope: 'job',
+  targetId: `J-${'9'.repeat(100)}${n}`,
+  label: '<!channel> '.repeat(30),
+  channelId: 'C0123456789',
+  approvers: manyApprovers,
+  autoFund: true,
+  createdBy: 'U1',
+  updatedAt: at(0),
+}));
+const manyEntries = Array.from({ length: 50 }, (_, n) => ({
+  id: n,
+  at: at(n * 60_000),
+  approvalId: `A-${'1'.repeat(100)}`,
+  milestoneId: 'M-1',
+  actor: `system:${'<!channel>'.repeat(20)}`,
+  action: 'requested',
+}));
+
 const messages: [string, SlackMessage][] = [
   ['pending card', renderCard(worst, at(hours(1)))],
   ['confirmed card', renderCard({ ...worst, status: 'confirmed' }, at(hours(4)))],
@@ -58,7 +96,42 @@ const messages: [string, SlackMessage][] = [
     'failure',
     fundingFailedReply(new OpenTrainError('conflict', 'x'.repeat(10_000)), worst.milestoneId ?? ''),
   ],
+  ['invalid input', invalidInputReply(`"${'<!channel>'.repeat(10)}" does not look like a milestone id.`)],
+  ['route help', routeUsageReply('<!here> is not a channel')],
+  ['routes', routeListReply(manyRoutes, 'C1')],
+  ['route saved', routeSavedReply(manyRoutes[0] as Route)],
+  ['history', historyReply('M-1', manyEntries)],
+  ['thread outcome', renderThreadOutcome({ ...worst, status: 'confirmed' })],
+  ['thread reminder', renderThreadReminder({ ...worst, approvers: manyApprovers }, at(hours(71)))],
+  [
+    'autofund notice',
+    autoFundFailedNotice(
+      'rule '.repeat(100),
+      'M-1',
+      fundingFailedReply(new OpenTrainError('conflict', 'x'.repeat(10_000)), 'M-1'),
+    ),
+  ],
+  ['refused', requestRefusedReply({ users: Array(50).fill('U123'), usergroups: Array(50).fill('S123') })],
 ];
+
+describe('the Home tab stays within its limits', () => {
+  it('with many pending approvals and outcomes', () => {
+    const pending = Array.from({ length: 200 }, (_, n) => ({
+      ...worst,
+      id: `A-${n}`,
+      status: 'pending' as const,
+    }));
+    const outcomes = Array.from({ length: 50 }, (_, n) => ({
+      ...worst,
+      id: `B-${n}`,
+      status: 'declined' as const,
+    }));
+
+    const blocks = renderHome({ pending, outcomes, now: at(hours(1)) });
+
+    expect(validateBlocks(blocks, 'home')).toEqual({ ok: true, blocks });
+  });
+});
 
 describe("every message stays within Slack's limits, even for the longest inputs", () => {
   it.each(messages)('%s', (_label, message) => {

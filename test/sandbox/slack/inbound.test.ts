@@ -1,7 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sandboxIds as ids } from '../../../src/sandbox/slack/default-workspace.js';
 import type { SlackFake } from '../../../src/sandbox/slack/fake.js';
-import { clientFor, type RecordingApp, startFake, startRecordingApp, verifies } from './helpers.js';
+import {
+  approvalCard,
+  clientFor,
+  type RecordingApp,
+  startFake,
+  startRecordingApp,
+  verifies,
+} from './helpers.js';
 
 describe('Slack fake inbound deliveries', () => {
   let fake: SlackFake;
@@ -143,21 +150,7 @@ describe('Slack fake inbound deliveries', () => {
     const posted = await client.chat.postMessage({
       channel: ids.financeApprovals,
       text: 'card',
-      blocks: [
-        {
-          type: 'actions',
-          block_id: 'approval:apr_1',
-          elements: [
-            {
-              type: 'button',
-              action_id: 'open_approval',
-              value: 'apr_1',
-              url: 'https://opentrain.example/approve/apr_1',
-              text: { type: 'plain_text', text: 'Review & approve' },
-            },
-          ],
-        },
-      ],
+      blocks: approvalCard,
     });
 
     await fake.clickButton({

@@ -2,11 +2,11 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
+export const root = fileURLToPath(new URL('../..', import.meta.url));
 
-/** Runs the operator CLI as `npm run countersign -- …` would (from source), returning its output and status. */
-export async function runCli(args: readonly string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+/** Runs one of the project's entry points from source (as `npm start` / `npm run countersign` would, minus the build). */
+export async function runScript(script: string, args: readonly string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -21,4 +21,9 @@ export async function runCli(args: readonly string[], env: Record<string, string
   });
   const [code] = (await once(child, 'exit')) as [number | null];
   return { code, stdout, stderr };
+}
+
+/** The operator CLI: `npm run countersign -- …`. */
+export function runCli(args: readonly string[], env: Record<string, string>) {
+  return runScript('src/cli/main.ts', args, env);
 }

@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { root } from './cli.js';
 import {
   botMessages,
   dmContaining,
@@ -12,8 +12,6 @@ import {
   startHarness,
   waitForCard,
 } from './harness.js';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Runs the bot as its own process, exactly as `npm start` would, and resolves once it is listening. */
 async function spawnBot(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
@@ -31,6 +29,16 @@ async function spawnBot(env: Record<string, string>): Promise<{ child: ChildProc
     }
   }
   throw new Error('the bot exited before it listened');
+}
+
+/** Types /fund-milestone in #finance-approvals, addressed to the bot process at `url`. */
+async function fundFrom(h: Harness, url: string, milestoneId: string, userId: string) {
+  await h.slack.sendCommand({
+    appUrl: `${url}/slack/events`,
+    text: milestoneId,
+    userId,
+    channelId: ids.financeApprovals,
+  });
 }
 
 async function kill(child: ChildProcess): Promise<void> {
@@ -54,12 +62,7 @@ describe('a restart in the middle', () => {
   it('edits the card confirmed while the bot was down, and posts nothing twice', async () => {
     const first = await spawnBot(h.env);
     bot = first.child;
-    await h.slack.sendCommand({
-      appUrl: `${first.url}/slack/events`,
-      text: 'M-1001',
-      userId: ids.alice,
-      channelId: ids.financeApprovals,
-    });
+    await fundFrom(h, first.url, 'M-1001', ids.alice);
     const card = await waitForCard(h, ids.financeApprovals);
     await replyContaining(h, ids.alice, 'Funding requested');
 
@@ -92,12 +95,7 @@ describe('a restart in the middle', () => {
     h.opentrain.injectFault({ method: 'POST', path: '/milestones/M-1002/fund', latencyMs: 60_000 });
     const first = await spawnBot(h.env);
     bot = first.child;
-    await h.slack.sendCommand({
-      appUrl: `${first.url}/slack/events`,
-      text: 'M-1002',
-      userId: ids.bob,
-      channelId: ids.financeApprovals,
-    });
+    await fundFrom(h, first.url, 'M-1002', ids.bob);
     // The fund call has reached OpenTrain and hangs there: this is the moment to crash.
     await vi.waitFor(() => expect(h.opentrain.faults).toEqual([]));
 

@@ -1,26 +1,10 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runScript } from './cli.js';
 import { type Harness, startHarness } from './harness.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-
 async function runMain(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk) => {
-    output += String(chunk);
-  });
-  child.stderr.on('data', (chunk) => {
-    output += String(chunk);
-  });
-  const [code] = (await once(child, 'exit')) as [number | null];
-  return { code, output };
+  const { code, stdout, stderr } = await runScript('src/main.ts', [], env);
+  return { code, output: stdout + stderr };
 }
 
 describe('starting the bot', () => {

@@ -48,6 +48,8 @@ export interface WebhookDispatcher {
 }
 
 /** The signature header value; exported so tests and the sandbox share one definition of the scheme. */
+// Written from OpenTrain's docs on purpose rather than reusing the bot's src/http/signature.ts: a mistake
+// shared by signer and verifier would make the end-to-end tests agree with it.
 export function signWebhookBody(secret: string, unixSeconds: number, rawBody: string): string {
   const v1 = createHmac('sha256', secret).update(`${unixSeconds}.${rawBody}`).digest('hex');
   return `t=${unixSeconds},v1=${v1}`;

@@ -159,5 +159,3 @@ export function migrate(db: Database): void {
     }).immediate();
   }
 }
-
-export const latestSchemaVersion = migrations.at(-1)?.version ?? 0;

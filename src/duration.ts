@@ -26,3 +26,26 @@ export function describeTimeLeft(ms: number): string {
   if (minutes < 90) return '1 hour';
   return `${Math.round(minutes / 60)} hours`;
 }
+
+const hour = units.h;
+
+export interface Countdown {
+  /** "71 hours", "about an hour", "less than an hour". */
+  readonly text: string;
+  /** How much time will be left when `text` next changes; 0 means it holds until expiry. */
+  readonly changesAtMsLeft: number;
+}
+
+/**
+ * The time left as shown by a message that is edited rather than re-sent (the card): whole hours, so it
+ * changes at most once an hour, and it says when it next changes so the message can be refreshed then.
+ */
+export function describeCountdown(msLeft: number): Countdown {
+  if (msLeft > 1.5 * hour) {
+    // Halves round down, so the text changes exactly when `changesAtMsLeft` is left.
+    const hours = Math.ceil(msLeft / hour - 0.5);
+    return { text: `${hours} hours`, changesAtMsLeft: (hours - 0.5) * hour };
+  }
+  if (msLeft > 0.5 * hour) return { text: 'about an hour', changesAtMsLeft: 0.5 * hour };
+  return { text: 'less than an hour', changesAtMsLeft: 0 };
+}

@@ -1,7 +1,7 @@
 import type { TrackedApproval } from '../approvals/types.js';
 import { backoffDelay } from '../backoff.js';
 import { type SlackFailure, toSlackCallError } from '../slack/gateway.js';
-import { renderCard } from '../slack/messages/card.js';
+import { cardRefreshAt, renderCard } from '../slack/messages/card.js';
 import { renderCardArrived } from '../slack/messages/direct.js';
 import type { JobDeps } from './deps.js';
 import { notifyEffect } from './effects/notify.js';
@@ -21,11 +21,19 @@ export type CardOutcome =
 export async function syncCard(deps: JobDeps, approval: TrackedApproval): Promise<CardOutcome> {
   const { store, slack, clock } = deps;
   const log = deps.log.child({ approvalId: approval.id });
-  const message = renderCard(approval, clock.now());
+  const renderedAt = clock.now();
+  const message = renderCard(approval, renderedAt);
+  const refreshAt = cardRefreshAt(approval, renderedAt);
   try {
     if (approval.card.ts === null || approval.card.channelId === null) {
       const posted = await slack.postMessage(approval.channelId, message);
-      const synced = { channelId: posted.channel, ts: posted.ts, version: approval.version, permalink: null };
+      const synced = {
+        channelId: posted.channel,
+        ts: posted.ts,
+        version: approval.version,
+        permalink: null,
+        refreshAt,
+      };
       if (!(await store.recordCardSynced(approval.id, deps.workerId, synced, clock.now()))) {
         // Another worker's card won (our lease ran out mid-post): take ours down so only one stays live.
         log.warn({ ts: posted.ts }, 'a second card was posted by a worker that lost its lease; deleting it');
@@ -80,6 +88,7 @@ export async function syncCard(deps: JobDeps, approval: TrackedApproval): Promis
         ts: approval.card.ts,
         version: approval.version,
         permalink: null,
+        refreshAt,
       },
       clock.now(),
     );

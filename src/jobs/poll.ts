@@ -23,6 +23,8 @@ export interface PollReport {
   applied: number;
   approvalReads: number;
   remindersScheduled: number;
+  /** Cards marked for an edit because their "(in N hours)" went stale. */
+  countdownsRefreshed: number;
   autoFundRequests: number;
   /** Phases that failed this tick (the others still ran). */
   failures: string[];
@@ -30,7 +32,7 @@ export interface PollReport {
 
 /**
  * One poller tick: follow the /updates ledger from the saved cursor, read approvals that lapsed (OpenTrain
- * flips them to expired on read), then schedule due reminders. OpenTrain calls grow with the number of
+ * flips them to expired on read), then schedule due reminders and mark cards whose countdown went stale. OpenTrain calls grow with the number of
  * events and lapsed approvals, never with the number of pending ones. Returns what it did.
  */
 export async function pollOnce(deps: JobDeps, onChange: () => void): Promise<PollReport> {
@@ -40,6 +42,7 @@ export async function pollOnce(deps: JobDeps, onChange: () => void): Promise<Pol
     applied: 0,
     approvalReads: 0,
     remindersScheduled: 0,
+    countdownsRefreshed: 0,
     autoFundRequests: 0,
     failures: [],
   };
@@ -224,10 +227,16 @@ export async function pollOnce(deps: JobDeps, onChange: () => void): Promise<Pol
     }
   }
 
+  async function refreshCountdowns(): Promise<void> {
+    report.countdownsRefreshed = await deps.store.refreshCountdowns(deps.clock.now());
+    if (report.countdownsRefreshed > 0) onChange();
+  }
+
   for (const [name, phase] of [
     ['feed', followFeed],
     ['lapsed', readLapsed],
     ['reminders', scheduleReminders],
+    ['countdowns', refreshCountdowns],
   ] as const) {
     try {
       await phase();

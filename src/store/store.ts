@@ -68,7 +68,7 @@ export interface ApprovalRepository {
   listReminderCandidates(now: Date, horizonMs: number): Promise<TrackedApproval[]>;
   /**
    * Records that the reminder at `offsetMs` is handled and enqueues its messages, unless an equal or smaller
-   * offset was handled already or the approval ended. Also refreshes the card ("expires in N hours").
+   * offset was handled already or the approval ended.
    */
   scheduleReminder(
     approvalId: string,
@@ -84,6 +84,11 @@ export interface ApprovalRepository {
    */
   recordCardSynced(id: string, owner: string, card: SyncedCard, at: Date): Promise<boolean>;
   recordCardFailure(id: string, owner: string, failure: CardFailure): Promise<void>;
+  /**
+   * Marks the cards of pending approvals whose "(in N hours)" went stale (`SyncedCard.refreshAt` passed) for
+   * an edit, unless the card is already behind. Returns how many.
+   */
+  refreshCountdowns(now: Date): Promise<number>;
 }
 
 export interface SyncedCard {
@@ -91,6 +96,8 @@ export interface SyncedCard {
   readonly ts: string;
   readonly version: number;
   readonly permalink: string | null;
+  /** When what the card shows goes stale by the clock alone (its countdown); null when it never does. */
+  readonly refreshAt: Date | null;
 }
 
 export interface CardFailure {

@@ -92,7 +92,7 @@ describe('an approval from request to outcome', () => {
     await dmContaining(h, ids.alice, 'expires in 1 hour');
     await h.service.pollNow();
     expect(dmsTo(h, ids.alice).filter((message) => message.text.startsWith('Reminder'))).toHaveLength(2);
-    await h.slack.waitUntil(() => cardNow(h, card.ts).json.includes('(in 1 hour)') || undefined);
+    await h.slack.waitUntil(() => cardNow(h, card.ts).json.includes('(in about an hour)') || undefined);
 
     h.clock.advance(1 * hour);
     await h.service.pollNow();

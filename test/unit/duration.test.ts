@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeTimeLeft, formatDuration, parseDuration } from '../../src/duration.js';
+import { describeCountdown, describeTimeLeft, formatDuration, parseDuration } from '../../src/duration.js';
 
 describe('durations', () => {
   it.each([
@@ -33,5 +33,42 @@ describe('durations', () => {
     [72 * 3_600_000 - 1_000, '72 hours'],
   ])('describes %d ms left as %s', (ms, text) => {
     expect(describeTimeLeft(ms)).toBe(text);
+  });
+
+  describe('countdown on an edited message', () => {
+    const hour = 3_600_000;
+
+    it.each([
+      [72 * hour, '72 hours', 71.5 * hour],
+      [71.5 * hour + 1, '72 hours', 71.5 * hour],
+      [71.5 * hour, '71 hours', 70.5 * hour],
+      [24 * hour, '24 hours', 23.5 * hour],
+      [2 * hour, '2 hours', 1.5 * hour],
+      [1.5 * hour + 1, '2 hours', 1.5 * hour],
+      [1.5 * hour, 'about an hour', 0.5 * hour],
+      [0.5 * hour, 'less than an hour', 0],
+      [1_000, 'less than an hour', 0],
+    ])('shows %d ms left as %s until %d ms are left', (ms, text, changesAt) => {
+      expect(describeCountdown(ms)).toEqual({ text, changesAtMsLeft: changesAt });
+    });
+
+    it('holds its text until the moment it says, then changes, at most once an hour', () => {
+      let changes = 0;
+      let previous = describeCountdown(72 * hour);
+      for (let ms = 72 * hour; ms > 0; ms -= 60_000) {
+        const now = describeCountdown(ms);
+        if (ms > previous.changesAtMsLeft) {
+          expect(now.text).toBe(previous.text);
+        } else {
+          // The minute this step crossed holds the promised moment of change.
+          expect(now.text).not.toBe(previous.text);
+          expect(previous.changesAtMsLeft).toBeGreaterThan(ms - 60_000);
+          changes++;
+        }
+        previous = now;
+      }
+      // 72 down to 2 hours, then about an hour, then less than an hour.
+      expect(changes).toBe(70 + 1 + 1);
+    });
   });
 });

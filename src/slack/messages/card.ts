@@ -1,6 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import { isTerminal, type TrackedApproval } from '../../approvals/types.js';
-import { describeTimeLeft } from '../../duration.js';
+import { describeCountdown } from '../../duration.js';
 import type { SlackMessage } from '../gateway.js';
 import {
   approverMention,
@@ -127,20 +127,32 @@ export function outcomeLine(approval: TrackedApproval): string {
   }
 }
 
+/**
+ * When the card's "(in N hours)" goes stale and the card should be edited to show the new figure; null once
+ * it has nothing left to count down.
+ */
+export function cardRefreshAt(approval: TrackedApproval, now: Date): Date | null {
+  const left = approval.expiresAt.getTime() - now.getTime();
+  if (isTerminal(approval.status) || left <= 0) return null;
+  const { changesAtMsLeft } = describeCountdown(left);
+  return changesAtMsLeft > 0 ? new Date(approval.expiresAt.getTime() - changesAtMsLeft) : null;
+}
+
+/** " (in 23 hours)" while time is left; the card is edited whenever the figure changes (cardRefreshAt). */
+function timeLeft(approval: TrackedApproval, now: Date): string {
+  const left = approval.expiresAt.getTime() - now.getTime();
+  return left > 0 ? ` (in ${describeCountdown(left).text})` : '';
+}
+
 function statusLine(approval: TrackedApproval, now: Date): string {
   const id = `Approval ${code(approval.id)}`;
   if (isTerminal(approval.status)) return `${id} · status: *${approval.status}*`;
-  const left = approval.expiresAt.getTime() - now.getTime();
-  const relative = left > 0 ? ` (in ${describeTimeLeft(left)})` : '';
-  return `${statusEmoji.pending} Expires ${dateToken(approval.expiresAt)}${relative} · ${id} · status: *pending*`;
+  return `${statusEmoji.pending} Expires ${dateToken(approval.expiresAt)}${timeLeft(approval, now)} · ${id} · status: *pending*`;
 }
 
 function fallbackText(approval: TrackedApproval, now: Date): string {
   const wording = wordingFor(approval.type);
   const subject = escapeText(shortSubject(approval));
   if (isTerminal(approval.status)) return `${wording.outcomeTitle[approval.status]}: ${subject}`;
-  const left = approval.expiresAt.getTime() - now.getTime();
-  return `${wording.pendingTitle}: ${subject}, expires ${utcText(approval.expiresAt)}${
-    left > 0 ? ` (in ${describeTimeLeft(left)})` : ''
-  }`;
+  return `${wording.pendingTitle}: ${subject}, expires ${utcText(approval.expiresAt)}${timeLeft(approval, now)}`;
 }

@@ -32,9 +32,12 @@ export function createApprovalsSql(
       SELECT * FROM approvals WHERE status = 'pending' AND expires_at > ? AND expires_at <= ?
       ORDER BY expires_at`),
     reminderFloor: db.prepare(`
-      UPDATE approvals SET reminder_floor_ms = @offset, version = version + 1,
-        card_next_attempt_at = MIN(card_next_attempt_at, @at), updated_at = @at
+      UPDATE approvals SET reminder_floor_ms = @offset, updated_at = @at
       WHERE id = @id AND status = 'pending' AND (reminder_floor_ms IS NULL OR reminder_floor_ms > @offset)`),
+    refreshCountdowns: db.prepare(`
+      UPDATE approvals SET version = version + 1, card_refresh_at = NULL, card_next_attempt_at = @now,
+        updated_at = @now
+      WHERE status = 'pending' AND card_refresh_at <= @now AND card_version = version`),
     claimCards: db.prepare<
       { owner: string; until: number; now: number; limit: number; id: string | null },
       ApprovalRow
@@ -50,7 +53,7 @@ export function createApprovalsSql(
     cardSynced: db.prepare(`
       UPDATE approvals SET card_channel_id = @channelId, card_ts = @ts,
         card_permalink = COALESCE(@permalink, card_permalink), card_version = MAX(card_version, @version),
-        card_attempts = 0, card_error = NULL, updated_at = @at,
+        card_refresh_at = @refreshAt, card_attempts = 0, card_error = NULL, updated_at = @at,
         card_lease_owner = CASE WHEN card_lease_owner = @owner THEN NULL ELSE card_lease_owner END,
         card_lease_until = CASE WHEN card_lease_owner = @owner THEN NULL ELSE card_lease_until END
       WHERE id = @id AND (card_ts IS NULL OR card_ts = @ts)`),
@@ -178,7 +181,11 @@ export function createApprovalsSql(
         .map(toApproval);
     },
     async recordCardSynced(id, owner, card, at) {
-      return statements.cardSynced.run({ id, owner, ...card, at: at.getTime() }).changes === 1;
+      const refreshAt = card.refreshAt?.getTime() ?? null;
+      return statements.cardSynced.run({ id, owner, ...card, refreshAt, at: at.getTime() }).changes === 1;
+    },
+    async refreshCountdowns(now) {
+      return statements.refreshCountdowns.run({ now: now.getTime() }).changes;
     },
     async recordCardFailure(id, owner, failure) {
       statements.cardFailed.run({

@@ -136,6 +136,14 @@ const migrations: readonly Migration[] = [
     name: 'upstream key locks name their holder',
     sql: 'ALTER TABLE upstream_keys ADD COLUMN locked_by TEXT;',
   },
+  {
+    version: 4,
+    name: 'cards know when their countdown goes stale',
+    sql: `
+      ALTER TABLE approvals ADD COLUMN card_refresh_at INTEGER;
+      CREATE INDEX approvals_countdown_due ON approvals (card_refresh_at) WHERE status = 'pending';
+    `,
+  },
 ];
 
 /** Applies every migration the file has not seen yet, each in its own transaction. */

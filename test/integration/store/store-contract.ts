@@ -96,7 +96,7 @@ export function describeStoreContract(
       await store.recordCardSynced(
         'A-1',
         'w1',
-        { channelId: 'C0FUND', ts: '1.000001', version: 1, permalink: 'https://p' },
+        { channelId: 'C0FUND', ts: '1.000001', version: 1, permalink: 'https://p', refreshAt: null },
         t0,
       );
       const after = await store.claimCards(lease('w2', at(hours(1))));
@@ -125,7 +125,13 @@ export function describeStoreContract(
       await track();
       await store.claimCards(lease('w1', t0));
       await store.claimCards(lease('w2', at(61_000)));
-      const card = (ts: string) => ({ channelId: 'C0FUND', ts, version: 1, permalink: null });
+      const card = (ts: string) => ({
+        channelId: 'C0FUND',
+        ts,
+        version: 1,
+        permalink: null,
+        refreshAt: null,
+      });
 
       const late = await store.recordCardSynced('A-1', 'w1', card('9.1'), at(62_000));
       const extra = await store.recordCardSynced('A-1', 'w2', card('9.2'), at(63_000));
@@ -141,7 +147,7 @@ export function describeStoreContract(
       await store.recordCardSynced(
         'A-1',
         'w1',
-        { channelId: 'C0FUND', ts: '1.1', version: 1, permalink: null },
+        { channelId: 'C0FUND', ts: '1.1', version: 1, permalink: null, refreshAt: null },
         t0,
       );
       await store.setContext(
@@ -225,10 +231,49 @@ export function describeStoreContract(
       await store.recordCardSynced(
         'A-1',
         'w1',
-        { channelId: 'C', ts: '1.1', version: 1, permalink: null },
+        { channelId: 'C', ts: '1.1', version: 1, permalink: null, refreshAt: null },
         t0,
       );
       expect(await store.nextWakeAt()).toBeNull();
+    });
+
+    it('marks a card for an edit when its countdown goes stale, unless it is already behind or ended', async () => {
+      await track('A-1');
+      await track('A-2');
+      await track('A-3');
+      const synced = (refreshAt: Date | null) => ({
+        channelId: 'C',
+        ts: '1.1',
+        version: 1,
+        permalink: null,
+        refreshAt,
+      });
+      for (const id of ['A-1', 'A-2', 'A-3']) {
+        await store.claimCards(lease('w1', t0), id);
+        await store.recordCardSynced(id, 'w1', synced(at(hours(1.5))), t0);
+      }
+      // A-2 is behind anyway (a new context to show), A-3 ended: only A-1 needs an edit for the clock alone.
+      await store.setContext(
+        'A-2',
+        { milestoneName: 'x', milestoneNumber: 1, amountUsd: 5, contractTitle: null, freelancerName: null },
+        at(hours(1)),
+      );
+      await store.recordTransition(
+        { approvalId: 'A-3', status: 'declined', resolvedAt: at(hours(1)), result: null, source: 't' },
+        at(hours(1)),
+        [],
+      );
+      const versions = async () =>
+        (await store.getApprovals(['A-1', 'A-2', 'A-3'])).map((approval) => approval.version);
+
+      expect(await store.refreshCountdowns(at(hours(1.5) - 1))).toBe(0);
+      const before = await versions();
+      expect(await store.refreshCountdowns(at(hours(1.5)))).toBe(1);
+      expect(await versions()).toEqual([(before[0] ?? 0) + 1, before[1], before[2]]);
+      expect(await store.refreshCountdowns(at(hours(2)))).toBe(0);
+      expect(
+        (await store.claimCards(lease('w1', at(hours(2))))).map((approval) => approval.id).sort(),
+      ).toEqual(['A-1', 'A-2', 'A-3']);
     });
 
     it('handles each reminder offset once, smallest last, and never after the approval ended', async () => {

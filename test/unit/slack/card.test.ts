@@ -1,6 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import { describe, expect, it } from 'vitest';
-import { renderCard } from '../../../src/slack/messages/card.js';
+import { cardRefreshAt, renderCard } from '../../../src/slack/messages/card.js';
 import { aTrackedApproval, at, hours } from '../../helpers/builders.js';
 
 function allText(blocks: readonly KnownBlock[] | undefined): string {
@@ -98,5 +98,22 @@ describe('renderCard', () => {
     expect(renderCard(aTrackedApproval({ type: 'something_new' }), at(0)).text).toContain(
       'OpenTrain approval needed',
     );
+  });
+});
+
+describe('cardRefreshAt', () => {
+  it('is the moment the countdown on the card next changes, so the card is edited then', () => {
+    const approval = aTrackedApproval();
+    // Created at 0 h, expires at 72 h: at 1 h the card says "in 71 hours" until 70.5 hours are left.
+    const refreshAt = cardRefreshAt(approval, at(hours(1)));
+    expect(refreshAt).toEqual(at(hours(1.5)));
+    expect(JSON.stringify(renderCard(approval, at(hours(1.5) - 1)).blocks)).toContain('(in 71 hours)');
+    expect(JSON.stringify(renderCard(approval, at(hours(1.5))).blocks)).toContain('(in 70 hours)');
+  });
+
+  it('stops once the approval ended or there is nothing left to count', () => {
+    expect(cardRefreshAt(aTrackedApproval({ status: 'confirmed' }), at(hours(1)))).toBeNull();
+    expect(cardRefreshAt(aTrackedApproval(), at(hours(71.8)))).toBeNull();
+    expect(cardRefreshAt(aTrackedApproval(), at(hours(73)))).toBeNull();
   });
 });

@@ -9,6 +9,7 @@ import { errorFromResponse, OpenTrainError, parseRetryAfter } from './errors.js'
 import type { CreatedWebhook as CreatedWebhookType } from './schema.js';
 import {
   ApprovalEnvelope,
+  Capabilities,
   Contract,
   ContractList,
   CreatedWebhook,
@@ -56,6 +57,12 @@ export interface OpenTrainClientOptions {
 }
 
 type Method = 'GET' | 'POST' | 'DELETE';
+
+/** The feature flags that gate what Countersign writes, by their name in capabilities and in OpenTrain. */
+const features = {
+  paymentsWrite: 'public_api_payments_write',
+  webhooks: 'public_api_webhooks',
+} as const;
 
 const defaultRetry: RetryPolicy = { attempts: 3, baseMs: 400, maxMs: 4_000, budgetMs: 12_000 };
 
@@ -139,9 +146,38 @@ export function createOpenTrainClient(options: OpenTrainClientOptions): OpenTrai
     }
   }
 
+  /**
+   * A 403 that names no scope and no reason may be a feature flag switched off for the account; OpenTrain does
+   * not document that 403's details, and advises asking GET /job-drafts/capabilities whenever a write is
+   * refused that way. When the flag is off the failure is renamed; when the probe fails, the 403 stands.
+   */
+  async function gated<T>(flag: keyof typeof features, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      if (!(error instanceof OpenTrainError) || error.failure !== 'forbidden') throw error;
+      const capabilities = await call('GET', '/job-drafts/capabilities', Capabilities, {
+        retry: { attempts: 1 },
+      }).catch((probeError: unknown) => {
+        log.warn({ err: probeError }, 'could not read OpenTrain capabilities after a 403');
+        return undefined;
+      });
+      if (capabilities?.[flag] !== false) throw error;
+      throw new OpenTrainError('feature-disabled', error.message, {
+        status: error.status,
+        code: error.code,
+        requestId: error.requestId,
+        details: { ...error.details, feature: features[flag] },
+        cause: error,
+      });
+    }
+  }
+
   return {
     fundMilestone: (milestoneId, callOptions) =>
-      call('POST', `/milestones/${encodeURIComponent(milestoneId)}/fund`, ApprovalEnvelope, callOptions),
+      gated('paymentsWrite', () =>
+        call('POST', `/milestones/${encodeURIComponent(milestoneId)}/fund`, ApprovalEnvelope, callOptions),
+      ),
     getApproval: (approvalId, callOptions) =>
       call('GET', `/approvals/${encodeURIComponent(approvalId)}`, ApprovalEnvelope, callOptions),
     listUpdates: (cursor, limit, callOptions) => {
@@ -155,10 +191,12 @@ export function createOpenTrainClient(options: OpenTrainClientOptions): OpenTrai
       call('GET', `/contracts?${new URLSearchParams({ jobId })}`, ContractList, callOptions),
     // Creating a webhook is not idempotent: one try only, so a lost answer never makes two subscriptions.
     createWebhook: (url, eventTypes) =>
-      call('POST', '/webhooks', CreatedWebhook, { retry: { attempts: 1 } }, { url, eventTypes }),
-    listWebhooks: () => call('GET', '/webhooks', WebhookList),
+      gated('webhooks', () =>
+        call('POST', '/webhooks', CreatedWebhook, { retry: { attempts: 1 } }, { url, eventTypes }),
+      ),
+    listWebhooks: () => gated('webhooks', () => call('GET', '/webhooks', WebhookList)),
     deleteWebhook: (webhookId) =>
-      call('DELETE', `/webhooks/${encodeURIComponent(webhookId)}`, DeletedWebhook),
+      gated('webhooks', () => call('DELETE', `/webhooks/${encodeURIComponent(webhookId)}`, DeletedWebhook)),
   };
 }
 

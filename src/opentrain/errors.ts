@@ -108,7 +108,8 @@ export function errorFromResponse(
   if (status === 401) return new OpenTrainError('unauthorized', message, extra);
   if (status === 403) {
     if (Array.isArray(details.requiredScopes)) return new OpenTrainError('missing-scope', message, extra);
-    // The feature-disabled 403 has no documented details; a named feature is the best signal there is.
+    // The feature-disabled 403 has no documented details: a named feature is taken at its word; a bare 403
+    // is checked against GET /job-drafts/capabilities by the client.
     if (typeof details.feature === 'string') return new OpenTrainError('feature-disabled', message, extra);
     return new OpenTrainError('forbidden', message, extra);
   }

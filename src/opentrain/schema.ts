@@ -96,3 +96,8 @@ export const ErrorEnvelope = z.object({
   details: Details.optional().catch(undefined),
 });
 export type ErrorEnvelope = z.infer<typeof ErrorEnvelope>;
+
+/** GET /job-drafts/capabilities: the account's feature flags, as booleans; other fields are not needed. */
+export const Capabilities = z
+  .object({ capabilities: z.record(z.string(), z.unknown()) })
+  .transform(({ capabilities }) => capabilities);

@@ -29,13 +29,13 @@ export function requireAnyScope(state: SimState, anyOf: string[]): void {
   throw missingScopes(anyOf, `This endpoint needs at least one of these scopes: ${anyOf.join(', ')}.`);
 }
 
-/** The feature-disabled 403's details are undocumented (Gap 14); we name the reason and the flag. */
+/**
+ * The feature-disabled 403's details are undocumented (Gap 14), so the simulator sends none: a client has to
+ * do what the docs advise and ask GET /job-drafts/capabilities, rather than lean on a shape we made up.
+ */
 export function requireFeature(state: SimState, feature: keyof AccountFeatures): void {
   if (state.account.features[feature]) return;
-  throw new ApiError(403, `The ${featureKeys[feature]} feature is not enabled for this account.`, {
-    reason: 'feature_disabled',
-    feature: featureKeys[feature],
-  });
+  throw new ApiError(403, `The ${featureKeys[feature]} feature is not enabled for this account.`);
 }
 
 /** `action` completes "A human must claim this agent account before it can <action>." */

@@ -106,6 +106,42 @@ describe('OpenTrain client against the simulator', () => {
     await expect(client.getApproval('A-3')).rejects.toMatchObject({ failure: 'bad-response' });
   });
 
+  it('asks for the capabilities when a write gets a bare 403, and names the feature flag that is off', async () => {
+    const bare403 = { error: 'Forbidden', code: 'FORBIDDEN', requestId: 'req_x' };
+    try {
+      sim.setAccount({ features: { paymentsWrite: false, webhooks: false } });
+      await expect(client.fundMilestone('M-1001')).rejects.toMatchObject({
+        failure: 'feature-disabled',
+        status: 403,
+        details: { feature: 'public_api_payments_write' },
+      });
+      await expect(client.listWebhooks()).rejects.toMatchObject({
+        failure: 'feature-disabled',
+        details: { feature: 'public_api_webhooks' },
+      });
+      expect(sim.requests.filter((r) => r.path === '/job-drafts/capabilities')).toHaveLength(2);
+
+      // A bare 403 while the flag is on (someone else's resource, say) stays a plain refusal, as it does
+      // when the capabilities cannot be read.
+      sim.setAccount({ features: { paymentsWrite: true, webhooks: true } });
+      sim.injectFault({
+        method: 'POST',
+        path: '/milestones/M-1001/fund',
+        status: 403,
+        body: bare403,
+        times: 2,
+      });
+      await expect(client.fundMilestone('M-1001')).rejects.toMatchObject({ failure: 'forbidden' });
+      sim.injectFault({ method: 'GET', path: '/job-drafts/capabilities', status: 500 });
+      await expect(client.fundMilestone('M-1001')).rejects.toMatchObject({
+        failure: 'forbidden',
+        requestId: 'req_x',
+      });
+    } finally {
+      sim.setAccount({ features: { paymentsWrite: true, webhooks: true } });
+    }
+  });
+
   it('reports a bad token as unauthorized', async () => {
     const stranger = createOpenTrainClient({
       baseUrl,

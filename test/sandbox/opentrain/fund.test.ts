@@ -110,13 +110,16 @@ describe('POST /milestones/{id}/fund', () => {
     expect(res.body).toMatchObject({ code: 'FORBIDDEN', details: { requiredScopes: ['payments:write'] } });
   });
 
-  it('answers 403 feature_disabled when public_api_payments_write is off', async () => {
+  it('answers a bare 403 when public_api_payments_write is off (its details are undocumented)', async () => {
     h.sim.setAccount({ features: { paymentsWrite: false } });
 
     const res = await h.call('POST', '/milestones/M-1001/fund');
+    const capabilities = await h.call('GET', '/job-drafts/capabilities');
 
     expect(res.status).toBe(403);
-    expect(res.body.details).toEqual({ reason: 'feature_disabled', feature: 'public_api_payments_write' });
+    expect(res.body).toMatchObject({ code: 'FORBIDDEN', requestId: expect.any(String) });
+    expect(res.body.details).toBeUndefined();
+    expect(capabilities.body.capabilities.paymentsWrite).toBe(false);
   });
 
   it('answers 403 account_claim_required for an unclaimed account, unless the claim gate is switched off', async () => {
@@ -142,7 +145,8 @@ describe('POST /milestones/{id}/fund', () => {
     const feature = await h.call('POST', '/milestones/M-1001/fund');
 
     expect(scope.body.details.requiredScopes).toEqual(['payments:write']);
-    expect(feature.body.details.reason).toBe('feature_disabled');
+    expect(feature.status).toBe(403);
+    expect(feature.body.details).toBeUndefined();
   });
 
   it('answers 404 for an unknown milestone', async () => {

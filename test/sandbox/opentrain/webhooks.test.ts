@@ -106,7 +106,8 @@ describe('webhooks', () => {
     expect(unreadable.body.details).toEqual({ requiredScopes: ['proposals:read'] });
     expect(eleventh.status).toBe(409);
     expect(eleventh.body.details).toMatchObject({ reason: 'webhook_limit_reached', limit: 10 });
-    expect(flagOff.body.details).toEqual({ reason: 'feature_disabled', feature: 'public_api_webhooks' });
+    expect(flagOff.status).toBe(403);
+    expect(flagOff.body.details).toBeUndefined();
     expect(noScope.body.details).toEqual({ requiredScopes: ['webhooks:manage'] });
   });
 

@@ -73,8 +73,10 @@ export function cardBlockedReply(
   reason: 'not-in-channel' | 'channel-not-found',
 ): SlackMessage {
   const channel = channelMention(approval.channelId);
-  const fix =
-    reason === 'not-in-channel'
+  // A direct message between people is one no app can post in; inviting the bot is not an option there.
+  const fix = approval.channelId.startsWith('D')
+    ? `I can't post in a direct message between people. Next time, run ${code('/fund-milestone')} in a channel I can post in, or ask an admin to set FUND_CHANNEL or a route for this job.`
+    : reason === 'not-in-channel'
       ? `I'm not a member of ${channel}. Invite me there (${code('/invite @Countersign')}) and the card appears within a poll interval.`
       : `I can't find or use ${channel} (it may be archived, or private without me in it). Invite me, or ask an admin to point FUND_CHANNEL at a channel I'm in.`;
   return reply(

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { errorFromResponse, OpenTrainError } from '../../../src/opentrain/errors.js';
-import { fundingFailedReply } from '../../../src/slack/messages/replies.js';
+import { cardBlockedReply, fundingFailedReply } from '../../../src/slack/messages/replies.js';
+import { aTrackedApproval } from '../../helpers/builders.js';
 
 function envelope(status: number, code: string, details?: Record<string, unknown>) {
   return errorFromResponse(
@@ -74,5 +75,20 @@ describe('fundingFailedReply', () => {
     );
 
     expect(fundingFailedReply(error, 'M-1').text).toContain('&lt;!channel&gt; nope');
+  });
+});
+
+describe('cardBlockedReply', () => {
+  it('tells the requester to invite the bot to a channel it is not in', () => {
+    const reply = cardBlockedReply(aTrackedApproval({ channelId: 'C0PRIVATE' }), 'not-in-channel');
+    expect(reply.text).toContain('Invite me there');
+    expect(reply.text).toContain('<#C0PRIVATE>');
+  });
+
+  it('does not suggest inviting the bot into a direct message between people, where no app can post', () => {
+    const reply = cardBlockedReply(aTrackedApproval({ channelId: 'D0ALICEBOB' }), 'channel-not-found');
+    expect(reply.text).toContain("can't post in a direct message between people");
+    expect(reply.text).not.toContain('Invite me');
+    expect(reply.text).not.toContain('<#D0ALICEBOB>');
   });
 });

@@ -182,5 +182,12 @@ describe('history', () => {
       expect(ack.body).toContain(line);
     }
     expect(ack.body.indexOf('requested funding')).toBeLessThan(ack.body.indexOf('reports it confirmed'));
+
+    // Approvals of other types have no milestone: their id works too.
+    const byApproval = await h.command(`history ${approval?.id}`, { userId: ids.bob });
+    expect(byApproval.body).toContain(`History of approval \`${approval?.id}\``);
+    expect(byApproval.body).toContain('OpenTrain reports it confirmed');
+    const unknown = await h.command('history M-4040', { userId: ids.bob });
+    expect(unknown.body).toContain('Nothing is recorded for a milestone or approval `M-4040`');
   });
 });

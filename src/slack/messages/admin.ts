@@ -99,19 +99,23 @@ function actorText(actor: string): string {
   return escapeAndTruncate(actor.replace(/^system:/, ''), 60);
 }
 
-/** `/fund-milestone history <milestone>`: who did what, newest last. */
-export function historyReply(milestoneId: string, entries: readonly AuditEntry[]): SlackMessage {
-  if (entries.length === 0) return reply(`Nothing is recorded for milestone ${code(milestoneId)}.`);
+/** `/fund-milestone history <milestone or approval>`: who did what, newest last. */
+export function historyReply(
+  id: string,
+  entries: readonly AuditEntry[],
+  subject: 'milestone' | 'approval' = 'milestone',
+): SlackMessage {
+  if (entries.length === 0) return reply(`Nothing is recorded for a milestone or approval ${code(id)}.`);
   const lines = [...entries].reverse().map((entry) => {
     const what = actionWords[entry.action] ?? escapeAndTruncate(entry.action, 40);
     const approval = entry.approvalId === null ? '' : ` · ${code(entry.approvalId)}`;
     return `• ${dateToken(entry.at, '{date_short} {time}')} ${actorText(entry.actor)} ${what}${approval}`;
   });
-  let text = `*History of milestone ${code(milestoneId)}*\n${lines.join('\n')}`;
+  let text = `*History of ${subject} ${code(id)}*\n${lines.join('\n')}`;
   // Newest entries matter most: drop the oldest lines if the section would overflow.
   while (text.length > 2_900 && lines.length > 1) {
     lines.shift();
-    text = `*History of milestone ${code(milestoneId)}* (latest entries)\n${lines.join('\n')}`;
+    text = `*History of ${subject} ${code(id)}* (latest entries)\n${lines.join('\n')}`;
   }
   return reply(text);
 }

@@ -32,6 +32,8 @@ export function usageReply(): SlackMessage {
       `${code('/fund-milestone <milestone id or link> [note]')}`,
       `e.g. ${code('/fund-milestone M-1001 batch 2 is ready')}`,
       'I ask OpenTrain to fund it, post an approval card with the link a signed-in OpenTrain user must open to confirm, remind you before it expires and tell you the outcome. No money moves until a human confirms in OpenTrain.',
+      `${code('/fund-milestone history <milestone or approval id>')}: who requested, posted, reminded and decided, and when.`,
+      `${code('/fund-milestone route list')}: which job or contract sends its cards where (admins also ${code('route set')} and ${code('route remove')}; ${code('/fund-milestone route')} explains).`,
     ].join('\n'),
   );
 }

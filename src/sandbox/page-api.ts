@@ -3,7 +3,7 @@ import type { ShiftableClock } from '../clock.js';
 import { parseDuration } from '../duration.js';
 import type { Service } from '../service.js';
 import type { OpenTrainSimulator } from './opentrain/simulator.js';
-import type { SandboxCast } from './page-state.js';
+import { pageAccount, type SandboxCast } from './page-state.js';
 import type { SlackFake } from './slack/fake.js';
 import type { TrafficEntry } from './traffic.js';
 
@@ -36,10 +36,19 @@ export const ClockInput = z.object({
 });
 
 export const AccountInput = z
-  .object({ paymentMethod: z.boolean().optional(), claimed: z.boolean().optional() })
-  .refine((patch) => patch.paymentMethod !== undefined || patch.claimed !== undefined, {
-    error: 'set paymentMethod or claimed',
+  .object({
+    paymentMethod: z.boolean().optional(),
+    claimed: z.boolean().optional(),
+    paymentsWriteScope: z.boolean().optional(),
+    paymentsApi: z.boolean().optional(),
+  })
+  .refine((patch) => Object.values(patch).some((value) => value !== undefined), {
+    error: 'set paymentMethod, claimed, paymentsWriteScope or paymentsApi',
   });
+
+/** The scopes of a token minted with and without payments:write. */
+const scopesWith = ['payments:read', 'payments:write', 'webhooks:manage'];
+const scopesWithout = ['payments:read', 'webhooks:manage'];
 
 export const ApprovalIdParam = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'must be an approval id' });
 
@@ -162,9 +171,19 @@ export function createPageApi(deps: PageApiDeps) {
     },
 
     account(raw: unknown) {
-      const patch = parseBody(AccountInput, raw);
-      const account = deps.opentrain.setAccount(patch);
-      return { account: { claimed: account.claimed, paymentMethod: account.paymentMethod } };
+      const input = parseBody(AccountInput, raw);
+      const account = deps.opentrain.setAccount({
+        claimed: input.claimed,
+        paymentMethod: input.paymentMethod,
+        scopes:
+          input.paymentsWriteScope === undefined
+            ? undefined
+            : input.paymentsWriteScope
+              ? scopesWith
+              : scopesWithout,
+        features: input.paymentsApi === undefined ? undefined : { paymentsWrite: input.paymentsApi },
+      });
+      return { account: pageAccount(account) };
     },
 
     /** What a signed-in OpenTrain user does on the approval page. */

@@ -1,5 +1,6 @@
 import type { ShiftableClock } from '../clock.js';
 import type { OpenTrainSimulator } from './opentrain/simulator.js';
+import type { AccountSettings } from './opentrain/types.js';
 import type { ApprovalView } from './opentrain/views.js';
 import type { SlackFake } from './slack/fake.js';
 import type { EphemeralMessage, FakeMessage } from './slack/types.js';
@@ -28,6 +29,25 @@ export interface PageApproval extends ApprovalView {
   freelancer: string | null;
 }
 
+/** The account switches on the page; each off makes OpenTrain refuse the next funding request its own way. */
+export interface PageAccount {
+  claimed: boolean;
+  paymentMethod: boolean;
+  /** The token carries payments:write (off: 403 with requiredScopes). */
+  paymentsWriteScope: boolean;
+  /** The public_api_payments_write feature flag (off: a bare 403, told apart by the capabilities). */
+  paymentsApi: boolean;
+}
+
+export function pageAccount(account: AccountSettings): PageAccount {
+  return {
+    claimed: account.claimed,
+    paymentMethod: account.paymentMethod,
+    paymentsWriteScope: account.scopes.includes('payments:write'),
+    paymentsApi: account.features.paymentsWrite,
+  };
+}
+
 /** Everything the page draws, as one JSON value; the page keeps no state of its own that matters. */
 export interface PageState {
   /** Simulated now, and how far it runs ahead of real time (the page ticks its clock from these). */
@@ -51,7 +71,7 @@ export interface PageState {
   };
   opentrain: {
     owner: string;
-    account: { claimed: boolean; paymentMethod: boolean };
+    account: PageAccount;
     contracts: Array<{
       id: string;
       title: string;
@@ -122,7 +142,7 @@ export function buildPageState(sources: PageStateSources): PageState {
     },
     opentrain: {
       owner: `${sim.owner.firstName} ${sim.owner.lastName}`,
-      account: { claimed: sim.account.claimed, paymentMethod: sim.account.paymentMethod },
+      account: pageAccount(sim.account),
       contracts: sim.contracts.map((contract) => ({
         id: contract.id,
         title: contract.title,

@@ -61,9 +61,10 @@ export function renderGuide(state) {
   const account = state.opentrain.account;
   for (const input of document.querySelectorAll('input[data-account]')) {
     if (!(input instanceof HTMLInputElement)) continue;
-    const field = input.dataset.account === 'claimed' ? 'claimed' : 'paymentMethod';
+    const field = input.dataset.account;
+    if (field === undefined || !(field in account)) continue;
     const checkedMeans = input.dataset.valueWhenChecked === 'true';
-    input.checked = account[field] === checkedMeans;
+    input.checked = account[/** @type {keyof typeof account} */ (field)] === checkedMeans;
   }
 }
 

@@ -191,11 +191,23 @@ function accountView(state) {
       'Account claimed by a human',
       'Off: OpenTrain answers 403 account_claim_required, and Countersign links to the claim page.',
     ),
+    toggle(
+      'paymentsWriteScope',
+      account.paymentsWriteScope,
+      'Token has payments:write',
+      'Off: OpenTrain answers 403 with requiredScopes, and Countersign says which scope to add to the token.',
+    ),
+    toggle(
+      'paymentsApi',
+      account.paymentsApi,
+      'API payments enabled for the account',
+      'Off: OpenTrain answers a bare 403; Countersign checks the capabilities and says the feature is off.',
+    ),
   );
 }
 
 /**
- * @param {'paymentMethod' | 'claimed'} field
+ * @param {'paymentMethod' | 'claimed' | 'paymentsWriteScope' | 'paymentsApi'} field
  * @param {boolean} on
  * @param {string} label
  * @param {string} help

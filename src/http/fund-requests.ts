@@ -12,26 +12,73 @@ const maxBodyBytes = 16 * 1024;
 /** How long a request holds its idempotency key: longer than the slowest OpenTrain call with its retries. */
 const keyLockMs = 10 * 60_000;
 
+/** Messages a client can act on: which field, and what was expected of it (zod's defaults name neither). */
+const text = () =>
+  z.string({ error: (issue) => (issue.input === undefined ? 'required' : 'expected a string') });
+const openTrainId = (what: string) =>
+  text().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/, `must be an OpenTrain ${what} id`);
+
 const common = {
-  requestedBy: z.string().trim().min(1).max(100).optional(),
-  note: z.string().trim().max(500).optional(),
-  channel: z
-    .string()
+  requestedBy: text().trim().min(1, 'must not be empty').max(100, 'at most 100 characters').optional(),
+  note: text().trim().max(500, 'at most 500 characters').optional(),
+  channel: text()
     .regex(/^[CG][A-Z0-9]{2,}$/, 'must be a Slack channel ID such as C0123ABCD')
     .optional(),
 };
-const FundRequest = z.union([
-  z.strictObject({
-    milestoneId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/, 'must be an OpenTrain milestone id'),
-    idempotencyKey: z.string().min(1).max(200).optional(),
-    ...common,
-  }),
-  z.strictObject({
-    approvalId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/, 'must be an OpenTrain approval id'),
-    ...common,
-  }),
+const MilestoneRequest = z.strictObject({
+  milestoneId: openTrainId('milestone'),
+  idempotencyKey: text().min(1, 'must not be empty').max(200, 'at most 200 characters').optional(),
+  ...common,
+});
+const ApprovalRequest = z.strictObject({ approvalId: openTrainId('approval'), ...common });
+type FundRequest = z.infer<typeof MilestoneRequest> | z.infer<typeof ApprovalRequest>;
+
+type Fields = Record<string, string>;
+
+/** Why an unknown key is there, when a likely mistake explains it. */
+const unknownFieldHints = new Map([
+  ['idempotencyKey', 'not accepted with approvalId: the same approvalId twice is already one card'],
 ]);
-type FundRequest = z.infer<typeof FundRequest>;
+
+/**
+ * Picks the shape by the id that is present, then validates that shape alone, so `fields` names the field
+ * that is wrong. (A union would report a body that fits neither shape as one "(body)" error.)
+ */
+function parseRequest(json: unknown): { ok: true; request: FundRequest } | { ok: false; fields: Fields } {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    return { ok: false, fields: { '(body)': 'must be a JSON object' } };
+  }
+  const hasMilestone = 'milestoneId' in json;
+  const hasApproval = 'approvalId' in json;
+  if (hasMilestone && hasApproval) {
+    const both = 'send exactly one of milestoneId and approvalId';
+    return { ok: false, fields: { milestoneId: both, approvalId: both } };
+  }
+  if (!hasMilestone && !hasApproval) {
+    return {
+      ok: false,
+      fields: {
+        '(body)':
+          'send milestoneId (Countersign requests the funding) or approvalId (an approval that already exists)',
+      },
+    };
+  }
+  const parsed = hasMilestone ? MilestoneRequest.safeParse(json) : ApprovalRequest.safeParse(json);
+  if (parsed.success) return { ok: true, request: parsed.data };
+  // A Map, then own properties: a key such as "__proto__" is reported like any other.
+  const fields = new Map<string, string>();
+  const add = (field: string, message: string) => {
+    if (!fields.has(field)) fields.set(field, message);
+  };
+  for (const issue of parsed.error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) add(key, unknownFieldHints.get(key) ?? 'unknown field');
+    } else {
+      add(issue.path.join('.') || '(body)', issue.message);
+    }
+  }
+  return { ok: false, fields: Object.fromEntries(fields) };
+}
 
 type Answer = { status: number; body: Record<string, unknown>; headers?: Record<string, string> };
 
@@ -82,11 +129,9 @@ async function handle(deps: JobDeps, hooks: TrackHooks, raw: Buffer, signature: 
   } catch {
     return { status: 400, body: { error: 'invalid_json', message: 'The body must be a JSON object.' } };
   }
-  const parsed = FundRequest.safeParse(json);
-  if (!parsed.success) {
-    const fields = Object.fromEntries(
-      parsed.error.issues.map((issue) => [issue.path.join('.') || '(body)', issue.message]),
-    );
+  const parsed = parseRequest(json);
+  if (!parsed.ok) {
+    const { fields } = parsed;
     return {
       status: 400,
       body: {
@@ -97,7 +142,7 @@ async function handle(deps: JobDeps, hooks: TrackHooks, raw: Buffer, signature: 
       },
     };
   }
-  const request = parsed.data;
+  const { request } = parsed;
   const requester = requesterOf(request.requestedBy);
   const base = {
     requester,

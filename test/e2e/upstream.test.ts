@@ -1,6 +1,18 @@
 import { createHmac } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { botMessages, type Harness, ids, opentrainCalls, startHarness, waitForCard } from './harness.js';
+import { Readable } from 'node:stream';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { request } from 'undici';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { AccountPatch } from '../../src/sandbox/opentrain/types.js';
+import {
+  botMessages,
+  type Harness,
+  ids,
+  opentrainCalls,
+  replyContaining,
+  startHarness,
+  waitForCard,
+} from './harness.js';
 
 const secret = 'upstream-secret-for-the-tests-0123456789';
 
@@ -22,6 +34,22 @@ async function post(h: Harness, body: string, headers: Record<string, string> = 
   };
 }
 
+/** A new NOT_FUNDED milestone on C-501 (job J-100), so a test starts from a milestone nobody asked about. */
+function freshMilestone(h: Harness): string {
+  return h.opentrain.addMilestone('C-501', { name: 'Fresh labeling batch', amountUsd: 120 }).id;
+}
+
+/** The approvals OpenTrain has recorded for a milestone: empty means nothing was requested. */
+function approvalsFor(h: Harness, milestoneId: string) {
+  return h.opentrain.snapshot().approvals.filter((approval) => approval.milestoneId === milestoneId);
+}
+
+function cardsMentioning(h: Harness, channelId: string, fragment: string) {
+  return botMessages(h, channelId).filter((message) =>
+    (JSON.stringify(message.blocks) + message.text).includes(fragment),
+  );
+}
+
 describe('POST /api/fund-requests', () => {
   let h: Harness;
   beforeAll(async () => {
@@ -36,6 +64,12 @@ describe('POST /api/fund-requests', () => {
   });
   beforeEach(() => {
     h.opentrain.clearFaults();
+    h.opentrain.setAccount({
+      claimed: true,
+      scopes: ['payments:read', 'payments:write', 'webhooks:manage'],
+      features: { paymentsWrite: true },
+      paymentMethod: true,
+    });
   });
 
   it('requests funding, posts the card and answers 202 with the approval id and the permalink', async () => {
@@ -130,33 +164,104 @@ describe('POST /api/fund-requests', () => {
   });
 
   it.each([
-    ['not JSON', '{"milestoneId":', 'invalid_json', {}],
-    ['neither id', '{"note":"x"}', 'invalid_request', {}],
+    ['not JSON', '{"milestoneId":', 'invalid_json', undefined],
+    ['a JSON array', '["M-1001"]', 'invalid_request', { '(body)': 'must be a JSON object' }],
+    [
+      'neither id',
+      '{"note":"x"}',
+      'invalid_request',
+      { '(body)': expect.stringMatching(/milestoneId.*approvalId/) },
+    ],
+    [
+      'both ids',
+      '{"milestoneId":"M-1001","approvalId":"A-1"}',
+      'invalid_request',
+      {
+        milestoneId: 'send exactly one of milestoneId and approvalId',
+        approvalId: 'send exactly one of milestoneId and approvalId',
+      },
+    ],
+    ['a number as milestoneId', '{"milestoneId":5}', 'invalid_request', { milestoneId: 'expected a string' }],
     [
       'a bad id',
       '{"milestoneId":"../../etc"}',
       'invalid_request',
-      { milestoneId: expect.stringContaining('milestone id') },
+      { milestoneId: 'must be an OpenTrain milestone id' },
     ],
-    ['an unknown field', '{"milestoneId":"M-1","amount":5}', 'invalid_request', {}],
+    ['an unknown field', '{"milestoneId":"M-1","amount":5}', 'invalid_request', { amount: 'unknown field' }],
+    [
+      'a bad note and an idempotencyKey beside an approvalId',
+      '{"approvalId":"A-1","note":7,"idempotencyKey":"k-1"}',
+      'invalid_request',
+      { note: 'expected a string', idempotencyKey: expect.stringContaining('not accepted with approvalId') },
+    ],
     [
       'a channel name',
       '{"milestoneId":"M-1","channel":"#finance"}',
       'invalid_request',
-      { channel: expect.any(String) },
+      { channel: expect.stringContaining('Slack channel ID') },
     ],
   ])(
-    'refuses %s with 400 and field errors, sending nothing upstream',
+    'refuses %s with 400 and errors for the fields at fault, sending nothing upstream',
     async (_label, body, error, fields) => {
       const before = opentrainCalls(h, 'POST', '/').length;
 
       const response = await post(h, body);
 
       expect(response.status).toBe(400);
-      expect(response.json).toMatchObject({ error, ...(Object.keys(fields).length === 0 ? {} : { fields }) });
+      expect(response.json.error).toBe(error);
+      expect(response.json.fields).toEqual(fields);
       expect(opentrainCalls(h, 'POST', '/')).toHaveLength(before);
     },
   );
+
+  it.each([
+    [
+      'lacks the payments:write scope',
+      { scopes: ['payments:read'] },
+      'missing-scope',
+      { requiredScopes: ['payments:write'] },
+    ],
+    [
+      'belongs to an account nobody has claimed',
+      { claimed: false },
+      'claim-required',
+      { reason: 'account_claim_required', claimUrl: expect.stringMatching(/^https:\/\//) },
+    ],
+  ] satisfies [string, AccountPatch, string, Record<string, unknown>][])(
+    "answers 403 when Countersign's own token %s, and nothing is requested",
+    async (_label, account, error, details) => {
+      const milestoneId = freshMilestone(h);
+      h.opentrain.setAccount(account);
+
+      const response = await post(
+        h,
+        JSON.stringify({ milestoneId, idempotencyKey: `refused-${milestoneId}` }),
+      );
+
+      expect(response.status).toBe(403);
+      expect(response.json).toMatchObject({ error, details, opentrainRequestId: expect.any(String) });
+      expect(approvalsFor(h, milestoneId)).toEqual([]);
+      expect(cardsMentioning(h, ids.financeApprovals, milestoneId)).toEqual([]);
+    },
+  );
+
+  it('answers 409 in_progress to a second request with the same idempotencyKey while the first runs', async () => {
+    const milestoneId = freshMilestone(h);
+    h.opentrain.injectFault({ method: 'POST', path: `/milestones/${milestoneId}/fund`, latencyMs: 2_000 });
+    const body = JSON.stringify({ milestoneId, idempotencyKey: `held-${milestoneId}` });
+
+    const first = post(h, body);
+    // The first request's fund call has reached OpenTrain and is held there.
+    await vi.waitFor(() => expect(h.opentrain.faults).toEqual([]));
+    const second = await post(h, body);
+
+    expect(second.status).toBe(409);
+    expect(second.json).toMatchObject({ error: 'in_progress' });
+    expect((await first).status).toBe(202);
+    expect(opentrainCalls(h, 'POST', `/milestones/${milestoneId}/fund`)).toHaveLength(1);
+    expect(cardsMentioning(h, ids.financeApprovals, milestoneId)).toHaveLength(1);
+  });
 
   it.each([
     ['no signature', { 'x-countersign-signature': '' }],
@@ -205,6 +310,34 @@ describe('POST /api/fund-requests', () => {
     const response = await post(h, body);
 
     expect(response.status).toBe(413);
+  });
+
+  it('refuses an oversized body sent without Content-Length (chunked) once it passes 16 KB', async () => {
+    const chunk = Buffer.alloc(1_024, 'x');
+    let sent = 0;
+    let answered = false;
+    // A stream body has no known length, so undici sends it chunked, without Content-Length. It goes on
+    // far past the limit: a server that read to the end before refusing would take all 4 MB.
+    async function* endless() {
+      yield Buffer.from('{"milestoneId":"M-1001","note":"');
+      while (!answered && sent < 4 * 1024 * 1024) {
+        sent += chunk.length;
+        yield chunk;
+        await nextTurn();
+      }
+    }
+
+    const response = await request(`${h.service.url}/api/fund-requests`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-countersign-signature': signature('{}') },
+      body: Readable.from(endless()),
+    });
+    answered = true;
+    const sentWhenAnswered = sent;
+
+    expect(response.statusCode).toBe(413);
+    expect(await response.body.json()).toMatchObject({ error: 'body_too_large', limitBytes: 16 * 1024 });
+    expect(sentWhenAnswered).toBeLessThan(1024 * 1024);
   });
 });
 
@@ -263,5 +396,120 @@ describe('POST /api/fund-requests with nowhere to post', () => {
     expect(placed.status).toBe(202);
     expect(placed.json.approvalId).toBe(unplaced.json.approvalId);
     await waitForCard(h, ids.projectX);
+  });
+});
+
+describe('POST /api/fund-requests routed by a job route', () => {
+  const labeling = 'C0LABELING';
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({
+      UPSTREAM_SECRET: secret,
+      FUND_CHANNEL: ids.financeApprovals,
+      ADMIN_USERS: ids.alice,
+      POLL_SCHEDULE: '0 0 1 1 *',
+    });
+    h.slack.addChannel({ id: labeling, name: 'labeling', members: [ids.alice, ids.bob], botIsMember: true });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it("posts the card in the route's channel, mentioning its approvers, rather than in FUND_CHANNEL", async () => {
+    await h.command(
+      `route set job:J-200 <#${labeling}|labeling> <@${ids.bob}> <!subteam^${ids.financeGroup}>`,
+      {
+        userId: ids.alice,
+      },
+    );
+    await replyContaining(h, ids.alice, 'Route saved: job `J-200`');
+
+    // M-1002 is on contract C-502, which belongs to job J-200.
+    const response = await post(h, JSON.stringify({ milestoneId: 'M-1002', requestedBy: 'billing-bot' }));
+
+    expect(response.status).toBe(202);
+    const card = await waitForCard(h, labeling, (text) => text.includes('M-1002'));
+    expect(response.json).toMatchObject({ card: { channel: labeling, ts: card.ts } });
+    expect(JSON.stringify(card.blocks)).toContain(`approvers: <@${ids.bob}> <!subteam^${ids.financeGroup}>`);
+    expect(botMessages(h, ids.financeApprovals)).toEqual([]);
+  });
+});
+
+describe('POST /api/fund-requests with a token OpenTrain rejects', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({
+      UPSTREAM_SECRET: secret,
+      FUND_CHANNEL: ids.financeApprovals,
+      POLL_SCHEDULE: '0 0 1 1 *',
+      OT_API_TOKEN: 'ot_pat_revoked_token',
+    });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it("answers 502 (the fault is on our side, not the caller's), asks once and posts nothing", async () => {
+    const response = await post(h, JSON.stringify({ milestoneId: 'M-1001' }));
+
+    expect(response.status).toBe(502);
+    expect(response.json).toMatchObject({ error: 'unauthorized' });
+    expect(opentrainCalls(h, 'POST', '/milestones/M-1001/fund').map((call) => call.status)).toEqual([401]);
+    expect(h.opentrain.snapshot().approvals).toEqual([]);
+    expect(botMessages(h, ids.financeApprovals)).toEqual([]);
+  });
+});
+
+describe('POST /api/fund-requests while OpenTrain is down or slow', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({
+      UPSTREAM_SECRET: secret,
+      FUND_CHANNEL: ids.financeApprovals,
+      POLL_SCHEDULE: '0 0 1 1 *',
+      OT_API_TIMEOUT: '1s',
+    });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+  beforeEach(() => {
+    h.opentrain.clearFaults();
+  });
+
+  it('answers 503 with Retry-After when OpenTrain keeps failing, and nothing is requested', async () => {
+    const milestoneId = freshMilestone(h);
+    h.opentrain.injectFault({
+      method: 'POST',
+      path: `/milestones/${milestoneId}/fund`,
+      status: 503,
+      retryAfter: 1,
+      times: Number.POSITIVE_INFINITY,
+    });
+
+    const response = await post(h, JSON.stringify({ milestoneId }));
+
+    expect(response.status).toBe(503);
+    expect(response.json).toMatchObject({ error: 'unavailable' });
+    expect(response.headers.get('retry-after')).toBe('1');
+    expect(approvalsFor(h, milestoneId)).toEqual([]);
+    expect(cardsMentioning(h, ids.financeApprovals, milestoneId)).toEqual([]);
+  });
+
+  it('answers 503 when OpenTrain never answers (a timeout), and nothing reached it', async () => {
+    const milestoneId = freshMilestone(h);
+    h.opentrain.injectFault({
+      method: 'POST',
+      path: `/milestones/${milestoneId}/fund`,
+      drop: 'hang',
+      times: Number.POSITIVE_INFINITY,
+    });
+
+    const response = await post(h, JSON.stringify({ milestoneId }));
+
+    expect(response.status).toBe(503);
+    expect(response.json).toMatchObject({ error: 'timeout' });
+    expect(approvalsFor(h, milestoneId)).toEqual([]);
+    expect(cardsMentioning(h, ids.financeApprovals, milestoneId)).toEqual([]);
   });
 });

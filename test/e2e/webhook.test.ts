@@ -55,6 +55,40 @@ describe('the OpenTrain webhook doorbell', () => {
     ).toBe(true);
   });
 
+  it('answers the delivery while the poll it rang is still waiting on a slow /updates, then edits the card', async () => {
+    h.opentrain.clearFaults();
+    await h.command('M-1002');
+    const card = await waitForCard(h, ids.financeApprovals, (text) => text.includes('M-1002'));
+    const approvalId = h.opentrain.snapshot().approvals.find((a) => a.milestoneId === 'M-1002')?.id ?? '';
+    const funded = () =>
+      JSON.stringify(h.slack.message(ids.financeApprovals, card.ts)?.blocks).includes('Milestone funded');
+    // What happened, in the order the simulator saw it: its delivery being answered, the slow read returning.
+    const timeline: string[] = [];
+    let fundedWhenAnswered: boolean | undefined;
+    const unsubscribe = h.opentrain.onChange((change) => {
+      if (change.kind === 'delivery') {
+        const delivery = h.opentrain.deliveries.find((d) => d.id === change.id);
+        if (delivery?.eventType === 'approval.confirmed' && delivery.body.includes(approvalId)) {
+          timeline.push(`delivery answered ${delivery.attempts.at(-1)?.status}`);
+          fundedWhenAnswered = funded();
+        }
+      }
+      const last = h.opentrain.requests.at(-1);
+      if (change.kind === 'request' && last?.path === '/updates' && last.fault === 'latency') {
+        timeline.push('slow /updates returned');
+      }
+    });
+    h.opentrain.injectFault({ method: 'GET', path: '/updates', latencyMs: 4_000 });
+
+    h.opentrain.confirm(approvalId);
+    await h.slack.waitUntil(() => funded() || undefined, 15_000, 'the card edited to "Milestone funded"');
+    unsubscribe();
+
+    expect(timeline).toEqual(['delivery answered 202', 'slow /updates returned']);
+    expect(fundedWhenAnswered).toBe(false);
+    await h.opentrain.idle();
+  });
+
   it('rings once per delivery id, however often OpenTrain redelivers it', async () => {
     const body = JSON.stringify({ id: '999', type: 'approval.confirmed', data: {} });
     const headers = { 'x-opentrain-delivery': 'dlv-replayed', 'x-opentrain-signature': sign(secret, body) };

@@ -19,15 +19,31 @@ describe('faults that heal', () => {
     await h.close();
   });
 
-  it('posts the card after Slack rate-limits it, honouring Retry-After, and tells the requester when it lands', async () => {
-    h.slack.injectFault({ method: 'chat.postMessage', status: 429, retryAfter: 1 });
+  it('waits out the Retry-After Slack asks for before re-posting a rate-limited card, and tells the requester when it lands', async () => {
+    // Five minutes: far beyond the backoff the bot would pick on its own for a 429 (at most 60 s, cardRetryDelay).
+    const retryAfterSec = 300;
+    h.slack.injectFault({ method: 'chat.postMessage', status: 429, retryAfter: retryAfterSec });
+    const cardPosts = () =>
+      h.slack.callsTo('chat.postMessage').filter((call) => call.args.channel === ids.financeApprovals);
 
     await h.command('M-1001');
 
     await replyContaining(h, ids.alice, 'Slack did not accept the card yet');
     const reply = h.slack.ephemerals(ids.alice).find((message) => message.text.includes('did not accept'));
     expect(JSON.stringify(reply?.blocks)).toContain(h.opentrain.snapshot().approvals[0]?.approvalUrl);
+    expect(cardPosts().map((call) => call.response.status)).toEqual([429]);
+
+    // Four times the longest backoff of its own, yet still inside Retry-After: no second try.
+    h.clock.advance(240_000);
+    await h.service.pollNow();
+    expect(cardPosts()).toHaveLength(1);
+    expect(botMessages(h, ids.financeApprovals)).toEqual([]);
+
+    h.clock.advance((retryAfterSec - 240 + 1) * 1_000);
+    await h.service.pollNow();
+
     await waitForCard(h, ids.financeApprovals);
+    expect(cardPosts()).toHaveLength(2);
     await dmContaining(h, ids.alice, 'is now posted');
     expect(botMessages(h, ids.financeApprovals)).toHaveLength(1);
   });

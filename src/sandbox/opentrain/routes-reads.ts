@@ -8,7 +8,10 @@ import { contractView } from './views.js';
 
 // Contracts, the /updates feed, and the identity and capability probes.
 
-/** /updates limit: default 50 (the docs' example) and max 100 (like every other documented list); Gap 5. */
+/**
+ * /updates limit: default 50 (the docs' example) and max 100 (like every other documented list); Gap 5. A page
+ * may still hold fewer than `limit` events when the simulator is told to cap pages (state.updatesMaxPageSize).
+ */
 const defaultLimit = 50;
 const maxLimit = 100;
 
@@ -38,7 +41,7 @@ function pageEvents(state: SimState, query: URLSearchParams): Record<string, unk
   const visible: EventRecord[] = state.events.filter(
     (e) => Number(e.id) > after && hasScope(state, eventScopes[e.type]),
   );
-  const events = visible.slice(0, limit);
+  const events = visible.slice(0, Math.min(limit, state.updatesMaxPageSize ?? limit));
   const last = events.at(-1);
   return {
     events,

@@ -54,6 +54,11 @@ export interface OpenTrainSimulatorOptions {
   webhookTimeoutMs?: number;
   /** Consecutive failed deliveries before a webhook is DISABLED (partner docs: 10). */
   webhookDisableAfterFailures?: number;
+  /**
+   * Caps every /updates page at this many events, whatever `limit` the caller asks for (a positive integer).
+   * Unset, pages follow `limit` alone (default 50, max 100). Also settable later through `updatesMaxPageSize`.
+   */
+  updatesMaxPageSize?: number;
 }
 
 export interface OpenTrainSimulator extends SimulatorControls {
@@ -88,6 +93,8 @@ export interface OpenTrainSimulator extends SimulatorControls {
   readonly faults: readonly Fault[];
   readonly requests: readonly RequestLogEntry[];
   readonly deliveries: readonly DeliveryRecord[];
+  /** The /updates page cap (see the option of the same name); undefined lifts it. Takes effect at once. */
+  updatesMaxPageSize: number | undefined;
   idle(): Promise<void>;
   onChange(listener: (change: Change) => void): () => void;
 }
@@ -117,6 +124,7 @@ export function createOpenTrainSimulator(options: OpenTrainSimulatorOptions): Op
     disableAfterFailures: options.webhookDisableAfterFailures ?? 10,
   });
   state.onEvent((event) => dispatcher.dispatch(event));
+  state.updatesMaxPageSize = checkedPageSize(options.updatesMaxPageSize);
   const faults = createFaultBook(() => state.changed({ kind: 'fault' }));
 
   const api = createApiHandler({
@@ -191,6 +199,12 @@ export function createOpenTrainSimulator(options: OpenTrainSimulatorOptions): Op
     },
     get deliveries() {
       return dispatcher.deliveries;
+    },
+    get updatesMaxPageSize() {
+      return state.updatesMaxPageSize;
+    },
+    set updatesMaxPageSize(value) {
+      state.updatesMaxPageSize = checkedPageSize(value);
     },
     confirm: (approvalId) => approvalView(state, confirmApproval(state, approvalId)),
     decline: (approvalId) => approvalView(state, declineApproval(state, approvalId)),
@@ -274,4 +288,11 @@ export function createOpenTrainSimulator(options: OpenTrainSimulatorOptions): Op
   });
 
   return sim;
+}
+
+function checkedPageSize(value: number | undefined): number | undefined {
+  if (value !== undefined && !(Number.isInteger(value) && value >= 1)) {
+    throw new RangeError(`updatesMaxPageSize must be a positive integer, not ${value}`);
+  }
+  return value;
 }

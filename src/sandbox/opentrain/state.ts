@@ -31,6 +31,11 @@ export interface SimState {
   readonly webhooks: Map<string, WebhookRecord>;
   /** Append-only, oldest first; ids are increasing numeric strings. */
   readonly events: EventRecord[];
+  /**
+   * The most events one /updates page holds, whatever `limit` asks for: a server-side cap like real APIs
+   * have, so tests can make a short feed span several pages. undefined: only `limit` counts.
+   */
+  updatesMaxPageSize: number | undefined;
   nowIso(): string;
   /** Where approvalUrl points: `<base>/approvals/<id>`. */
   approvalUrl(approvalId: string): string;
@@ -83,6 +88,7 @@ export function createSimState(options: SimStateOptions): SimState {
     approvals: new Map(),
     webhooks: new Map(),
     events: [],
+    updatesMaxPageSize: undefined,
     nowIso: () => clock.now().toISOString(),
     approvalUrl: (approvalId) => `${options.approvalBaseUrl()}/approvals/${encodeURIComponent(approvalId)}`,
     nextId(prefix) {

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   botMessages,
+  dmContaining,
   type Harness,
   ids,
   opentrainCalls,
@@ -168,6 +169,67 @@ describe('/fund-milestone', () => {
   });
 });
 
+describe('a contract lookup that fails', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness({ POLL_SCHEDULE: '0 0 1 1 *' });
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  const contractFacts = [
+    'QA pass on 500 transcripts',
+    '$1,250.00',
+    'Medical Transcript QA Contract',
+    'Amara O.',
+  ];
+
+  it('still posts the card, without the contract context, and tells the requester it worked', async () => {
+    h.opentrain.injectFault({ method: 'GET', path: '/contracts/C-502', status: 503, times: Infinity });
+
+    await h.command('M-1002');
+
+    const card = await waitForCard(h, ids.financeApprovals);
+    const shown = JSON.stringify(card.blocks) + card.text;
+    expect(shown).toContain('`M-1002`');
+    for (const fact of contractFacts) expect(shown).not.toContain(fact);
+    const reply = await replyContaining(h, ids.alice, 'Funding requested');
+    expect(reply).toContain(`/archives/${ids.financeApprovals}/p${card.ts.replace('.', '')}`);
+    const lookups = opentrainCalls(h, 'GET', '/contracts/C-502');
+    expect(lookups.length).toBeGreaterThan(0);
+    expect(lookups.every((call) => call.status === 503)).toBe(true);
+
+    // The context is looked up once, when the approval is first tracked (track.ts): once OpenTrain answers
+    // again, a poll tick neither repeats the lookup nor edits the card.
+    h.opentrain.clearFaults();
+    await h.service.pollNow();
+    expect(opentrainCalls(h, 'GET', '/contracts/')).toHaveLength(lookups.length);
+    expect(h.slack.message(ids.financeApprovals, card.ts)?.edited).toBe(false);
+    expect(botMessages(h, ids.financeApprovals)).toHaveLength(1);
+  });
+
+  it('does not wait for a lookup that never answers beyond its timeout', async () => {
+    // The first try hangs until the bot's 4 s contract timeout; the retry fails fast.
+    h.opentrain.injectFault({ method: 'GET', path: '/contracts/C-502', drop: 'hang' });
+    h.opentrain.injectFault({ method: 'GET', path: '/contracts/C-502', status: 503 });
+
+    await h.command('M-1002');
+
+    const card = await h.slack.waitUntil(
+      () => botMessages(h, ids.financeApprovals)[0],
+      10_000,
+      'the card, once the contract lookup has timed out',
+    );
+    for (const fact of contractFacts) expect(JSON.stringify(card.blocks) + card.text).not.toContain(fact);
+    await replyContaining(h, ids.alice, 'Funding requested');
+    expect(opentrainCalls(h, 'GET', '/contracts/C-502').map((call) => call.fault)).toEqual([
+      'hang',
+      'status',
+    ]);
+  });
+});
+
 describe('/fund-milestone with FUND_CHANNEL', () => {
   let h: Harness;
   beforeEach(async () => {
@@ -183,5 +245,47 @@ describe('/fund-milestone with FUND_CHANNEL', () => {
     await waitForCard(h, ids.financeApprovals);
 
     expect(botMessages(h, ids.projectX)).toEqual([]);
+  });
+});
+
+describe('/fund-milestone with FUND_CHANNEL set to a channel Slack does not know', () => {
+  const missing = 'C0NOSUCHCHAN';
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness({ FUND_CHANNEL: missing, POLL_SCHEDULE: '0 0 1 1 *' });
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it('tells the requester how to fix it, posts no card, keeps tracking, and posts the card once the channel exists', async () => {
+    await h.command('M-1001', { userId: ids.alice, channelId: ids.financeApprovals });
+
+    const reply = await replyContaining(h, ids.alice, "couldn't post its card");
+    expect(reply).toContain(`I can't find or use <#${missing}>`);
+    expect(reply).toContain('FUND_CHANNEL');
+    expect(reply).not.toContain('/invite @Countersign');
+    const approval = h.opentrain.snapshot().approvals[0];
+    expect(reply).toContain(approval?.id ?? 'no approval');
+    const message = h.slack.ephemerals(ids.alice).find((m) => m.text.includes("couldn't post its card"));
+    expect(JSON.stringify(message?.blocks)).toContain(approval?.approvalUrl ?? 'no approval');
+    expect(h.slack.callsTo('chat.postMessage').map((call) => call.response.body)).toEqual([
+      expect.objectContaining({ ok: false, error: 'channel_not_found' }),
+    ]);
+    expect(botMessages(h, ids.financeApprovals)).toEqual([]);
+    expect(await h.service.store.getApproval(approval?.id ?? '')).toMatchObject({
+      status: 'pending',
+      channelId: missing,
+    });
+
+    h.slack.addChannel({ id: missing, name: 'fund-requests', members: [ids.alice] });
+    // A channel that cannot be found is retried on a slow beat: 15 to 30 s after the first failure.
+    h.clock.advance(31_000);
+    await h.service.pollNow();
+
+    await waitForCard(h, missing);
+    await dmContaining(h, ids.alice, `is now posted in <#${missing}>`);
+    expect(botMessages(h, missing)).toHaveLength(1);
+    expect(botMessages(h, ids.financeApprovals)).toEqual([]);
   });
 });

@@ -70,6 +70,11 @@ export function createOpenTrainClient(options: OpenTrainClientOptions): OpenTrai
   const base = options.baseUrl.replace(/\/+$/, '');
   const defaultTimeoutMs = options.timeoutMs ?? 10_000;
   const log = options.log.child({ component: 'opentrain' });
+  /**
+   * A 429 or 503 with Retry-After pauses every call until then, not only the one that got it: the poller's
+   * next tick, a funding request and a contract lookup all wait (or fail fast) instead of hammering OpenTrain.
+   */
+  let pausedUntil = 0;
 
   async function once<S extends z.ZodType>(
     method: Method,
@@ -113,11 +118,29 @@ export function createOpenTrainClient(options: OpenTrainClientOptions): OpenTrai
       );
     }
     const envelope = ErrorEnvelope.safeParse(json);
-    throw errorFromResponse(
+    const error = errorFromResponse(
       response.statusCode,
       envelope.success ? envelope.data : undefined,
       parseRetryAfter(response.headers['retry-after'], options.clock.now()),
     );
+    if (error.retryAfterMs !== undefined && (error.status === 429 || error.status === 503)) {
+      pausedUntil = Math.max(pausedUntil, options.clock.now().getTime() + error.retryAfterMs);
+    }
+    throw error;
+  }
+
+  /** Waits out a pause OpenTrain asked for, or says how long is left when the caller cannot wait. */
+  async function respectPause(method: Method, path: string, waitBudgetMs: number): Promise<void> {
+    const waitMs = pausedUntil - options.clock.now().getTime();
+    if (waitMs <= 0) return;
+    if (waitMs > waitBudgetMs) {
+      throw new OpenTrainError(
+        'rate-limited',
+        `OpenTrain asked for a pause (Retry-After); ${method} ${path} was not sent`,
+        { retryAfterMs: waitMs },
+      );
+    }
+    await sleep(waitMs);
   }
 
   async function call<S extends z.ZodType>(
@@ -132,6 +155,7 @@ export function createOpenTrainClient(options: OpenTrainClientOptions): OpenTrai
     const started = performance.now();
     for (let attempt = 1; ; attempt++) {
       try {
+        await respectPause(method, path, policy.budgetMs - (performance.now() - started));
         return await once(method, path, schema, timeoutMs, body);
       } catch (error) {
         if (!(error instanceof OpenTrainError) || !error.transient || attempt >= policy.attempts) throw error;

@@ -157,10 +157,22 @@ describe('POST /api/fund-requests', () => {
       retryAfter: 120,
     });
 
-    const response = await post(h, JSON.stringify({ milestoneId: 'M-1001' }));
+    const response = await post(h, JSON.stringify({ milestoneId: 'M-1001', idempotencyKey: 'rate-1' }));
+    const fundCalls = opentrainCalls(h, 'POST', '/milestones/M-1001/fund').length;
+    // The pause holds for every call until Retry-After has passed, so the next request is not sent at all.
+    const meanwhile = await post(
+      h,
+      JSON.stringify({ milestoneId: 'M-1001', idempotencyKey: 'rate-meanwhile' }),
+    );
+    h.clock.advance(120_000);
+    const after = await post(h, JSON.stringify({ milestoneId: 'M-1001', idempotencyKey: 'rate-after' }));
 
     expect(response.status).toBe(429);
     expect(response.headers.get('retry-after')).toBe('120');
+    expect(meanwhile.status).toBe(429);
+    expect(Number(meanwhile.headers.get('retry-after'))).toBeLessThanOrEqual(120);
+    expect(opentrainCalls(h, 'POST', '/milestones/M-1001/fund')).toHaveLength(fundCalls + 1);
+    expect(after.status).toBe(202);
   });
 
   it.each([

@@ -57,6 +57,21 @@ describe('OpenTrain client against the simulator', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(990);
   });
 
+  it('pauses every call for as long as a 429 asks, sending nothing meanwhile', async () => {
+    sim.injectFault({ method: 'GET', path: '/updates', status: 429, retryAfter: 60 });
+
+    // Longer than the retry budget: the call gives up at once, and the pause holds for the other calls too.
+    await expect(client.listUpdates(null, 10)).rejects.toMatchObject({ failure: 'rate-limited' });
+    await expect(client.getContract('C-501')).rejects.toMatchObject({
+      failure: 'rate-limited',
+      retryAfterMs: expect.any(Number),
+    });
+    expect(sim.requests.map((request) => request.path)).toEqual(['/updates']);
+
+    clock.advance(60_000);
+    await expect(client.getContract('C-501')).resolves.toMatchObject({ id: 'C-501' });
+  });
+
   it('retries 5xx with backoff and gives up after three tries', async () => {
     sim.injectFault({ method: 'GET', path: '/contracts/C-501', status: 503, times: 2 });
     await expect(client.getContract('C-501')).resolves.toMatchObject({ id: 'C-501' });

@@ -31,7 +31,6 @@ export async function syncCard(deps: JobDeps, approval: TrackedApproval): Promis
         channelId: posted.channel,
         ts: posted.ts,
         version: approval.version,
-        permalink: null,
         refreshAt,
       };
       if (!(await store.recordCardSynced(approval.id, deps.workerId, synced, clock.now()))) {
@@ -46,8 +45,7 @@ export async function syncCard(deps: JobDeps, approval: TrackedApproval): Promis
         log.warn({ err: error }, 'could not fetch the card permalink');
         return null;
       });
-      if (permalink !== null)
-        await store.recordCardSynced(approval.id, deps.workerId, { ...synced, permalink }, clock.now());
+      if (permalink !== null) await store.recordCardPermalink(approval.id, posted.ts, permalink);
       await store.appendAudit(
         [
           {
@@ -87,7 +85,6 @@ export async function syncCard(deps: JobDeps, approval: TrackedApproval): Promis
         channelId: approval.card.channelId,
         ts: approval.card.ts,
         version: approval.version,
-        permalink: null,
         refreshAt,
       },
       clock.now(),

@@ -1,6 +1,6 @@
 import { contextFromContract } from '../approvals/context.js';
 import { chooseDestination, type Destination } from '../approvals/routing.js';
-import type { Approval, Requester, TrackedApproval } from '../approvals/types.js';
+import type { Approval, ApprovalContext, Requester, TrackedApproval } from '../approvals/types.js';
 import type { OpenTrainError } from '../opentrain/errors.js';
 import type { CardOutcome } from './card-sync.js';
 import type { JobDeps } from './deps.js';
@@ -12,7 +12,7 @@ export interface TrackRequest {
   readonly fallbackChannel?: { readonly id: string; readonly via: 'invoking-channel' | 'requested-channel' };
   /** Who caused this, for the audit log: 'slack:U123', 'upstream:<name>', 'rule:job:J-1'. */
   readonly actor: string;
-  /** Set when re-running a request after a crash: a row tracked at or after it by the same requester is ours. */
+  /** Set when re-running a request after a crash: a row tracked since then by the same requester is ours. */
   readonly startedAt?: Date;
 }
 
@@ -64,6 +64,10 @@ export async function trackAndPost(
     if (existing === undefined) return { kind: 'unrouted' };
     return { kind: 'tracked', approval: existing, ours: false, card: null };
   }
+  // The card's context is looked up before the row is written, so the card's first version already shows
+  // it (one post, no follow-up edit). A crash during the lookup loses nothing: the request is re-run.
+  const known = await deps.store.getApproval(remote.id);
+  const context = known === undefined ? await lookupContext(deps, remote) : known.context;
   const { approval, created } = await deps.store.trackApproval(
     {
       approval: remote,
@@ -71,6 +75,7 @@ export async function trackAndPost(
       note: request.note,
       channelId: destination.channelId,
       approvers: destination.approvers,
+      context,
     },
     deps.clock.now(),
     (isNew) => ({
@@ -83,7 +88,6 @@ export async function trackAndPost(
   );
   const ours = created || isOwnRerun(approval, request);
   if (!ours) return { kind: 'tracked', approval, ours: false, card: null };
-  if (approval.context === null) await loadContext(deps, approval);
   const card = await hooks.syncCardNow(approval.id);
   return {
     kind: 'tracked',
@@ -101,23 +105,20 @@ function isOwnRerun(approval: TrackedApproval, request: TrackRequest): boolean {
 }
 
 /** Amount and names for the card. Best effort: a failed lookup never holds the card back. */
-async function loadContext(deps: JobDeps, approval: TrackedApproval): Promise<void> {
-  if (approval.contractId === null) return;
+async function lookupContext(deps: JobDeps, approval: Approval): Promise<ApprovalContext | null> {
+  if (approval.contractId === null) return null;
   try {
     const contract = await deps.opentrain.getContract(approval.contractId, {
       timeoutMs: 4_000,
       retry: { attempts: 2 },
     });
-    await deps.store.setContext(
-      approval.id,
-      contextFromContract(contract, approval.milestoneId),
-      deps.clock.now(),
-    );
+    return contextFromContract(contract, approval.milestoneId);
   } catch (error) {
     deps.log.warn(
       { approvalId: approval.id, err: error },
       'contract lookup failed; posting the card without it',
     );
+    return null;
   }
 }
 

@@ -31,6 +31,8 @@ export interface NewTrackedApproval {
   readonly note: string | null;
   readonly channelId: string;
   readonly approvers: readonly Approver[];
+  /** What the card shows about money and people; null when the contract lookup failed. */
+  readonly context: ApprovalContext | null;
 }
 
 export interface Lease {
@@ -49,8 +51,6 @@ export interface ApprovalRepository {
   ): Promise<{ approval: TrackedApproval; created: boolean }>;
   getApproval(id: string): Promise<TrackedApproval | undefined>;
   getApprovals(ids: readonly string[]): Promise<TrackedApproval[]>;
-  /** Saves what the card shows about money and people; the card is re-rendered. */
-  setContext(id: string, context: ApprovalContext, at: Date): Promise<void>;
   /**
    * Applies a status change learned from OpenTrain, with its audit entry and follow-up effects, only while
    * the approval is still pending. Returns the updated row, or undefined when there was nothing to change.
@@ -84,6 +84,8 @@ export interface ApprovalRepository {
    */
   recordCardSynced(id: string, owner: string, card: SyncedCard, at: Date): Promise<boolean>;
   recordCardFailure(id: string, owner: string, failure: CardFailure): Promise<void>;
+  /** Saves the card's permalink, looked up after the post; touches nothing else (no lease, no version). */
+  recordCardPermalink(id: string, ts: string, permalink: string): Promise<void>;
   /**
    * Marks the cards of pending approvals whose "(in N hours)" went stale (`SyncedCard.refreshAt` passed) for
    * an edit, unless the card is already behind. Returns how many.
@@ -95,7 +97,6 @@ export interface SyncedCard {
   readonly channelId: string;
   readonly ts: string;
   readonly version: number;
-  readonly permalink: string | null;
   /** When what the card shows goes stale by the clock alone (its countdown); null when it never does. */
   readonly refreshAt: Date | null;
 }

@@ -12,14 +12,12 @@ export function createApprovalsSql(
     get: db.prepare<[string], ApprovalRow>('SELECT * FROM approvals WHERE id = ?'),
     insert: db.prepare(`
       INSERT INTO approvals (id, type, status, contract_id, milestone_id, job_id, proposal_id, approval_url,
-        expires_at, resolved_at, result, created_at, requester, note, channel_id, approvers, card_next_attempt_at,
-        tracked_at, updated_at)
+        expires_at, resolved_at, result, created_at, requester, note, channel_id, approvers, context,
+        card_next_attempt_at, tracked_at, updated_at)
       VALUES (@id, @type, @status, @contractId, @milestoneId, @jobId, @proposalId, @approvalUrl,
-        @expiresAt, @resolvedAt, @result, @createdAt, @requester, @note, @channelId, @approvers, @at, @at, @at)
+        @expiresAt, @resolvedAt, @result, @createdAt, @requester, @note, @channelId, @approvers, @context,
+        @at, @at, @at)
       ON CONFLICT (id) DO NOTHING`),
-    setContext: db.prepare(`
-      UPDATE approvals SET context = ?, version = version + 1, card_next_attempt_at = MIN(card_next_attempt_at, ?),
-        updated_at = ? WHERE id = ?`),
     transition: db.prepare(`
       UPDATE approvals SET status = @status, resolved_at = @resolvedAt, result = @result, version = version + 1,
         card_next_attempt_at = @at, card_attempts = 0, updated_at = @at
@@ -52,11 +50,14 @@ export function createApprovalsSql(
       RETURNING *`),
     cardSynced: db.prepare(`
       UPDATE approvals SET card_channel_id = @channelId, card_ts = @ts,
-        card_permalink = COALESCE(@permalink, card_permalink), card_version = MAX(card_version, @version),
+        card_version = MAX(card_version, @version),
         card_refresh_at = @refreshAt, card_attempts = 0, card_error = NULL, updated_at = @at,
         card_lease_owner = CASE WHEN card_lease_owner = @owner THEN NULL ELSE card_lease_owner END,
         card_lease_until = CASE WHEN card_lease_owner = @owner THEN NULL ELSE card_lease_until END
       WHERE id = @id AND (card_ts IS NULL OR card_ts = @ts)`),
+    cardPermalink: db.prepare(
+      'UPDATE approvals SET card_permalink = @permalink WHERE id = @id AND card_ts = @ts',
+    ),
     cardFailed: db.prepare(`
       UPDATE approvals SET card_attempts = card_attempts + 1, card_error = @error, card_next_attempt_at = @next,
         card_ts = CASE WHEN @forget = 1 THEN NULL ELSE card_ts END,
@@ -92,6 +93,7 @@ export function createApprovalsSql(
           note: input.note,
           channelId: input.channelId,
           approvers: JSON.stringify(input.approvers),
+          context: input.context === null ? null : JSON.stringify(input.context),
           at: at.getTime(),
         }).changes === 1;
       appendAuditNow([entry(created)], at);
@@ -150,9 +152,6 @@ export function createApprovalsSql(
     async getApprovals(ids) {
       return ids.map(get).filter((row): row is TrackedApproval => row !== undefined);
     },
-    async setContext(id, context, at) {
-      statements.setContext.run(JSON.stringify(context), at.getTime(), at.getTime(), id);
-    },
     async recordTransition(t, at, effects) {
       return transition.immediate(t, at, effects);
     },
@@ -186,6 +185,9 @@ export function createApprovalsSql(
     },
     async refreshCountdowns(now) {
       return statements.refreshCountdowns.run({ now: now.getTime() }).changes;
+    },
+    async recordCardPermalink(id, ts, permalink) {
+      statements.cardPermalink.run({ id, ts, permalink });
     },
     async recordCardFailure(id, owner, failure) {
       statements.cardFailed.run({

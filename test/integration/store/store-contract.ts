@@ -27,9 +27,24 @@ export function describeStoreContract(
       await store.close();
     });
 
+    const context = {
+      milestoneName: 'x',
+      milestoneNumber: 1,
+      amountUsd: 5,
+      contractTitle: null,
+      freelancerName: null,
+    };
+
     async function track(id = 'A-1', expiresAt = at(hours(72))) {
       return store.trackApproval(
-        { approval: anApproval({ id, expiresAt }), requester, note: 'n', channelId: 'C0FUND', approvers: [] },
+        {
+          approval: anApproval({ id, expiresAt }),
+          requester,
+          note: 'n',
+          channelId: 'C0FUND',
+          approvers: [],
+          context,
+        },
         t0,
         audit,
       );
@@ -96,9 +111,10 @@ export function describeStoreContract(
       await store.recordCardSynced(
         'A-1',
         'w1',
-        { channelId: 'C0FUND', ts: '1.000001', version: 1, permalink: 'https://p', refreshAt: null },
+        { channelId: 'C0FUND', ts: '1.000001', version: 1, refreshAt: null },
         t0,
       );
+      await store.recordCardPermalink('A-1', '1.000001', 'https://p');
       const after = await store.claimCards(lease('w2', at(hours(1))));
 
       expect(mine?.id).toBe('A-1');
@@ -110,6 +126,30 @@ export function describeStoreContract(
         permalink: 'https://p',
         attempts: 0,
       });
+    });
+
+    it('saves a permalink for the card it belongs to, without touching a lease taken since', async () => {
+      await track();
+      await store.claimCards(lease('w1', t0));
+      await store.recordCardSynced(
+        'A-1',
+        'w1',
+        { channelId: 'C', ts: '1.1', version: 1, refreshAt: null },
+        t0,
+      );
+      await store.recordTransition(
+        { approvalId: 'A-1', status: 'declined', resolvedAt: t0, result: null, source: 't' },
+        t0,
+        [],
+      );
+      const [next] = await store.claimCards(lease('w1', t0));
+
+      await store.recordCardPermalink('A-1', '1.1', 'https://p/1.1');
+      await store.recordCardPermalink('A-1', '9.9', 'https://p/other-card');
+
+      expect(next?.id).toBe('A-1');
+      expect(await store.claimCards(lease('w2', at(1_000)))).toEqual([]);
+      expect((await store.getApproval('A-1'))?.card.permalink).toBe('https://p/1.1');
     });
 
     it('lets another worker take a card whose lease ran out', async () => {
@@ -129,7 +169,6 @@ export function describeStoreContract(
         channelId: 'C0FUND',
         ts,
         version: 1,
-        permalink: null,
         refreshAt: null,
       });
 
@@ -144,15 +183,11 @@ export function describeStoreContract(
     it('backs off a failed card and forgets a deleted one', async () => {
       await track();
       await store.claimCards(lease('w1', t0));
+      // Posted, but showing an older version than the row: still due for an edit.
       await store.recordCardSynced(
         'A-1',
         'w1',
-        { channelId: 'C0FUND', ts: '1.1', version: 1, permalink: null, refreshAt: null },
-        t0,
-      );
-      await store.setContext(
-        'A-1',
-        { milestoneName: 'x', milestoneNumber: 1, amountUsd: 5, contractTitle: null, freelancerName: null },
+        { channelId: 'C0FUND', ts: '1.1', version: 0, refreshAt: null },
         t0,
       );
       await store.claimCards(lease('w1', t0));
@@ -231,7 +266,7 @@ export function describeStoreContract(
       await store.recordCardSynced(
         'A-1',
         'w1',
-        { channelId: 'C', ts: '1.1', version: 1, permalink: null, refreshAt: null },
+        { channelId: 'C', ts: '1.1', version: 1, refreshAt: null },
         t0,
       );
       expect(await store.nextWakeAt()).toBeNull();
@@ -241,23 +276,21 @@ export function describeStoreContract(
       await track('A-1');
       await track('A-2');
       await track('A-3');
-      const synced = (refreshAt: Date | null) => ({
-        channelId: 'C',
-        ts: '1.1',
-        version: 1,
-        permalink: null,
-        refreshAt,
-      });
-      for (const id of ['A-1', 'A-2', 'A-3']) {
+      // A-2's card shows an older version (its edit is waiting, maybe backing off), A-3 ended: only A-1
+      // needs an edit for the clock alone.
+      for (const [id, version] of [
+        ['A-1', 1],
+        ['A-2', 0],
+        ['A-3', 1],
+      ] as const) {
         await store.claimCards(lease('w1', t0), id);
-        await store.recordCardSynced(id, 'w1', synced(at(hours(1.5))), t0);
+        await store.recordCardSynced(
+          id,
+          'w1',
+          { channelId: 'C', ts: '1.1', version, refreshAt: at(hours(1.5)) },
+          t0,
+        );
       }
-      // A-2 is behind anyway (a new context to show), A-3 ended: only A-1 needs an edit for the clock alone.
-      await store.setContext(
-        'A-2',
-        { milestoneName: 'x', milestoneNumber: 1, amountUsd: 5, contractTitle: null, freelancerName: null },
-        at(hours(1)),
-      );
       await store.recordTransition(
         { approvalId: 'A-3', status: 'declined', resolvedAt: at(hours(1)), result: null, source: 't' },
         at(hours(1)),

@@ -117,6 +117,25 @@ describe('/fund-milestone', () => {
     expect(botMessages(h, ids.financeApprovals)).toHaveLength(1);
   });
 
+  it('answers the same person asking twice in quick succession with one card, then a pointer to it', async () => {
+    // The first fund call is slow, so the second command is queued before the first approval is tracked.
+    h.opentrain.injectFault({ method: 'POST', path: '/milestones/M-1001/fund', latencyMs: 300 });
+    await h.command('M-1001');
+    await h.command('M-1001');
+
+    await replyContaining(h, ids.alice, 'Funding requested');
+    await replyContaining(h, ids.alice, 'already has a pending');
+    const card = await waitForCard(h, ids.financeApprovals);
+
+    const replies = h.slack.ephemerals(ids.alice).map((message) => message.text);
+    expect(replies.filter((text) => text.includes('Funding requested'))).toHaveLength(1);
+    expect(replies.filter((text) => text.includes('already has a pending'))).toHaveLength(1);
+    expect(botMessages(h, ids.financeApprovals)).toHaveLength(1);
+    // Posted once, with its context: no bare card edited afterwards.
+    expect(card.edited).toBe(false);
+    expect(JSON.stringify(card.blocks)).toContain('Maria G.');
+  });
+
   it.each([
     ['', 'Request funding for an OpenTrain milestone'],
     ['help', 'Request funding for an OpenTrain milestone'],

@@ -64,7 +64,9 @@ export async function fundMilestone(deps: JobDeps, effect: Effect, hooks: TrackH
         requester,
         note: request.note,
         actor,
-        startedAt: effect.createdAt,
+        // Only a second run of this very request (after a crash) may find its own row already tracked; a
+        // second command from the same person is a re-request, pointed at the existing card.
+        startedAt: effect.attempts > 1 ? effect.createdAt : undefined,
         fallbackChannel:
           request.originChannelId === null
             ? undefined

@@ -63,10 +63,14 @@ export function alreadyPendingReply(approval: TrackedApproval): SlackMessage {
   const by = approval.requester.kind === 'slack' ? ` by ${mention(approval.requester.userId)}` : '';
   const card =
     approval.card.permalink === null
-      ? `Its card is on its way to ${channelMention(approval.channelId)}.`
+      ? `Its card is not in ${channelMention(approval.channelId)} yet (I keep trying); the approval link is below.`
       : `Here is its card: ${link(approval.card.permalink, 'view the approval card')}.`;
   return reply(
     `:information_source: ${escapeText(shortSubject(approval))} already has a pending ${code(approval.id)} (requested${by} ${dateToken(approval.trackedAt)}), so I did not post a second card. ${card} It expires ${dateToken(approval.expiresAt)}.`,
+    // Without a card to point at, the link is the only way to act on it.
+    approval.card.permalink === null
+      ? { url: approval.approvalUrl, label: 'Review & confirm in OpenTrain' }
+      : undefined,
   );
 }
 

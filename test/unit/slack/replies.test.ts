@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { errorFromResponse, OpenTrainError } from '../../../src/opentrain/errors.js';
-import { cardBlockedReply, fundingFailedReply } from '../../../src/slack/messages/replies.js';
+import {
+  alreadyPendingReply,
+  cardBlockedReply,
+  fundingFailedReply,
+} from '../../../src/slack/messages/replies.js';
 import { aTrackedApproval } from '../../helpers/builders.js';
 
 function envelope(status: number, code: string, details?: Record<string, unknown>) {
@@ -90,5 +94,24 @@ describe('cardBlockedReply', () => {
     expect(reply.text).toContain("can't post in a direct message between people");
     expect(reply.text).not.toContain('Invite me');
     expect(reply.text).not.toContain('<#D0ALICEBOB>');
+  });
+});
+
+describe('alreadyPendingReply', () => {
+  it('links to the existing card', () => {
+    const approval = aTrackedApproval();
+    const reply = alreadyPendingReply({
+      ...approval,
+      card: { ...approval.card, ts: '1.1', channelId: 'C0FUND', permalink: 'https://slack.example/p11' },
+    });
+    expect(reply.text).toContain('<https://slack.example/p11|view the approval card>');
+    expect(JSON.stringify(reply.blocks)).not.toContain(approval.approvalUrl);
+  });
+
+  it('gives the approval link itself while the card is not posted yet', () => {
+    const approval = aTrackedApproval();
+    const reply = alreadyPendingReply(approval);
+    expect(reply.text).toContain('not in <#C0FUND> yet');
+    expect(JSON.stringify(reply.blocks)).toContain(approval.approvalUrl);
   });
 });

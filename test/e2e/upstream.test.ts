@@ -50,14 +50,20 @@ function cardsMentioning(h: Harness, channelId: string, fragment: string) {
   );
 }
 
+/** The bot with the upstream API on, cards to FUND_CHANNEL unless a test says otherwise, no scheduled polls. */
+function upstreamEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    UPSTREAM_SECRET: secret,
+    FUND_CHANNEL: ids.financeApprovals,
+    POLL_SCHEDULE: '0 0 1 1 *',
+    ...extra,
+  };
+}
+
 describe('POST /api/fund-requests', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({
-      UPSTREAM_SECRET: secret,
-      FUND_CHANNEL: ids.financeApprovals,
-      POLL_SCHEDULE: '0 0 1 1 *',
-    });
+    h = await startHarness(upstreamEnv());
   });
   afterAll(async () => {
     await h.close();
@@ -415,12 +421,7 @@ describe('POST /api/fund-requests routed by a job route', () => {
   const labeling = 'C0LABELING';
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({
-      UPSTREAM_SECRET: secret,
-      FUND_CHANNEL: ids.financeApprovals,
-      ADMIN_USERS: ids.alice,
-      POLL_SCHEDULE: '0 0 1 1 *',
-    });
+    h = await startHarness(upstreamEnv({ ADMIN_USERS: ids.alice }));
     h.slack.addChannel({ id: labeling, name: 'labeling', members: [ids.alice, ids.bob], botIsMember: true });
   });
   afterAll(async () => {
@@ -450,12 +451,7 @@ describe('POST /api/fund-requests routed by a job route', () => {
 describe('POST /api/fund-requests with a token OpenTrain rejects', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({
-      UPSTREAM_SECRET: secret,
-      FUND_CHANNEL: ids.financeApprovals,
-      POLL_SCHEDULE: '0 0 1 1 *',
-      OT_API_TOKEN: 'ot_pat_revoked_token',
-    });
+    h = await startHarness(upstreamEnv({ OT_API_TOKEN: 'ot_pat_revoked_token' }));
   });
   afterAll(async () => {
     await h.close();
@@ -475,12 +471,7 @@ describe('POST /api/fund-requests with a token OpenTrain rejects', () => {
 describe('POST /api/fund-requests while OpenTrain is down or slow', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({
-      UPSTREAM_SECRET: secret,
-      FUND_CHANNEL: ids.financeApprovals,
-      POLL_SCHEDULE: '0 0 1 1 *',
-      OT_API_TIMEOUT: '1s',
-    });
+    h = await startHarness(upstreamEnv({ OT_API_TIMEOUT: '1s' }));
   });
   afterAll(async () => {
     await h.close();

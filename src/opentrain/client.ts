@@ -58,21 +58,25 @@ export interface OpenTrainClientOptions {
 
 type Method = 'GET' | 'POST' | 'DELETE';
 
-/** The feature flags that gate what Countersign writes, by their name in capabilities and in OpenTrain. */
+/** The feature flags that gate what Countersign writes: capability name (job-drafts/capabilities) → flag name. */
 const features = {
   paymentsWrite: 'public_api_payments_write',
   webhooks: 'public_api_webhooks',
 } as const;
 
 const defaultRetry: RetryPolicy = { attempts: 3, baseMs: 400, maxMs: 4_000, budgetMs: 12_000 };
+/** The longest a Retry-After may hold every call back: a bad header must not silence the poller for a day. */
+const maxPauseMs = 5 * 60_000;
 
 export function createOpenTrainClient(options: OpenTrainClientOptions): OpenTrainClient {
   const base = options.baseUrl.replace(/\/+$/, '');
   const defaultTimeoutMs = options.timeoutMs ?? 10_000;
   const log = options.log.child({ component: 'opentrain' });
   /**
-   * A 429 or 503 with Retry-After pauses every call until then, not only the one that got it: the poller's
-   * next tick, a funding request and a contract lookup all wait (or fail fast) instead of hammering OpenTrain.
+   * A 429 with Retry-After pauses every call until then, not only the one that got it: the limit is the
+   * token's, so the poller's next tick, a funding request and a contract lookup all wait (or fail fast)
+   * instead of hammering OpenTrain. A 503's Retry-After stays with its own call (one endpoint may be down
+   * while the feed is fine), and no pause lasts longer than `maxPauseMs`, whatever the header says.
    */
   let pausedUntil = 0;
 
@@ -123,8 +127,15 @@ export function createOpenTrainClient(options: OpenTrainClientOptions): OpenTrai
       envelope.success ? envelope.data : undefined,
       parseRetryAfter(response.headers['retry-after'], options.clock.now()),
     );
-    if (error.retryAfterMs !== undefined && (error.status === 429 || error.status === 503)) {
-      pausedUntil = Math.max(pausedUntil, options.clock.now().getTime() + error.retryAfterMs);
+    if (error.status === 429 && error.retryAfterMs !== undefined) {
+      const until = options.clock.now().getTime() + Math.min(error.retryAfterMs, maxPauseMs);
+      if (until > pausedUntil) {
+        pausedUntil = until;
+        log.warn(
+          { method, path, pauseMs: until - options.clock.now().getTime() },
+          'OpenTrain rate limit: pausing calls',
+        );
+      }
     }
     throw error;
   }

@@ -72,6 +72,23 @@ describe('OpenTrain client against the simulator', () => {
     await expect(client.getContract('C-501')).resolves.toMatchObject({ id: 'C-501' });
   });
 
+  it('holds a pause to five minutes at most, and keeps a 503 to the call that got it', async () => {
+    sim.injectFault({ method: 'GET', path: '/updates', status: 429, retryAfter: 86_400 });
+    await expect(client.listUpdates(null, 10)).rejects.toMatchObject({ failure: 'rate-limited' });
+    clock.advance(5 * 60_000);
+    await expect(client.listUpdates(null, 10)).resolves.toMatchObject({ hasMore: false });
+
+    sim.injectFault({
+      method: 'POST',
+      path: '/milestones/M-1002/fund',
+      status: 503,
+      retryAfter: 600,
+      times: 3,
+    });
+    await expect(client.fundMilestone('M-1002')).rejects.toMatchObject({ failure: 'unavailable' });
+    await expect(client.listUpdates(null, 10)).resolves.toMatchObject({ hasMore: false });
+  });
+
   it('retries 5xx with backoff and gives up after three tries', async () => {
     sim.injectFault({ method: 'GET', path: '/contracts/C-501', status: 503, times: 2 });
     await expect(client.getContract('C-501')).resolves.toMatchObject({ id: 'C-501' });

@@ -128,14 +128,14 @@ export function outcomeLine(approval: TrackedApproval): string {
 }
 
 /**
- * When the card's "(in N hours)" goes stale and the card should be edited to show the new figure; null once
- * it has nothing left to count down.
+ * When the card's "(in N hours)" goes stale and the card should be edited to show the new figure (or, at
+ * expiry, none); null once there is nothing left to count down.
  */
 export function cardRefreshAt(approval: TrackedApproval, now: Date): Date | null {
   const left = approval.expiresAt.getTime() - now.getTime();
   if (isTerminal(approval.status) || left <= 0) return null;
-  const { changesAtMsLeft } = describeCountdown(left);
-  return changesAtMsLeft > 0 ? new Date(approval.expiresAt.getTime() - changesAtMsLeft) : null;
+  // At 0 the countdown gives way to the bare expiry date until the poller reads the approval as expired.
+  return new Date(approval.expiresAt.getTime() - describeCountdown(left).changesAtMsLeft);
 }
 
 /** " (in 23 hours)" while time is left; the card is edited whenever the figure changes (cardRefreshAt). */

@@ -142,12 +142,17 @@ const migrations: readonly Migration[] = [
     sql: `
       ALTER TABLE approvals ADD COLUMN card_refresh_at INTEGER;
       CREATE INDEX approvals_countdown_due ON approvals (card_refresh_at) WHERE status = 'pending';
+      -- Cards posted before this version never said when they go stale: refresh each once, at the next tick.
+      UPDATE approvals SET card_refresh_at = 0 WHERE status = 'pending' AND card_ts IS NOT NULL;
     `,
   },
 ];
 
-/** Applies every migration the file has not seen yet, each in its own transaction. */
-export function migrate(db: Database): void {
+/**
+ * Applies every migration the file has not seen yet (up to `upTo`, which only tests set, to make a file as an
+ * older version left it), each in its own transaction.
+ */
+export function migrate(db: Database, upTo = Number.POSITIVE_INFINITY): void {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL DEFAULT (datetime('now')))`);
   const applied = new Set(
@@ -157,7 +162,7 @@ export function migrate(db: Database): void {
       .map((row) => (row as { version: number }).version),
   );
   for (const migration of migrations) {
-    if (applied.has(migration.version)) continue;
+    if (applied.has(migration.version) || migration.version > upTo) continue;
     db.transaction(() => {
       db.exec(migration.sql);
       db.prepare('INSERT INTO schema_migrations (version, name) VALUES (?, ?)').run(

@@ -111,9 +111,11 @@ describe('cardRefreshAt', () => {
     expect(JSON.stringify(renderCard(approval, at(hours(1.5))).blocks)).toContain('(in 70 hours)');
   });
 
-  it('stops once the approval ended or there is nothing left to count', () => {
+  it('drops the countdown at expiry, and stops once the approval ended or expired', () => {
+    const approval = aTrackedApproval();
+    expect(cardRefreshAt(approval, at(hours(71.8)))).toEqual(approval.expiresAt);
+    expect(JSON.stringify(renderCard(approval, approval.expiresAt).blocks)).not.toContain('(in ');
     expect(cardRefreshAt(aTrackedApproval({ status: 'confirmed' }), at(hours(1)))).toBeNull();
-    expect(cardRefreshAt(aTrackedApproval(), at(hours(71.8)))).toBeNull();
-    expect(cardRefreshAt(aTrackedApproval(), at(hours(73)))).toBeNull();
+    expect(cardRefreshAt(approval, at(hours(72)))).toBeNull();
   });
 });

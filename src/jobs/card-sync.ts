@@ -1,4 +1,4 @@
-import type { TrackedApproval } from '../approvals/types.js';
+import { isTerminal, type TrackedApproval } from '../approvals/types.js';
 import { backoffDelay } from '../backoff.js';
 import { type SlackFailure, toSlackCallError } from '../slack/gateway.js';
 import { cardRefreshAt, renderCard } from '../slack/messages/card.js';
@@ -90,7 +90,8 @@ export async function syncCard(deps: JobDeps, approval: TrackedApproval): Promis
       clock.now(),
     );
     log.info({ version: approval.version, status: approval.status }, 'card updated');
-    await refreshHomes(deps, approval);
+    // After the first post, only the outcome changes what App Home lists (it counts down by itself).
+    if (isTerminal(approval.status)) await refreshHomes(deps, approval);
     return { kind: 'updated' };
   } catch (error) {
     const failure = toSlackCallError(error);

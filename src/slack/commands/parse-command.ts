@@ -56,8 +56,15 @@ function parseFund(trimmed: string, first: string, rest: readonly string[]): Com
 
 function parseHistory(args: readonly string[]): Command {
   const [first] = args;
-  if (first === undefined)
-    return { kind: 'invalid', problem: 'Say which milestone: `/fund-milestone history M-1001`.' };
+  if (first === undefined) {
+    return {
+      kind: 'invalid',
+      problem: 'Say which milestone or approval: `/fund-milestone history M-1001`.',
+    };
+  }
+  // An approval link (…/approvals/<id>) names the approval; anything else is read like a milestone.
+  const approval = /\/approvals\/([A-Za-z0-9_-]{1,128})(?:[/?#]|$)/.exec(unwrapSlackLink(first));
+  if (approval?.[1] !== undefined) return { kind: 'history', milestoneId: approval[1] };
   const milestone = readMilestoneId(first);
   return milestone.kind === 'invalid' ? milestone : { kind: 'history', milestoneId: milestone.id };
 }

@@ -61,16 +61,16 @@ export function fundedReply(approval: TrackedApproval): SlackMessage {
 
 export function alreadyPendingReply(approval: TrackedApproval): SlackMessage {
   const by = approval.requester.kind === 'slack' ? ` by ${mention(approval.requester.userId)}` : '';
-  const card =
-    approval.card.permalink === null
-      ? `Its card is not in ${channelMention(approval.channelId)} yet (I keep trying); the approval link is below.`
+  const posted = approval.card.ts !== null;
+  const card = !posted
+    ? `Its card is not in ${channelMention(approval.channelId)} yet (I keep trying); the approval link is below.`
+    : approval.card.permalink === null
+      ? `Its card is in ${channelMention(approval.card.channelId ?? approval.channelId)}.`
       : `Here is its card: ${link(approval.card.permalink, 'view the approval card')}.`;
   return reply(
     `:information_source: ${escapeText(shortSubject(approval))} already has a pending ${code(approval.id)} (requested${by} ${dateToken(approval.trackedAt)}), so I did not post a second card. ${card} It expires ${dateToken(approval.expiresAt)}.`,
     // Without a card to point at, the link is the only way to act on it.
-    approval.card.permalink === null
-      ? { url: approval.approvalUrl, label: 'Review & confirm in OpenTrain' }
-      : undefined,
+    posted ? undefined : { url: approval.approvalUrl, label: 'Review & confirm in OpenTrain' },
   );
 }
 

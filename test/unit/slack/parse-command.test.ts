@@ -103,6 +103,10 @@ describe('parseCommand: routes and history', () => {
     });
     expect(parseFundCommand('route')).toEqual({ kind: 'route-help' });
     expect(parseFundCommand('history M-1001')).toEqual({ kind: 'history', milestoneId: 'M-1001' });
+    expect(parseFundCommand('history <https://app.opentrain.ai/approvals/A-77|approval>')).toEqual({
+      kind: 'history',
+      milestoneId: 'A-77',
+    });
     expect(parseFundCommand('history')).toMatchObject({ kind: 'invalid' });
   });
 });

@@ -109,7 +109,8 @@ async function lookupContext(deps: JobDeps, approval: Approval): Promise<Approva
   if (approval.contractId === null) return null;
   try {
     const contract = await deps.opentrain.getContract(approval.contractId, {
-      timeoutMs: 4_000,
+      // Bounded: the approval row waits for this lookup.
+      timeoutMs: 3_000,
       retry: { attempts: 2 },
     });
     return contextFromContract(contract, approval.milestoneId);

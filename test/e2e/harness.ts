@@ -137,6 +137,12 @@ export function waitForCard(
   );
 }
 
+/** Every DM the bot sent `userId` so far, oldest first. */
+export function dmsTo(h: Harness, userId: string) {
+  const channel = h.slack.dmChannelOf(userId);
+  return channel === undefined ? [] : h.slack.messages(channel);
+}
+
 /** Waits for a DM from the bot to `userId` containing `fragment`. */
 export function dmContaining(h: Harness, userId: string, fragment: string) {
   return h.slack.waitUntil(

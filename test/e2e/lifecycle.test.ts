@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   botMessages,
   dmContaining,
+  dmsTo,
   type Harness,
   ids,
   replyContaining,
@@ -26,11 +27,6 @@ function cardNow(h: Harness, ts: string) {
   const card = h.slack.message(ids.financeApprovals, ts);
   if (card === undefined) throw new Error('card vanished');
   return { ...card, json: JSON.stringify(card.blocks) };
-}
-
-function dmsTo(h: Harness, userId: string) {
-  const channel = h.slack.dmChannelOf(userId);
-  return channel === undefined ? [] : h.slack.messages(channel);
 }
 
 describe('an approval from request to outcome', () => {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { botMessages, type Harness, ids, startHarness } from './harness.js';
+import { botMessages, dmsTo, type Harness, ids, startHarness } from './harness.js';
 
 const cursorName = 'opentrain-updates';
 const milestones: readonly string[] = ['M-9001', 'M-9002', 'M-9003', 'M-9004', 'M-9005'];
@@ -71,11 +71,6 @@ function cardJson(h: Harness, ts: string): string {
   return JSON.stringify(card.blocks);
 }
 
-function dmsToAlice(h: Harness) {
-  const channel = h.slack.dmChannelOf(ids.alice);
-  return channel === undefined ? [] : h.slack.messages(channel);
-}
-
 describe('the poller follows a feed that spans several pages', () => {
   let h: Harness;
   beforeEach(async () => {
@@ -126,7 +121,7 @@ describe('the poller follows a feed that spans several pages', () => {
     for (const [milestoneId, outcome] of outcomes) {
       expect(cardJson(h, tracked.get(milestoneId)?.ts ?? ''), milestoneId).toContain(outcomeOnCard[outcome]);
     }
-    expect(dmsToAlice(h)).toHaveLength(outcomes.length);
+    expect(dmsTo(h, ids.alice)).toHaveLength(outcomes.length);
 
     h.opentrain.clearRequests();
     await h.service.pollNow();
@@ -200,7 +195,7 @@ describe('the poller follows a feed that spans several pages', () => {
       expect(card?.replies, milestoneId).toHaveLength(1);
     }
     expect(botMessages(h, ids.financeApprovals)).toHaveLength(milestones.length);
-    const dms = dmsToAlice(h).map((message) => JSON.stringify(message.blocks));
+    const dms = dmsTo(h, ids.alice).map((message) => JSON.stringify(message.blocks));
     expect(dms).toHaveLength(expected.length);
     for (const [n, [milestoneId, outcome]] of expected.entries()) {
       const about = dms.filter((dm) => dm.includes(`Batch ${n + 1}`));

@@ -32,8 +32,9 @@ export interface PollReport {
 
 /**
  * One poller tick: follow the /updates ledger from the saved cursor, read approvals that lapsed (OpenTrain
- * flips them to expired on read), then schedule due reminders and mark cards whose countdown went stale. OpenTrain calls grow with the number of
- * events and lapsed approvals, never with the number of pending ones. Returns what it did.
+ * flips them to expired on read), then schedule due reminders and mark cards whose countdown went stale.
+ * OpenTrain calls grow with the number of events and lapsed approvals, never with the number of pending
+ * ones. Returns what it did.
  */
 export async function pollOnce(deps: JobDeps, onChange: () => void): Promise<PollReport> {
   const report: PollReport = {

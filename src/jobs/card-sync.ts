@@ -1,7 +1,7 @@
 import { isTerminal, type TrackedApproval } from '../approvals/types.js';
 import { backoffDelay } from '../backoff.js';
 import { type SlackFailure, toSlackCallError } from '../slack/gateway.js';
-import { cardRefreshAt, renderCard } from '../slack/messages/card.js';
+import { countdownRefreshAt, renderCard } from '../slack/messages/card.js';
 import { renderCardArrived } from '../slack/messages/direct.js';
 import type { JobDeps } from './deps.js';
 import { notifyEffect } from './effects/notify.js';
@@ -23,7 +23,7 @@ export async function syncCard(deps: JobDeps, approval: TrackedApproval): Promis
   const log = deps.log.child({ approvalId: approval.id });
   const renderedAt = clock.now();
   const message = renderCard(approval, renderedAt);
-  const refreshAt = cardRefreshAt(approval, renderedAt);
+  const refreshAt = countdownRefreshAt(approval, renderedAt);
   try {
     if (approval.card.ts === null || approval.card.channelId === null) {
       const posted = await slack.postMessage(approval.channelId, message);

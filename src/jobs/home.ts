@@ -1,6 +1,7 @@
 import type { TrackedApproval } from '../approvals/types.js';
 import { backoffDelay } from '../backoff.js';
 import { toSlackCallError } from '../slack/gateway.js';
+import { countdownRefreshAt } from '../slack/messages/card.js';
 import { renderHome } from '../slack/messages/home.js';
 import type { HomeView } from '../store/store.js';
 import type { JobDeps } from './deps.js';
@@ -34,15 +35,22 @@ export async function publishHome(deps: JobDeps, home: HomeView): Promise<void> 
         (approval.requester.kind === 'slack' && approval.requester.userId === home.userId) ||
         inChannel.get(approval.channelId)?.has(home.userId) === true,
     );
+    const pending = visible.filter((approval) => approval.status === 'pending');
     await deps.slack.publishHome(
       home.userId,
-      renderHome({
-        pending: visible.filter((approval) => approval.status === 'pending'),
-        outcomes: visible.filter((approval) => approval.status !== 'pending'),
-        now,
-      }),
+      renderHome({ pending, outcomes: visible.filter((approval) => approval.status !== 'pending'), now }),
     );
-    await deps.store.recordHomePublished(home.userId, deps.workerId, home.version);
+    // Republished when the first of its countdowns changes: at most once an hour, like the cards.
+    const refreshAt = pending
+      .map((approval) => countdownRefreshAt(approval, now)?.getTime())
+      .filter((at): at is number => at !== undefined)
+      .reduce<number | null>((soonest, at) => (soonest === null ? at : Math.min(soonest, at)), null);
+    await deps.store.recordHomePublished(
+      home.userId,
+      deps.workerId,
+      home.version,
+      refreshAt === null ? null : new Date(refreshAt),
+    );
   } catch (error) {
     const failure = toSlackCallError(error);
     const delay = failure.retryAfterMs ?? backoffDelay(home.attempts, { baseMs: 2_000, maxMs: 10 * 60_000 });

@@ -23,7 +23,7 @@ export interface PollReport {
   applied: number;
   approvalReads: number;
   remindersScheduled: number;
-  /** Cards marked for an edit because their "(in N hours)" went stale. */
+  /** Cards and App Home views marked for a new render because their "(in N hours)" went stale. */
   countdownsRefreshed: number;
   autoFundRequests: number;
   /** Phases that failed this tick (the others still ran). */
@@ -229,7 +229,9 @@ export async function pollOnce(deps: JobDeps, onChange: () => void): Promise<Pol
   }
 
   async function refreshCountdowns(): Promise<void> {
-    report.countdownsRefreshed = await deps.store.refreshCountdowns(deps.clock.now());
+    const now = deps.clock.now();
+    report.countdownsRefreshed =
+      (await deps.store.refreshCountdowns(now)) + (await deps.store.refreshHomeCountdowns(now));
     if (report.countdownsRefreshed > 0) onChange();
   }
 

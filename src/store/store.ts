@@ -172,7 +172,10 @@ export interface HomeViewQueue {
   /** Something these people see changed; only those who ever opened the tab get a new view. */
   markHomesStale(userIds: readonly string[], at: Date): Promise<void>;
   claimHomes(lease: Lease): Promise<HomeView[]>;
-  recordHomePublished(userId: string, owner: string, version: number): Promise<void>;
+  /** `refreshAt`: when a countdown on the published view goes stale (null when it has none). */
+  recordHomePublished(userId: string, owner: string, version: number, refreshAt: Date | null): Promise<void>;
+  /** Marks views whose countdown went stale for republishing (recent viewers only); returns how many. */
+  refreshHomeCountdowns(now: Date): Promise<number>;
   recordHomeFailure(userId: string, owner: string, error: string, nextAttemptAt: Date): Promise<void>;
 }
 

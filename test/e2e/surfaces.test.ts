@@ -45,6 +45,25 @@ describe('App Home', () => {
     expect(homeText(h, ids.alice)).toContain('*confirmed*');
     expect(homeText(h, ids.alice)).toContain('Nothing is waiting');
   });
+
+  it('keeps its countdowns true with one republish when the hours left change', async () => {
+    await openHome(ids.alice);
+    await h.command('M-1001', { userId: ids.alice });
+    await h.slack.waitUntil(() => homeText(h, ids.alice).includes('(in 72 hours)') || undefined);
+    await h.service.pollNow();
+    const publishes = () =>
+      h.slack.callsTo('views.publish').filter((call) => call.args.user_id === ids.alice).length;
+    const before = publishes();
+
+    h.clock.advance(0.4 * hour);
+    await h.service.pollNow();
+    expect(publishes()).toBe(before);
+
+    h.clock.advance(0.2 * hour);
+    await h.service.pollNow();
+    expect(homeText(h, ids.alice)).toContain('(in 71 hours)');
+    expect(publishes()).toBe(before + 1);
+  });
 });
 
 describe('App Home when Slack stumbles', () => {

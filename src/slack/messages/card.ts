@@ -128,18 +128,21 @@ export function outcomeLine(approval: TrackedApproval): string {
 }
 
 /**
- * When the card's "(in N hours)" goes stale and the card should be edited to show the new figure (or, at
- * expiry, none); null once there is nothing left to count down.
+ * When an approval's "(in N hours)" goes stale and what shows it (its card, App Home) should be re-rendered
+ * with the new figure (or, at expiry, none); null once there is nothing left to count down.
  */
-export function cardRefreshAt(approval: TrackedApproval, now: Date): Date | null {
+export function countdownRefreshAt(approval: TrackedApproval, now: Date): Date | null {
   const left = approval.expiresAt.getTime() - now.getTime();
   if (isTerminal(approval.status) || left <= 0) return null;
   // At 0 the countdown gives way to the bare expiry date until the poller reads the approval as expired.
   return new Date(approval.expiresAt.getTime() - describeCountdown(left).changesAtMsLeft);
 }
 
-/** " (in 23 hours)" while time is left; the card is edited whenever the figure changes (cardRefreshAt). */
-function timeLeft(approval: TrackedApproval, now: Date): string {
+/**
+ * " (in 23 hours)" while time is left, on the card and on App Home; both are re-rendered whenever the figure
+ * changes (countdownRefreshAt).
+ */
+export function timeLeft(approval: TrackedApproval, now: Date): string {
   const left = approval.expiresAt.getTime() - now.getTime();
   return left > 0 ? ` (in ${describeCountdown(left).text})` : '';
 }

@@ -1,7 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import type { TrackedApproval } from '../../approvals/types.js';
-import { describeTimeLeft } from '../../duration.js';
-import { shortSubject } from './card.js';
+import { shortSubject, timeLeft } from './card.js';
 import { channelMention, code, dateToken, escapeAndTruncate, link, mention } from './format.js';
 import { statusEmoji, wordingFor } from './wording.js';
 
@@ -61,7 +60,6 @@ export function renderHome(input: {
 
 function pendingSection(approval: TrackedApproval, now: Date): KnownBlock {
   const wording = wordingFor(approval.type);
-  const left = approval.expiresAt.getTime() - now.getTime();
   const card =
     approval.card.permalink === null
       ? channelMention(approval.channelId)
@@ -70,9 +68,7 @@ function pendingSection(approval: TrackedApproval, now: Date): KnownBlock {
     approval.requester.kind === 'slack'
       ? mention(approval.requester.userId)
       : escapeAndTruncate(approval.requester.name, 60);
-  const text = `${statusEmoji.pending} *${escapeAndTruncate(shortSubject(approval), 200)}*\n${wording.noun} · expires ${dateToken(approval.expiresAt)}${
-    left > 0 ? ` (in ${describeTimeLeft(left)})` : ''
-  } · requested by ${who} · ${card}`;
+  const text = `${statusEmoji.pending} *${escapeAndTruncate(shortSubject(approval), 200)}*\n${wording.noun} · expires ${dateToken(approval.expiresAt)}${timeLeft(approval, now)} · requested by ${who} · ${card}`;
   const section: KnownBlock = { type: 'section', text: { type: 'mrkdwn', text } };
   if (approval.approvalUrl.length > 3_000) return section;
   return {

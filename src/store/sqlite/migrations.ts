@@ -138,8 +138,9 @@ const migrations: readonly Migration[] = [
   },
   {
     version: 4,
-    name: 'cards know when their countdown goes stale',
+    name: 'cards and App Home views know when their countdowns go stale',
     sql: `
+      ALTER TABLE home_views ADD COLUMN refresh_at INTEGER;
       ALTER TABLE approvals ADD COLUMN card_refresh_at INTEGER;
       CREATE INDEX approvals_countdown_due ON approvals (card_refresh_at) WHERE status = 'pending';
       -- Cards posted before this version never said when they go stale: refresh each once, at the next tick.

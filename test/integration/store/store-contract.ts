@@ -399,7 +399,7 @@ export function describeStoreContract(
 
       const [home] = await store.claimHomes(lease('w1', t0));
       expect(await store.claimHomes(lease('w2', t0))).toEqual([]);
-      await store.recordHomePublished('U1', 'w1', home?.version ?? 0);
+      await store.recordHomePublished('U1', 'w1', home?.version ?? 0, null);
 
       expect(home).toMatchObject({ userId: 'U1', version: 2 });
       expect(await store.claimHomes(lease('w2', at(1_000)))).toEqual([]);
@@ -407,6 +407,27 @@ export function describeStoreContract(
       await store.claimHomes(lease('w1', at(2_000)));
       await store.recordHomeFailure('U1', 'w1', 'ratelimited', at(9_000));
       expect(await store.nextWakeAt()).toEqual(at(9_000));
+    });
+
+    it('republishes a Home tab when its countdown goes stale, for recent viewers only', async () => {
+      const publishAll = async (now: Date, refreshAt: Date) => {
+        for (const home of await store.claimHomes(lease('w1', now))) {
+          await store.recordHomePublished(home.userId, 'w1', home.version, refreshAt);
+        }
+      };
+      await store.homeOpened('U1', t0);
+      await store.homeOpened('U-away', t0);
+      await publishAll(t0, at(hours(1)));
+
+      expect(await store.refreshHomeCountdowns(at(hours(1) - 1))).toBe(0);
+      expect(await store.refreshHomeCountdowns(at(hours(1)))).toBe(2);
+      expect(await store.refreshHomeCountdowns(at(hours(1)))).toBe(0);
+
+      // A month on, only the person who opened the tab again is kept up to date.
+      await publishAll(at(hours(1)), at(hours(24 * 31)));
+      await store.homeOpened('U1', at(hours(24 * 30)));
+      await publishAll(at(hours(24 * 30)), at(hours(24 * 31)));
+      expect(await store.refreshHomeCountdowns(at(hours(24 * 31)))).toBe(1);
     });
 
     it('lists pending approvals and those ended since a date for App Home', async () => {

@@ -1,6 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import { describe, expect, it } from 'vitest';
-import { cardRefreshAt, renderCard } from '../../../src/slack/messages/card.js';
+import { countdownRefreshAt, renderCard } from '../../../src/slack/messages/card.js';
 import { aTrackedApproval, at, hours } from '../../helpers/builders.js';
 
 function allText(blocks: readonly KnownBlock[] | undefined): string {
@@ -101,11 +101,11 @@ describe('renderCard', () => {
   });
 });
 
-describe('cardRefreshAt', () => {
+describe('countdownRefreshAt', () => {
   it('is the moment the countdown on the card next changes, so the card is edited then', () => {
     const approval = aTrackedApproval();
     // Created at 0 h, expires at 72 h: at 1 h the card says "in 71 hours" until 70.5 hours are left.
-    const refreshAt = cardRefreshAt(approval, at(hours(1)));
+    const refreshAt = countdownRefreshAt(approval, at(hours(1)));
     expect(refreshAt).toEqual(at(hours(1.5)));
     expect(JSON.stringify(renderCard(approval, at(hours(1.5) - 1)).blocks)).toContain('(in 71 hours)');
     expect(JSON.stringify(renderCard(approval, at(hours(1.5))).blocks)).toContain('(in 70 hours)');
@@ -113,9 +113,9 @@ describe('cardRefreshAt', () => {
 
   it('drops the countdown at expiry, and stops once the approval ended or expired', () => {
     const approval = aTrackedApproval();
-    expect(cardRefreshAt(approval, at(hours(71.8)))).toEqual(approval.expiresAt);
+    expect(countdownRefreshAt(approval, at(hours(71.8)))).toEqual(approval.expiresAt);
     expect(JSON.stringify(renderCard(approval, approval.expiresAt).blocks)).not.toContain('(in ');
-    expect(cardRefreshAt(aTrackedApproval({ status: 'confirmed' }), at(hours(1)))).toBeNull();
-    expect(cardRefreshAt(approval, at(hours(72)))).toBeNull();
+    expect(countdownRefreshAt(aTrackedApproval({ status: 'confirmed' }), at(hours(1)))).toBeNull();
+    expect(countdownRefreshAt(approval, at(hours(72)))).toBeNull();
   });
 });

@@ -42,14 +42,11 @@ export function fundMilestoneCommand(deps: CommandDeps) {
         await ack({ response_type: 'ephemeral', ...routeUsageReply(parsed.problem) });
         return;
       case 'history': {
-        // A milestone id, or the id of an approval (approvals of other types have no milestone).
-        const byMilestone = await store.listAudit({ milestoneId: parsed.milestoneId, limit: 50 });
+        const byMilestone = await store.listAudit({ milestoneId: parsed.id, limit: 50 });
         const entries =
-          byMilestone.length > 0
-            ? byMilestone
-            : await store.listAudit({ approvalId: parsed.milestoneId, limit: 50 });
+          byMilestone.length > 0 ? byMilestone : await store.listAudit({ approvalId: parsed.id, limit: 50 });
         const subject = byMilestone.length > 0 || entries.length === 0 ? 'milestone' : 'approval';
-        await ack({ response_type: 'ephemeral', ...historyReply(parsed.milestoneId, entries, subject) });
+        await ack({ response_type: 'ephemeral', ...historyReply(parsed.id, entries, subject) });
         return;
       }
       case 'route-list':

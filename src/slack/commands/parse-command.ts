@@ -4,7 +4,8 @@ import type { Approver, RouteScope } from '../../approvals/routing.js';
 export type Command =
   | { readonly kind: 'help' }
   | { readonly kind: 'fund'; readonly milestoneId: string; readonly note: string | null }
-  | { readonly kind: 'history'; readonly milestoneId: string }
+  /** `id`: a milestone id, or an approval id (approvals of other types have no milestone). */
+  | { readonly kind: 'history'; readonly id: string }
   | {
       readonly kind: 'route-set';
       readonly target: RouteTarget;
@@ -64,9 +65,9 @@ function parseHistory(args: readonly string[]): Command {
   }
   // An approval link (…/approvals/<id>) names the approval; anything else is read like a milestone.
   const approval = /\/approvals\/([A-Za-z0-9_-]{1,128})(?:[/?#]|$)/.exec(unwrapSlackLink(first));
-  if (approval?.[1] !== undefined) return { kind: 'history', milestoneId: approval[1] };
+  if (approval?.[1] !== undefined) return { kind: 'history', id: approval[1] };
   const milestone = readMilestoneId(first);
-  return milestone.kind === 'invalid' ? milestone : { kind: 'history', milestoneId: milestone.id };
+  return milestone.kind === 'invalid' ? milestone : { kind: 'history', id: milestone.id };
 }
 
 function readMilestoneId(token: string): { kind: 'ok'; id: string } | { kind: 'invalid'; problem: string } {

@@ -102,10 +102,10 @@ describe('parseCommand: routes and history', () => {
       target: { scope: 'contract', id: 'C-501' },
     });
     expect(parseFundCommand('route')).toEqual({ kind: 'route-help' });
-    expect(parseFundCommand('history M-1001')).toEqual({ kind: 'history', milestoneId: 'M-1001' });
+    expect(parseFundCommand('history M-1001')).toEqual({ kind: 'history', id: 'M-1001' });
     expect(parseFundCommand('history <https://app.opentrain.ai/approvals/A-77|approval>')).toEqual({
       kind: 'history',
-      milestoneId: 'A-77',
+      id: 'A-77',
     });
     expect(parseFundCommand('history')).toMatchObject({ kind: 'invalid' });
   });

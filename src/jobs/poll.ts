@@ -10,12 +10,15 @@ import { OpenTrainError } from '../opentrain/errors.js';
 import type { NewEffect } from '../store/store.js';
 import type { JobDeps } from './deps.js';
 import type { FundPayload } from './effects/fund.js';
+import { contextRetryAt, lookupContext } from './track.js';
 
 export const updatesCursorName = 'opentrain-updates';
 const pageSize = 100;
 /** A feed that keeps saying hasMore without moving its cursor must not pin a tick forever. */
 const maxPagesPerTick = 200;
 const maxLapsedReadsPerTick = 100;
+/** Contract lookups that failed when their approval was tracked, tried again per tick at most. */
+const maxContextRetriesPerTick = 10;
 
 export interface PollReport {
   events: number;
@@ -228,6 +231,27 @@ export async function pollOnce(deps: JobDeps, onChange: () => void): Promise<Pol
     }
   }
 
+  /** Cards still missing their amount and names: a bounded few lookups per tick, each on its own backoff. */
+  async function retryContexts(): Promise<void> {
+    for (const approval of await deps.store.listContextRetries(deps.clock.now(), maxContextRetriesPerTick)) {
+      const lookup = await lookupContext(deps, approval);
+      const now = deps.clock.now();
+      if (lookup.kind === 'found' && lookup.context !== null) {
+        await deps.store.recordContext(approval.id, { context: lookup.context }, now);
+        onChange();
+        continue;
+      }
+      const retry = lookup.kind === 'failed' && lookup.retry;
+      await deps.store.recordContext(
+        approval.id,
+        { context: null, retryAt: retry ? contextRetryAt(approval.trackedAt, now) : null },
+        now,
+      );
+      // OpenTrain is likely still down: the others wait for the next tick rather than stall this one.
+      if (retry) return;
+    }
+  }
+
   async function refreshCountdowns(): Promise<void> {
     const now = deps.clock.now();
     report.countdownsRefreshed =
@@ -239,6 +263,7 @@ export async function pollOnce(deps: JobDeps, onChange: () => void): Promise<Pol
     ['feed', followFeed],
     ['lapsed', readLapsed],
     ['reminders', scheduleReminders],
+    ['context', retryContexts],
     ['countdowns', refreshCountdowns],
   ] as const) {
     try {

@@ -1,7 +1,7 @@
 import { contextFromContract } from '../approvals/context.js';
 import { chooseDestination, type Destination } from '../approvals/routing.js';
 import type { Approval, ApprovalContext, Requester, TrackedApproval } from '../approvals/types.js';
-import type { OpenTrainError } from '../opentrain/errors.js';
+import { OpenTrainError } from '../opentrain/errors.js';
 import type { CardOutcome } from './card-sync.js';
 import type { JobDeps } from './deps.js';
 
@@ -67,7 +67,8 @@ export async function trackAndPost(
   // The card's context is looked up before the row is written, so the card's first version already shows
   // it (one post, no follow-up edit). A crash during the lookup loses nothing: the request is re-run.
   const known = await deps.store.getApproval(remote.id);
-  const context = known === undefined ? await lookupContext(deps, remote) : known.context;
+  const lookup: ContextLookup =
+    known === undefined ? await lookupContext(deps, remote) : { kind: 'found', context: known.context };
   const { approval, created } = await deps.store.trackApproval(
     {
       approval: remote,
@@ -75,7 +76,9 @@ export async function trackAndPost(
       note: request.note,
       channelId: destination.channelId,
       approvers: destination.approvers,
-      context,
+      context: lookup.kind === 'found' ? lookup.context : null,
+      contextRetryAt:
+        lookup.kind === 'failed' && lookup.retry ? contextRetryAt(deps.clock.now(), deps.clock.now()) : null,
     },
     deps.clock.now(),
     (isNew) => ({
@@ -104,23 +107,41 @@ function isOwnRerun(approval: TrackedApproval, request: TrackRequest): boolean {
   return a.kind === 'slack' && b.kind === 'slack' ? a.userId === b.userId : a.kind === b.kind;
 }
 
-/** Amount and names for the card. Best effort: a failed lookup never holds the card back. */
-async function lookupContext(deps: JobDeps, approval: Approval): Promise<ApprovalContext | null> {
-  if (approval.contractId === null) return null;
+export type ContextLookup =
+  | { readonly kind: 'found'; readonly context: ApprovalContext | null }
+  /** `retry`: worth another try later (OpenTrain was down, slow or refused for now). */
+  | { readonly kind: 'failed'; readonly retry: boolean };
+
+/**
+ * Amount and names for the card. Best effort: a failed lookup never holds the card back; it is tried again
+ * by the poller (retryContexts) and the card is edited when it succeeds.
+ */
+export async function lookupContext(
+  deps: JobDeps,
+  approval: Pick<Approval, 'id' | 'contractId' | 'milestoneId'>,
+): Promise<ContextLookup> {
+  if (approval.contractId === null) return { kind: 'found', context: null };
   try {
     const contract = await deps.opentrain.getContract(approval.contractId, {
       // Bounded: the approval row waits for this lookup.
       timeoutMs: 3_000,
       retry: { attempts: 2 },
     });
-    return contextFromContract(contract, approval.milestoneId);
+    return { kind: 'found', context: contextFromContract(contract, approval.milestoneId) };
   } catch (error) {
     deps.log.warn(
       { approvalId: approval.id, err: error },
-      'contract lookup failed; posting the card without it',
+      'contract lookup failed; the card goes without it',
     );
-    return null;
+    // A contract OpenTrain no longer shows us will not come back; anything else may.
+    return { kind: 'failed', retry: !(error instanceof OpenTrainError && error.failure === 'not-found') };
   }
+}
+
+/** The next try of a failed lookup: a minute at first, then half the time since tracking, an hour at most. */
+export function contextRetryAt(trackedAt: Date, now: Date): Date {
+  const waitMs = Math.min(3_600_000, Math.max(60_000, (now.getTime() - trackedAt.getTime()) / 2));
+  return new Date(now.getTime() + waitMs);
 }
 
 /** OpenTrain refused a funding request: who asked, why, and OpenTrain's request id for support. */

@@ -33,6 +33,8 @@ export interface NewTrackedApproval {
   readonly approvers: readonly Approver[];
   /** What the card shows about money and people; null when the contract lookup failed. */
   readonly context: ApprovalContext | null;
+  /** When to try a failed contract lookup again (listContextRetries); null for none. */
+  readonly contextRetryAt: Date | null;
 }
 
 export interface Lease {
@@ -76,6 +78,17 @@ export interface ApprovalRepository {
     effects: readonly NewEffect[],
     at: Date,
   ): Promise<boolean>;
+  /** Pending approvals whose failed contract lookup is due for another try, the longest waiting first. */
+  listContextRetries(now: Date, limit: number): Promise<TrackedApproval[]>;
+  /**
+   * The outcome of a retried contract lookup: the context (shown on the card, which is re-rendered), or when
+   * to try again (null: never).
+   */
+  recordContext(
+    id: string,
+    result: { context: ApprovalContext; retryAt?: never } | { context: null; retryAt: Date | null },
+    at: Date,
+  ): Promise<void>;
   /** Leases approvals whose card is behind (never posted, or showing an older version) and due for a try. */
   claimCards(lease: Lease, approvalId?: string): Promise<TrackedApproval[]>;
   /**

@@ -204,7 +204,7 @@ describe('a contract lookup that fails', () => {
     'Amara O.',
   ];
 
-  it('still posts the card, without the contract context, and tells the requester it worked', async () => {
+  it('still posts the card without the contract context, tells the requester it worked, and adds the context later', async () => {
     h.opentrain.injectFault({ method: 'GET', path: '/contracts/C-502', status: 503, times: Infinity });
 
     await h.command('M-1002');
@@ -219,17 +219,34 @@ describe('a contract lookup that fails', () => {
     expect(lookups.length).toBeGreaterThan(0);
     expect(lookups.every((call) => call.status === 503)).toBe(true);
 
-    // The context is looked up once, when the approval is first tracked (track.ts): once OpenTrain answers
-    // again, a poll tick neither repeats the lookup nor edits the card.
+    // While OpenTrain still fails, a tick a minute later tries again (one lookup, two calls) and leaves the
+    // card alone.
+    const calls = () => opentrainCalls(h, 'GET', '/contracts/C-502').length;
+    const first = calls();
+    h.clock.advance(61_000);
+    await h.service.pollNow();
+    const second = calls();
+    expect(second).toBe(first * 2);
+    expect(h.slack.message(ids.financeApprovals, card.ts)?.edited).toBe(false);
+
+    // Once OpenTrain answers again, the next due try finds the context and the card is edited to show it.
     h.opentrain.clearFaults();
     await h.service.pollNow();
-    expect(opentrainCalls(h, 'GET', '/contracts/')).toHaveLength(lookups.length);
-    expect(h.slack.message(ids.financeApprovals, card.ts)?.edited).toBe(false);
+    expect(calls()).toBe(second);
+    h.clock.advance(61_000);
+    await h.service.pollNow();
+    const edited = h.slack.message(ids.financeApprovals, card.ts);
+    expect(edited?.edited).toBe(true);
+    for (const fact of contractFacts) expect(JSON.stringify(edited?.blocks) + edited?.text).toContain(fact);
     expect(botMessages(h, ids.financeApprovals)).toHaveLength(1);
+    expect(calls()).toBe(second + 1);
+    h.clock.advance(2 * 3_600_000);
+    await h.service.pollNow();
+    expect(calls()).toBe(second + 1);
   });
 
   it('does not wait for a lookup that never answers beyond its timeout', async () => {
-    // The first try hangs until the bot's 4 s contract timeout; the retry fails fast.
+    // The first try hangs until the bot's 3 s contract timeout; the retry fails fast.
     h.opentrain.injectFault({ method: 'GET', path: '/contracts/C-502', drop: 'hang' });
     h.opentrain.injectFault({ method: 'GET', path: '/contracts/C-502', status: 503 });
 

@@ -13,10 +13,10 @@ export function createApprovalsSql(
     insert: db.prepare(`
       INSERT INTO approvals (id, type, status, contract_id, milestone_id, job_id, proposal_id, approval_url,
         expires_at, resolved_at, result, created_at, requester, note, channel_id, approvers, context,
-        card_next_attempt_at, tracked_at, updated_at)
+        context_retry_at, card_next_attempt_at, tracked_at, updated_at)
       VALUES (@id, @type, @status, @contractId, @milestoneId, @jobId, @proposalId, @approvalUrl,
         @expiresAt, @resolvedAt, @result, @createdAt, @requester, @note, @channelId, @approvers, @context,
-        @at, @at, @at)
+        @contextRetryAt, @at, @at, @at)
       ON CONFLICT (id) DO NOTHING`),
     transition: db.prepare(`
       UPDATE approvals SET status = @status, resolved_at = @resolvedAt, result = @result, version = version + 1,
@@ -32,6 +32,14 @@ export function createApprovalsSql(
     reminderFloor: db.prepare(`
       UPDATE approvals SET reminder_floor_ms = @offset, updated_at = @at
       WHERE id = @id AND status = 'pending' AND (reminder_floor_ms IS NULL OR reminder_floor_ms > @offset)`),
+    contextDue: db.prepare<[number, number], ApprovalRow>(`
+      SELECT * FROM approvals WHERE status = 'pending' AND context_retry_at <= ?
+      ORDER BY context_retry_at LIMIT ?`),
+    contextFound: db.prepare(`
+      UPDATE approvals SET context = @context, context_retry_at = NULL, version = version + 1,
+        card_next_attempt_at = MIN(card_next_attempt_at, @at), updated_at = @at
+      WHERE id = @id AND context IS NULL`),
+    contextRetry: db.prepare('UPDATE approvals SET context_retry_at = @next WHERE id = @id'),
     refreshCountdowns: db.prepare(`
       UPDATE approvals SET version = version + 1, card_refresh_at = NULL, card_next_attempt_at = @now,
         updated_at = @now
@@ -94,6 +102,7 @@ export function createApprovalsSql(
           channelId: input.channelId,
           approvers: JSON.stringify(input.approvers),
           context: input.context === null ? null : JSON.stringify(input.context),
+          contextRetryAt: input.contextRetryAt?.getTime() ?? null,
           at: at.getTime(),
         }).changes === 1;
       appendAuditNow([entry(created)], at);
@@ -182,6 +191,16 @@ export function createApprovalsSql(
     async recordCardSynced(id, owner, card, at) {
       const refreshAt = card.refreshAt?.getTime() ?? null;
       return statements.cardSynced.run({ id, owner, ...card, refreshAt, at: at.getTime() }).changes === 1;
+    },
+    async listContextRetries(now, limit) {
+      return statements.contextDue.all(now.getTime(), limit).map(toApproval);
+    },
+    async recordContext(id, result, at) {
+      if (result.context !== null) {
+        statements.contextFound.run({ id, context: JSON.stringify(result.context), at: at.getTime() });
+      } else {
+        statements.contextRetry.run({ id, next: result.retryAt?.getTime() ?? null });
+      }
     },
     async refreshCountdowns(now) {
       return statements.refreshCountdowns.run({ now: now.getTime() }).changes;

@@ -147,6 +147,14 @@ const migrations: readonly Migration[] = [
       UPDATE approvals SET card_refresh_at = 0 WHERE status = 'pending' AND card_ts IS NOT NULL;
     `,
   },
+  {
+    version: 5,
+    name: 'a failed contract lookup is tried again',
+    sql: `
+      ALTER TABLE approvals ADD COLUMN context_retry_at INTEGER;
+      CREATE INDEX approvals_context_due ON approvals (context_retry_at) WHERE context_retry_at IS NOT NULL;
+    `,
+  },
 ];
 
 /**

@@ -44,6 +44,7 @@ export function describeStoreContract(
           channelId: 'C0FUND',
           approvers: [],
           context,
+          contextRetryAt: null,
         },
         t0,
         audit,
@@ -126,6 +127,35 @@ export function describeStoreContract(
         permalink: 'https://p',
         attempts: 0,
       });
+    });
+
+    it('tries a failed contract lookup again when due, and shows the context once found', async () => {
+      const tracked = await store.trackApproval(
+        {
+          approval: anApproval({ id: 'A-bare' }),
+          requester,
+          note: null,
+          channelId: 'C0FUND',
+          approvers: [],
+          context: null,
+          contextRetryAt: at(60_000),
+        },
+        t0,
+        audit,
+      );
+      expect(tracked.approval.context).toBeNull();
+
+      expect(await store.listContextRetries(at(59_999), 10)).toEqual([]);
+      await store.recordContext('A-bare', { context: null, retryAt: at(180_000) }, at(60_000));
+      expect(await store.listContextRetries(at(60_000), 10)).toEqual([]);
+      const [due] = await store.listContextRetries(at(180_000), 10);
+      expect(due?.id).toBe('A-bare');
+
+      await store.recordContext('A-bare', { context }, at(180_000));
+      const found = await store.getApproval('A-bare');
+      expect(found).toMatchObject({ context, version: tracked.approval.version + 1 });
+      expect(await store.listContextRetries(at(hours(1)), 10)).toEqual([]);
+      expect(await store.claimCards(lease('w1', at(180_000)))).toHaveLength(1);
     });
 
     it('saves a permalink for the card it belongs to, without touching a lease taken since', async () => {

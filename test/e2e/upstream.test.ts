@@ -515,4 +515,53 @@ describe('POST /api/fund-requests while OpenTrain is down or slow', () => {
     expect(approvalsFor(h, milestoneId)).toEqual([]);
     expect(cardsMentioning(h, ids.financeApprovals, milestoneId)).toEqual([]);
   });
+
+  it('rides out an answer that came too late: the retry gets the approval OpenTrain recorded, one card', async () => {
+    const milestoneId = freshMilestone(h);
+    // OpenTrain records the approval at once but its answer arrives after the bot's 1 s timeout.
+    h.opentrain.injectFault({ method: 'POST', path: `/milestones/${milestoneId}/fund`, lateMs: 3_000 });
+
+    const response = await post(h, JSON.stringify({ milestoneId, idempotencyKey: `late-${milestoneId}` }));
+
+    expect(response.status).toBe(202);
+    expect(approvalsFor(h, milestoneId)).toHaveLength(1);
+    expect(response.json).toMatchObject({
+      approvalId: approvalsFor(h, milestoneId)[0]?.id,
+      duplicate: false,
+    });
+    // The late answer is logged when it is finally sent, after the retry's.
+    await vi.waitFor(
+      () =>
+        expect(
+          opentrainCalls(h, 'POST', `/milestones/${milestoneId}/fund`).map((call) => call.fault),
+        ).toEqual([null, 'late']),
+      { timeout: 5_000 },
+    );
+    expect(cardsMentioning(h, ids.financeApprovals, milestoneId)).toHaveLength(1);
+  });
+
+  it('answers 503 when every answer comes too late, and the same request sent again finds what OpenTrain recorded', async () => {
+    const milestoneId = freshMilestone(h);
+    h.opentrain.injectFault({
+      method: 'POST',
+      path: `/milestones/${milestoneId}/fund`,
+      lateMs: 3_000,
+      times: Number.POSITIVE_INFINITY,
+    });
+    const body = JSON.stringify({ milestoneId, idempotencyKey: `late-all-${milestoneId}` });
+
+    const first = await post(h, body);
+    // Nothing was posted, yet OpenTrain did record the request: the README says to send it again.
+    expect(first.status).toBe(503);
+    expect(approvalsFor(h, milestoneId)).toHaveLength(1);
+    expect(cardsMentioning(h, ids.financeApprovals, milestoneId)).toEqual([]);
+
+    h.opentrain.clearFaults();
+    const again = await post(h, body);
+
+    expect(again.status).toBe(202);
+    expect(again.json).toMatchObject({ approvalId: approvalsFor(h, milestoneId)[0]?.id });
+    expect(approvalsFor(h, milestoneId)).toHaveLength(1);
+    expect(cardsMentioning(h, ids.financeApprovals, milestoneId)).toHaveLength(1);
+  });
 });

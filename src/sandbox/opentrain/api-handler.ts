@@ -104,6 +104,14 @@ export function createApiHandler(
       reply = await answer(deps, req, { method, path, query, requestId });
     }
     entry.status = reply.status;
+    if (fault?.lateMs !== undefined && fault.lateMs > 0) {
+      entry.fault = 'late';
+      if (!(await deps.delay(fault.lateMs))) {
+        res.destroy();
+        deps.log(entry);
+        return;
+      }
+    }
     sendJson(res, reply.status, reply.body, reply.headers);
     deps.log(entry);
   };

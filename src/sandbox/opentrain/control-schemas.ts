@@ -25,6 +25,7 @@ export const FaultInput = z
     body: z.record(z.string(), z.unknown()).optional(),
     retryAfter: z.number().nonnegative().optional(),
     latencyMs: z.number().nonnegative().max(600_000).optional(),
+    lateMs: z.number().nonnegative().max(600_000).optional(),
     drop: z.enum(['reset', 'hang']).optional(),
   })
   .transform((raw): Fault => {
@@ -38,6 +39,7 @@ export const FaultInput = z
     if (raw.body !== undefined) fault.body = raw.body;
     if (raw.retryAfter !== undefined) fault.retryAfter = raw.retryAfter;
     if (raw.latencyMs !== undefined) fault.latencyMs = raw.latencyMs;
+    if (raw.lateMs !== undefined) fault.lateMs = raw.lateMs;
     if (raw.drop !== undefined) fault.drop = raw.drop;
     return fault;
   });

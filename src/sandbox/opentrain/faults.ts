@@ -16,6 +16,11 @@ export interface Fault {
   retryAfter?: number;
   /** Waits this long before answering (or before the real answer when there is no status). */
   latencyMs?: number;
+  /**
+   * Handles the request at once (OpenTrain commits it), then waits this long before sending the answer: a
+   * client that gives up meanwhile never learns what was recorded.
+   */
+  lateMs?: number;
   /** 'reset' destroys the socket; 'hang' never answers (until close()). */
   drop?: 'reset' | 'hang';
 }

@@ -185,7 +185,7 @@ export interface RequestLogEntry {
   /** Simulated time (the injected clock), ISO 8601. */
   at: string;
   requestId: string;
-  fault: 'status' | 'latency' | 'reset' | 'hang' | null;
+  fault: 'status' | 'latency' | 'late' | 'reset' | 'hang' | null;
 }
 
 export type ChangeKind =

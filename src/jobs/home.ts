@@ -2,7 +2,7 @@ import type { TrackedApproval } from '../approvals/types.js';
 import { backoffDelay } from '../backoff.js';
 import { toSlackCallError } from '../slack/gateway.js';
 import { countdownRefreshAt } from '../slack/messages/card.js';
-import { renderHome } from '../slack/messages/home.js';
+import { renderHome, shownPending } from '../slack/messages/home.js';
 import type { HomeView } from '../store/store.js';
 import type { JobDeps } from './deps.js';
 
@@ -40,8 +40,8 @@ export async function publishHome(deps: JobDeps, home: HomeView): Promise<void> 
       home.userId,
       renderHome({ pending, outcomes: visible.filter((approval) => approval.status !== 'pending'), now }),
     );
-    // Republished when the first of its countdowns changes: at most once an hour, like the cards.
-    const refreshAt = pending
+    // Republished when the first countdown it shows changes (each changes at most once an hour).
+    const refreshAt = shownPending(pending)
       .map((approval) => countdownRefreshAt(approval, now)?.getTime())
       .filter((at): at is number => at !== undefined)
       .reduce<number | null>((soonest, at) => (soonest === null ? at : Math.min(soonest, at)), null);

@@ -10,6 +10,7 @@ import { OpenTrainError } from '../opentrain/errors.js';
 import type { NewEffect } from '../store/store.js';
 import type { JobDeps } from './deps.js';
 import type { FundPayload } from './effects/fund.js';
+import { homeAudience } from './home.js';
 import { contextRetryAt, lookupContext } from './track.js';
 
 export const updatesCursorName = 'opentrain-updates';
@@ -234,10 +235,13 @@ export async function pollOnce(deps: JobDeps, onChange: () => void): Promise<Pol
   /** Cards still missing their amount and names: a bounded few lookups per tick, each on its own backoff. */
   async function retryContexts(): Promise<void> {
     for (const approval of await deps.store.listContextRetries(deps.clock.now(), maxContextRetriesPerTick)) {
-      const lookup = await lookupContext(deps, approval);
+      // One try: the poller comes back later anyway, and a hung OpenTrain must not hold up the tick long.
+      const lookup = await lookupContext(deps, approval, 1);
       const now = deps.clock.now();
       if (lookup.kind === 'found' && lookup.context !== null) {
         await deps.store.recordContext(approval.id, { context: lookup.context }, now);
+        // App Home lists the milestone's name and amount too.
+        await deps.store.markHomesStale(await homeAudience(deps, approval), now);
         onChange();
         continue;
       }

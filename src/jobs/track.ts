@@ -119,13 +119,14 @@ export type ContextLookup =
 export async function lookupContext(
   deps: JobDeps,
   approval: Pick<Approval, 'id' | 'contractId' | 'milestoneId'>,
+  attempts = 2,
 ): Promise<ContextLookup> {
   if (approval.contractId === null) return { kind: 'found', context: null };
   try {
     const contract = await deps.opentrain.getContract(approval.contractId, {
-      // Bounded: the approval row waits for this lookup.
+      // Bounded: the approval row (or the poll tick) waits for this lookup.
       timeoutMs: 3_000,
-      retry: { attempts: 2 },
+      retry: { attempts },
     });
     return { kind: 'found', context: contextFromContract(contract, approval.milestoneId) };
   } catch (error) {

@@ -105,7 +105,7 @@ export function createApiHandler(
     }
     entry.status = reply.status;
     if (fault?.lateMs !== undefined && fault.lateMs > 0) {
-      entry.fault = 'late';
+      entry.fault ??= 'late';
       if (!(await deps.delay(fault.lateMs))) {
         res.destroy();
         deps.log(entry);

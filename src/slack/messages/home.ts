@@ -7,6 +7,11 @@ import { statusEmoji, wordingFor } from './wording.js';
 const maxPending = 25;
 const maxOutcomes = 10;
 
+/** The pending approvals a Home tab lists, in its order: soonest expiry first, at most 25. */
+export function shownPending(pending: readonly TrackedApproval[]): TrackedApproval[] {
+  return [...pending].sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime()).slice(0, maxPending);
+}
+
 /**
  * The App Home tab: approvals waiting on someone that concern the viewer (they asked, or the card is in a
  * channel they are in), soonest expiry first, then recent outcomes. At most about 45 of Slack's 100 blocks.
@@ -28,8 +33,8 @@ export function renderHome(input: {
       ],
     },
   ];
-  const pending = [...input.pending].sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime());
-  if (pending.length === 0) {
+  const shown = shownPending(input.pending);
+  if (shown.length === 0) {
     blocks.push({
       type: 'section',
       text: {
@@ -38,11 +43,11 @@ export function renderHome(input: {
       },
     });
   }
-  for (const approval of pending.slice(0, maxPending)) blocks.push(pendingSection(approval, input.now));
-  if (pending.length > maxPending) {
+  for (const approval of shown) blocks.push(pendingSection(approval, input.now));
+  if (input.pending.length > shown.length) {
     blocks.push({
       type: 'context',
-      elements: [{ type: 'mrkdwn', text: `…and ${pending.length - maxPending} more pending.` }],
+      elements: [{ type: 'mrkdwn', text: `…and ${input.pending.length - shown.length} more pending.` }],
     });
   }
   const outcomes = [...input.outcomes]

@@ -20,7 +20,7 @@ export function createApprovalsSql(
       ON CONFLICT (id) DO NOTHING`),
     transition: db.prepare(`
       UPDATE approvals SET status = @status, resolved_at = @resolvedAt, result = @result, version = version + 1,
-        card_next_attempt_at = @at, card_attempts = 0, updated_at = @at
+        card_next_attempt_at = @at, card_attempts = 0, context_retry_at = NULL, updated_at = @at
       WHERE id = @id AND status = 'pending'`),
     forHome: db.prepare<[number, number], ApprovalRow>(`
       SELECT * FROM approvals WHERE status = 'pending' OR resolved_at >= ? ORDER BY tracked_at DESC LIMIT ?`),
@@ -35,11 +35,16 @@ export function createApprovalsSql(
     contextDue: db.prepare<[number, number], ApprovalRow>(`
       SELECT * FROM approvals WHERE status = 'pending' AND context_retry_at <= ?
       ORDER BY context_retry_at LIMIT ?`),
+    // A row that has its context already only loses its retry: the card changes only when the context is new.
     contextFound: db.prepare(`
-      UPDATE approvals SET context = @context, context_retry_at = NULL, version = version + 1,
-        card_next_attempt_at = MIN(card_next_attempt_at, @at), updated_at = @at
-      WHERE id = @id AND context IS NULL`),
-    contextRetry: db.prepare('UPDATE approvals SET context_retry_at = @next WHERE id = @id'),
+      UPDATE approvals SET context = COALESCE(context, @context), context_retry_at = NULL,
+        version = version + (context IS NULL),
+        card_next_attempt_at = CASE WHEN context IS NULL THEN MIN(card_next_attempt_at, @at)
+          ELSE card_next_attempt_at END,
+        updated_at = @at
+      WHERE id = @id`),
+    contextRetry: db.prepare(`
+      UPDATE approvals SET context_retry_at = @next WHERE id = @id AND context IS NULL AND status = 'pending'`),
     refreshCountdowns: db.prepare(`
       UPDATE approvals SET version = version + 1, card_refresh_at = NULL, card_next_attempt_at = @now,
         updated_at = @now

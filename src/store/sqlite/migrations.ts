@@ -143,8 +143,10 @@ const migrations: readonly Migration[] = [
       ALTER TABLE home_views ADD COLUMN refresh_at INTEGER;
       ALTER TABLE approvals ADD COLUMN card_refresh_at INTEGER;
       CREATE INDEX approvals_countdown_due ON approvals (card_refresh_at) WHERE status = 'pending';
-      -- Cards posted before this version never said when they go stale: refresh each once, at the next tick.
+      -- Cards and tabs published before this version never said when they go stale: refresh each once, at
+      -- the next tick.
       UPDATE approvals SET card_refresh_at = 0 WHERE status = 'pending' AND card_ts IS NOT NULL;
+      UPDATE home_views SET refresh_at = 0;
     `,
   },
   {
@@ -152,7 +154,10 @@ const migrations: readonly Migration[] = [
     name: 'a failed contract lookup is tried again',
     sql: `
       ALTER TABLE approvals ADD COLUMN context_retry_at INTEGER;
-      CREATE INDEX approvals_context_due ON approvals (context_retry_at) WHERE context_retry_at IS NOT NULL;
+      CREATE INDEX approvals_context_due ON approvals (context_retry_at) WHERE status = 'pending';
+      -- Cards that went out without their context before this version: try once more, at the next tick.
+      UPDATE approvals SET context_retry_at = 0
+      WHERE status = 'pending' AND context IS NULL AND contract_id IS NOT NULL;
     `,
   },
 ];

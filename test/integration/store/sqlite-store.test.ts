@@ -14,37 +14,24 @@ describeStoreContract('SQLite file', async () => {
 });
 
 describe('SQLite migrations', () => {
-  it('has cards posted before the countdown refresh existed refreshed once, at the first tick', async () => {
+  it('refreshes what an older version left behind once, at the first tick: countdowns and missing contexts', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'countersign-store-')), 'countersign.db');
     const old = new Database(path);
     migrate(old, 3);
     const insert = old.prepare(`
-      INSERT INTO approvals (id, type, status, approval_url, expires_at, created_at, requester, channel_id,
-        card_ts, card_version, version, card_next_attempt_at, tracked_at, updated_at)
-      VALUES (?, 'milestone_fund', ?, 'https://app.opentrain.ai/approvals/x', ?, ?, '{"kind":"system","name":"t"}',
-        'C0FUND', ?, 1, 1, ?, ?, ?)`);
-    const expires = at(hours(72)).getTime();
-    insert.run('A-posted', 'pending', expires, t0.getTime(), '1.1', t0.getTime(), t0.getTime(), t0.getTime());
-    insert.run(
-      'A-unposted',
-      'pending',
-      expires,
-      t0.getTime(),
-      null,
-      t0.getTime(),
-      t0.getTime(),
-      t0.getTime(),
-    );
-    insert.run(
-      'A-ended',
-      'confirmed',
-      expires,
-      t0.getTime(),
-      '1.2',
-      t0.getTime(),
-      t0.getTime(),
-      t0.getTime(),
-    );
+      INSERT INTO approvals (id, type, status, contract_id, approval_url, expires_at, created_at, requester,
+        channel_id, card_ts, card_version, version, card_next_attempt_at, tracked_at, updated_at)
+      VALUES (@id, 'milestone_fund', @status, @contractId, 'https://app.opentrain.ai/approvals/x', @expires, @t0,
+        '{"kind":"system","name":"t"}', 'C0FUND', @ts, 1, 1, @t0, @t0, @t0)`);
+    const row = { expires: at(hours(72)).getTime(), t0: t0.getTime(), contractId: null };
+    insert.run({ ...row, id: 'A-posted', status: 'pending', ts: '1.1', contractId: 'C-501' });
+    insert.run({ ...row, id: 'A-unposted', status: 'pending', ts: null });
+    insert.run({ ...row, id: 'A-ended', status: 'confirmed', ts: '1.2', contractId: 'C-501' });
+    old
+      .prepare(
+        'INSERT INTO home_views (user_id, opened_at, version, published_version, next_attempt_at) VALUES (?, ?, 1, 1, ?)',
+      )
+      .run('U1', t0.getTime(), t0.getTime());
     old.close();
 
     const store = openSqliteStore(path);
@@ -52,6 +39,10 @@ describe('SQLite migrations', () => {
       expect(await store.refreshCountdowns(at(hours(1)))).toBe(1);
       expect((await store.getApproval('A-posted'))?.version).toBe(2);
       expect(await store.refreshCountdowns(at(hours(1)))).toBe(0);
+      expect(await store.refreshHomeCountdowns(at(hours(1)))).toBe(1);
+      expect((await store.listContextRetries(at(hours(1)), 10)).map((approval) => approval.id)).toEqual([
+        'A-posted',
+      ]);
     } finally {
       await store.close();
     }

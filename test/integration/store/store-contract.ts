@@ -144,6 +144,14 @@ export function describeStoreContract(
         audit,
       );
       expect(tracked.approval.context).toBeNull();
+      // The bare card is out, showing version 1.
+      await store.claimCards(lease('w1', t0), 'A-bare');
+      await store.recordCardSynced(
+        'A-bare',
+        'w1',
+        { channelId: 'C', ts: '1.1', version: 1, refreshAt: null },
+        t0,
+      );
 
       expect(await store.listContextRetries(at(59_999), 10)).toEqual([]);
       await store.recordContext('A-bare', { context: null, retryAt: at(180_000) }, at(60_000));
@@ -152,10 +160,41 @@ export function describeStoreContract(
       expect(due?.id).toBe('A-bare');
 
       await store.recordContext('A-bare', { context }, at(180_000));
-      const found = await store.getApproval('A-bare');
-      expect(found).toMatchObject({ context, version: tracked.approval.version + 1 });
+      expect(await store.getApproval('A-bare')).toMatchObject({ context, version: 2 });
       expect(await store.listContextRetries(at(hours(1)), 10)).toEqual([]);
-      expect(await store.claimCards(lease('w1', at(180_000)))).toHaveLength(1);
+      expect((await store.claimCards(lease('w1', at(180_000)))).map((approval) => approval.id)).toEqual([
+        'A-bare',
+      ]);
+
+      // Found twice (two lookups raced): nothing more to show. A late failure schedules nothing either.
+      await store.recordContext('A-bare', { context }, at(200_000));
+      await store.recordContext('A-bare', { context: null, retryAt: at(300_000) }, at(200_000));
+      expect(await store.getApproval('A-bare')).toMatchObject({ version: 2 });
+      expect(await store.listContextRetries(at(hours(1)), 10)).toEqual([]);
+    });
+
+    it('drops a pending context retry when the approval ends', async () => {
+      await store.trackApproval(
+        {
+          approval: anApproval({ id: 'A-ends' }),
+          requester,
+          note: null,
+          channelId: 'C0FUND',
+          approvers: [],
+          context: null,
+          contextRetryAt: at(60_000),
+        },
+        t0,
+        audit,
+      );
+      await store.recordTransition(
+        { approvalId: 'A-ends', status: 'declined', resolvedAt: at(1_000), result: null, source: 't' },
+        at(1_000),
+        [],
+      );
+      await store.recordContext('A-ends', { context: null, retryAt: at(120_000) }, at(2_000));
+
+      expect(await store.listContextRetries(at(hours(1)), 10)).toEqual([]);
     });
 
     it('saves a permalink for the card it belongs to, without touching a lease taken since', async () => {

@@ -51,6 +51,23 @@ export function describeStoreContract(
       );
     }
 
+    /** An approval whose contract lookup failed: no context, a retry due a minute after t0. */
+    async function trackWithoutContext(id: string) {
+      return store.trackApproval(
+        {
+          approval: anApproval({ id }),
+          requester,
+          note: null,
+          channelId: 'C0FUND',
+          approvers: [],
+          context: null,
+          contextRetryAt: at(60_000),
+        },
+        t0,
+        audit,
+      );
+    }
+
     it('tracks an approval once and hands back the existing row the second time', async () => {
       const first = await track();
       const second = await track();
@@ -130,19 +147,7 @@ export function describeStoreContract(
     });
 
     it('tries a failed contract lookup again when due, and shows the context once found', async () => {
-      const tracked = await store.trackApproval(
-        {
-          approval: anApproval({ id: 'A-bare' }),
-          requester,
-          note: null,
-          channelId: 'C0FUND',
-          approvers: [],
-          context: null,
-          contextRetryAt: at(60_000),
-        },
-        t0,
-        audit,
-      );
+      const tracked = await trackWithoutContext('A-bare');
       expect(tracked.approval.context).toBeNull();
       // The bare card is out, showing version 1.
       await store.claimCards(lease('w1', t0), 'A-bare');
@@ -174,19 +179,7 @@ export function describeStoreContract(
     });
 
     it('drops a pending context retry when the approval ends', async () => {
-      await store.trackApproval(
-        {
-          approval: anApproval({ id: 'A-ends' }),
-          requester,
-          note: null,
-          channelId: 'C0FUND',
-          approvers: [],
-          context: null,
-          contextRetryAt: at(60_000),
-        },
-        t0,
-        audit,
-      );
+      await trackWithoutContext('A-ends');
       await store.recordTransition(
         { approvalId: 'A-ends', status: 'declined', resolvedAt: at(1_000), result: null, source: 't' },
         at(1_000),

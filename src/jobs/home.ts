@@ -41,16 +41,11 @@ export async function publishHome(deps: JobDeps, home: HomeView): Promise<void> 
       renderHome({ pending, outcomes: visible.filter((approval) => approval.status !== 'pending'), now }),
     );
     // Republished when the first countdown it shows changes (each changes at most once an hour).
-    const refreshAt = shownPending(pending)
-      .map((approval) => countdownRefreshAt(approval, now)?.getTime())
-      .filter((at): at is number => at !== undefined)
-      .reduce<number | null>((soonest, at) => (soonest === null ? at : Math.min(soonest, at)), null);
-    await deps.store.recordHomePublished(
-      home.userId,
-      deps.workerId,
-      home.version,
-      refreshAt === null ? null : new Date(refreshAt),
+    const soonest = Math.min(
+      ...shownPending(pending).map((approval) => countdownRefreshAt(approval, now)?.getTime() ?? Infinity),
     );
+    const refreshAt = Number.isFinite(soonest) ? new Date(soonest) : null;
+    await deps.store.recordHomePublished(home.userId, deps.workerId, home.version, refreshAt);
   } catch (error) {
     const failure = toSlackCallError(error);
     const delay = failure.retryAfterMs ?? backoffDelay(home.attempts, { baseMs: 2_000, maxMs: 10 * 60_000 });

@@ -69,6 +69,7 @@ export async function trackAndPost(
   const known = await deps.store.getApproval(remote.id);
   const lookup: ContextLookup =
     known === undefined ? await lookupContext(deps, remote) : { kind: 'found', context: known.context };
+  const trackedAt = deps.clock.now();
   const { approval, created } = await deps.store.trackApproval(
     {
       approval: remote,
@@ -77,10 +78,9 @@ export async function trackAndPost(
       channelId: destination.channelId,
       approvers: destination.approvers,
       context: lookup.kind === 'found' ? lookup.context : null,
-      contextRetryAt:
-        lookup.kind === 'failed' && lookup.retry ? contextRetryAt(deps.clock.now(), deps.clock.now()) : null,
+      contextRetryAt: lookup.kind === 'failed' && lookup.retry ? contextRetryAt(trackedAt, trackedAt) : null,
     },
-    deps.clock.now(),
+    trackedAt,
     (isNew) => ({
       approvalId: remote.id,
       milestoneId: remote.milestoneId,

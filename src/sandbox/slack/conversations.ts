@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../../clock.js';
 import type { TsSource } from './message-ts.js';
-import type { EphemeralMessage, FakeMessage, HomeView, MessageSource, SlackFakeChange } from './types.js';
+import type {
+  EphemeralMessage,
+  FakeMessage,
+  FakeMessageMetadata,
+  HomeView,
+  MessageSource,
+  SlackFakeChange,
+} from './types.js';
 
 export interface MessageContent {
   text: string;
@@ -13,9 +20,11 @@ export interface NewMessage extends MessageContent {
   channel: string;
   user: string;
   botId?: string;
-  metadata?: unknown;
+  metadata?: FakeMessageMetadata;
   /** The parent's ts; the caller has already checked that the parent exists. */
   threadTs?: string;
+  /** With threadTs: the reply is also shown in the channel. */
+  broadcast?: boolean;
   source: MessageSource;
 }
 
@@ -31,8 +40,11 @@ export interface Conversations {
   post(input: NewMessage): FakeMessage;
   /** A top-level message or a thread reply. */
   find(channel: string, ts: string): FakeMessage | undefined;
-  /** Replaces the content the way chat.update does and keeps the old version in `history`. */
-  edit(message: FakeMessage, content: MessageContent): void;
+  /**
+   * Replaces the content the way chat.update does and keeps the old version in `history`. Metadata is replaced
+   * only when given: chat.update without `metadata` keeps the message's metadata.
+   */
+  edit(message: FakeMessage, content: MessageContent, metadata?: FakeMessageMetadata): void;
   remove(channel: string, ts: string): boolean;
   topLevel(channel: string): FakeMessage[];
   postEphemeral(input: NewEphemeral): EphemeralMessage;
@@ -70,6 +82,7 @@ export function createConversations(options: {
       blocks: input.blocks,
       ...(input.attachments === undefined ? {} : { attachments: input.attachments }),
       ...(input.metadata === undefined ? {} : { metadata: input.metadata }),
+      ...(input.broadcast === true && input.threadTs !== undefined ? { broadcast: true } : {}),
       edited: false,
       history: [],
       replies: [],
@@ -89,14 +102,16 @@ export function createConversations(options: {
     return message;
   }
 
-  function edit(message: FakeMessage, content: MessageContent): void {
+  function edit(message: FakeMessage, content: MessageContent, metadata?: FakeMessageMetadata): void {
     const editTs = ts.next();
     message.history.push({
       text: message.text,
       blocks: message.blocks,
       ...(message.attachments === undefined ? {} : { attachments: message.attachments }),
+      ...(message.metadata === undefined ? {} : { metadata: message.metadata }),
       replacedAtTs: editTs,
     });
+    if (metadata !== undefined) message.metadata = metadata;
     message.text = content.text;
     message.blocks = content.blocks;
     if (content.attachments === undefined) delete message.attachments;

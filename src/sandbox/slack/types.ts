@@ -60,11 +60,18 @@ export interface UsergroupInput {
   users: string[];
 }
 
+/** Slack's message metadata: an app-defined event type and a free-form payload object. */
+export interface FakeMessageMetadata {
+  event_type: string;
+  event_payload: Record<string, unknown>;
+}
+
 /** One earlier version of a message, kept so a UI or a test can show how a card changed. */
 export interface MessageRevision {
   text: string;
   blocks: unknown[];
   attachments?: unknown[];
+  metadata?: FakeMessageMetadata;
   /** The `ts` of the edit that replaced this revision. */
   replacedAtTs: string;
 }
@@ -87,7 +94,9 @@ export interface FakeMessage {
   text: string;
   blocks: unknown[];
   attachments?: unknown[];
-  metadata?: unknown;
+  metadata?: FakeMessageMetadata;
+  /** A thread reply also shown in the channel (chat.postMessage's `reply_broadcast`). */
+  broadcast?: boolean;
   edited: boolean;
   /** The `ts` of the latest edit. */
   editedTs?: string;

@@ -1,11 +1,14 @@
 import { z } from 'zod';
+import { type CheckedMetadata, checkMetadata, withWarning } from './message-metadata.js';
 import { permalinkId } from './message-ts.js';
 import {
   type ApiDeps,
   type ApiResult,
   fail,
+  flag,
   type MethodHandler,
   messageContent,
+  type Outcome,
   parseArgs,
   postableChannel,
   toSlackMessage,
@@ -24,10 +27,21 @@ const PostMessageArgs = z.object({
   channel: z.string().default(''),
   ...content,
   thread_ts: z.string().optional(),
+  reply_broadcast: flag.optional(),
   metadata: z.unknown().optional(),
 });
 
-const UpdateArgs = z.object({ channel: z.string().default(''), ts: z.string().default(''), ...content });
+const UpdateArgs = z.object({
+  channel: z.string().default(''),
+  ts: z.string().default(''),
+  ...content,
+  metadata: z.unknown().optional(),
+});
+
+/** No `metadata` argument means none (postMessage) or "keep what the message has" (chat.update). */
+function metadataArg(raw: unknown): Outcome<CheckedMetadata> {
+  return raw === undefined ? { ok: true, value: { metadata: undefined } } : checkMetadata(raw);
+}
 
 const PostEphemeralArgs = z.object({
   channel: z.string().default(''),
@@ -49,6 +63,9 @@ function postMessage(args: Record<string, unknown>, deps: ApiDeps): ApiResult {
   if (!target.ok) return target.result;
   const checked = messageContent(input);
   if (!checked.ok) return checked.result;
+  const meta = metadataArg(input.metadata);
+  if (!meta.ok) return meta.result;
+  const { metadata, warning } = meta.value;
   const channel = target.value;
   let threadTs: string | undefined;
   if (input.thread_ts !== undefined && input.thread_ts !== '') {
@@ -65,11 +82,17 @@ function postMessage(args: Record<string, unknown>, deps: ApiDeps): ApiResult {
     text: checked.value.text,
     blocks: checked.value.blocks ?? [],
     ...(checked.value.attachments === undefined ? {} : { attachments: checked.value.attachments }),
-    ...(input.metadata === undefined ? {} : { metadata: input.metadata }),
-    ...(threadTs === undefined ? {} : { threadTs }),
+    ...(metadata === undefined ? {} : { metadata }),
+    ...(threadTs === undefined ? {} : { threadTs, broadcast: input.reply_broadcast === true }),
     source: 'chat.postMessage',
   });
-  return { ok: true, channel: channel.id, ts: message.ts, message: toSlackMessage(message, workspace) };
+  const answer = {
+    ok: true,
+    channel: channel.id,
+    ts: message.ts,
+    message: toSlackMessage(message, workspace),
+  };
+  return withWarning(answer, warning);
 }
 
 function update(args: Record<string, unknown>, deps: ApiDeps): ApiResult {
@@ -86,20 +109,24 @@ function update(args: Record<string, unknown>, deps: ApiDeps): ApiResult {
   if (channel.isArchived) return fail('is_archived');
   const checked = messageContent(input);
   if (!checked.ok) return checked.result;
+  const meta = metadataArg(input.metadata);
+  if (!meta.ok) return meta.result;
   // Slack keeps the old blocks/attachments when the update omits them and replaces the whole array when present.
   const attachments = checked.value.attachments ?? message.attachments;
-  conversations.edit(message, {
+  const content = {
     text: checked.value.text,
     blocks: checked.value.blocks ?? message.blocks,
     ...(attachments === undefined ? {} : { attachments }),
-  });
-  return {
+  };
+  conversations.edit(message, content, meta.value.metadata);
+  const answer = {
     ok: true,
     channel: channel.id,
     ts: message.ts,
     text: message.text,
     message: toSlackMessage(message, workspace),
   };
+  return withWarning(answer, meta.value.warning);
 }
 
 function deleteMessage(args: Record<string, unknown>, deps: ApiDeps): ApiResult {

@@ -130,6 +130,7 @@ export function toSlackMessage(message: FakeMessage, workspace: Workspace): Reco
     ...(message.metadata === undefined ? {} : { metadata: message.metadata }),
     ts: message.ts,
     ...(message.threadTs === undefined ? {} : { thread_ts: message.threadTs }),
+    ...(message.broadcast === true ? { subtype: 'thread_broadcast' } : {}),
     ...(message.edited ? { edited: { user: message.user, ts: message.editedTs } } : {}),
     team: workspace.team.id,
     ...(isBot

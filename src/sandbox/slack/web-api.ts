@@ -1,4 +1,5 @@
 import type { DecodedApiRequest } from './http-io.js';
+import { withWarning } from './message-metadata.js';
 import { chatMethods } from './web-api-chat.js';
 import { directoryMethods } from './web-api-directory.js';
 import type { ApiDeps, ApiResult, MethodHandler } from './web-api-support.js';
@@ -24,12 +25,6 @@ export function answerApiCall(
   if (!request.ok) return fail(request.error);
   if (request.token === undefined || request.token === '') return fail('not_authed');
   if (request.token !== botToken) return fail('invalid_auth');
-  const result = handler(request.args, deps);
-  if (request.warnings.length === 0) return result;
-  const metadata = (result.response_metadata ?? {}) as Record<string, unknown>;
-  return {
-    ...result,
-    warning: request.warnings.join(','),
-    response_metadata: { ...metadata, warnings: request.warnings },
-  };
+  // Warnings about the request itself (missing_charset) come after any the method raised.
+  return request.warnings.reduce(withWarning, handler(request.args, deps));
 }

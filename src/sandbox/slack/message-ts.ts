@@ -30,3 +30,10 @@ function formatTs(micros: bigint): string {
 export function permalinkId(ts: string): string {
   return `p${ts.replace('.', '')}`;
 }
+
+/** A ts as microseconds, for ordering and range checks; undefined when it isn't "<seconds>[.<up to 6 digits>]". */
+export function tsMicros(ts: string): bigint | undefined {
+  const match = /^(\d{1,12})(?:\.(\d{1,6}))?$/.exec(ts);
+  if (match === null) return undefined;
+  return BigInt(match[1] ?? '0') * 1_000_000n + BigInt((match[2] ?? '').padEnd(6, '0'));
+}

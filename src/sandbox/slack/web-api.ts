@@ -2,11 +2,17 @@ import type { DecodedApiRequest } from './http-io.js';
 import { withWarning } from './message-metadata.js';
 import { chatMethods } from './web-api-chat.js';
 import { directoryMethods } from './web-api-directory.js';
+import { historyMethods } from './web-api-history.js';
 import type { ApiDeps, ApiResult, MethodHandler } from './web-api-support.js';
 import { fail } from './web-api-support.js';
 import { viewMethods } from './web-api-views.js';
 
-const methods: Record<string, MethodHandler> = { ...chatMethods, ...directoryMethods, ...viewMethods };
+const methods: Record<string, MethodHandler> = {
+  ...chatMethods,
+  ...directoryMethods,
+  ...historyMethods,
+  ...viewMethods,
+};
 
 export const supportedMethods: readonly string[] = Object.keys(methods);
 

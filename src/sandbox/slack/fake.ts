@@ -1,101 +1,22 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent } from 'undici';
-import type { Clock } from '../../clock.js';
 import { createConversations } from './conversations.js';
-import { defaultWorkspace, sandboxIds, type WorkspaceSeed } from './default-workspace.js';
-import type { InboundResult } from './deliver.js';
-import { createFaults, type FaultSpecInput } from './faults.js';
+import { defaultWorkspace, sandboxIds } from './default-workspace.js';
+import type { SlackFake, SlackFakeOptions } from './fake-api.js';
+import { createFaults } from './faults.js';
 import { createRouter } from './http-routes.js';
-import {
-  type ClickButtonOptions,
-  createInbound,
-  type OpenAppHomeOptions,
-  type SendCommandOptions,
-} from './inbound.js';
+import { createInbound } from './inbound.js';
 import { createTsSource } from './message-ts.js';
+import { tallyMetadata } from './metadata-tally.js';
 import { createRecorder } from './recorder.js';
 import { createResponseUrls } from './response-url.js';
-import { type SlackSignatureHeaders, signSlackRequest } from './signing.js';
-import { type SlackFakeSnapshot, takeSnapshot } from './snapshot.js';
-import type {
-  ApiCall,
-  ChangeListener,
-  ChannelInput,
-  EphemeralMessage,
-  FakeChannel,
-  FakeMessage,
-  FakeUser,
-  FakeUsergroup,
-  HomeView,
-  UsergroupInput,
-  UserInput,
-} from './types.js';
+import { signSlackRequest } from './signing.js';
+import { takeSnapshot } from './snapshot.js';
+import type { EphemeralMessage } from './types.js';
 import { createWorkspace } from './workspace.js';
 
-export interface SlackFakeOptions {
-  clock: Clock;
-  botToken?: string;
-  signingSecret?: string;
-  teamId?: string;
-  botUserId?: string;
-  botId?: string;
-  appId?: string;
-  botName?: string;
-  /** Who and what exists at the start; defaults to `defaultWorkspace`. */
-  workspace?: WorkspaceSeed;
-  /** How long Slack waits for the app's ack before it gives up (3 s in Slack). */
-  ackTimeoutMs?: number;
-}
-
-export interface SlackFake {
-  readonly botToken: string;
-  readonly signingSecret: string;
-  readonly teamId: string;
-  readonly botUserId: string;
-  readonly botId: string;
-  readonly appId: string;
-  /** `http://127.0.0.1:<port>` once listening (or whatever `useOrigin` set). */
-  readonly origin: string;
-  /** `<origin>/api/`: what the bot sets as its WebClient's slackApiUrl. */
-  readonly apiUrl: string;
-  listen(port?: number, host?: string): Promise<string>;
-  /** For a fake mounted with `handle` on another server: the public origin, path prefix included. */
-  useOrigin(origin: string): void;
-  close(): Promise<void>;
-  handle(req: IncomingMessage, res: ServerResponse): void;
-
-  addUser(input: UserInput): FakeUser;
-  addChannel(input: ChannelInput): FakeChannel;
-  addUsergroup(input: UsergroupInput): FakeUsergroup;
-  dmChannelOf(userId: string): string | undefined;
-
-  readonly calls: ApiCall[];
-  callsTo(method: string): ApiCall[];
-  /** Resolves with the first recorded call (past or future) to `method` that satisfies `predicate`. */
-  waitForCall(method: string, predicate?: (call: ApiCall) => boolean, timeoutMs?: number): Promise<ApiCall>;
-  /** Resolves with the first truthy result of `probe`, re-checked on every change. */
-  waitUntil<T>(probe: () => T | undefined | false, timeoutMs?: number, description?: string): Promise<T>;
-  /** Top-level messages, oldest first, each with its replies and edit history. */
-  messages(channelId: string): FakeMessage[];
-  message(channelId: string, ts: string): FakeMessage | undefined;
-  ephemerals(userId: string, channelId?: string): EphemeralMessage[];
-  homeView(userId: string): HomeView | undefined;
-  snapshot(): SlackFakeSnapshot;
-  onChange(listener: ChangeListener): () => void;
-  /** Forgets messages, ephemerals, Home views, response URLs, calls and faults; people and channels stay. */
-  reset(): void;
-
-  injectFault(spec: FaultSpecInput): void;
-  clearFaults(): void;
-
-  /** Mints a response_url for `userId` in `channelId`, as Slack does for each command and click. */
-  responseUrl(userId: string, channelId: string): string;
-  sign(body: string, timestampSec?: number): SlackSignatureHeaders;
-  sendCommand(options: SendCommandOptions): Promise<InboundResult & { responseUrl: string }>;
-  clickButton(options: ClickButtonOptions): Promise<InboundResult & { responseUrl: string }>;
-  openAppHome(options: OpenAppHomeOptions): Promise<InboundResult & { eventId: string }>;
-}
+export type { SlackFake, SlackFakeOptions } from './fake-api.js';
 
 /**
  * A local Slack for the end-to-end tests and the sandbox. It plays both of Slack's roles toward the bot:
@@ -159,6 +80,8 @@ export function createSlackFake(options: SlackFakeOptions): SlackFake {
     responseUrl: mintResponseUrl,
   });
 
+  const channelIds = () => workspace.channels().map((channel) => channel.id);
+
   function ephemerals(userId: string, channelId?: string): EphemeralMessage[] {
     const mine = conversations.ephemerals(userId);
     return structuredClone(
@@ -219,6 +142,9 @@ export function createSlackFake(options: SlackFakeOptions): SlackFake {
     waitForCall: (method, predicate, timeoutMs) => recorder.waitForCall(method, predicate, timeoutMs),
     waitUntil: (probe, timeoutMs, description) => recorder.waitUntil(probe, timeoutMs, description),
     messages: (channelId) => structuredClone(conversations.topLevel(channelId)),
+    metadataTally: (field = 'key') => tallyMetadata(channelIds(), conversations, field),
+    metadataDuplicates: (field = 'key') =>
+      tallyMetadata(channelIds(), conversations, field).filter((entry) => entry.topLevel + entry.replies > 1),
     message: (channelId, messageTs) => structuredClone(conversations.find(channelId, messageTs)),
     ephemerals,
     homeView: (userId) => structuredClone(conversations.home(userId)),

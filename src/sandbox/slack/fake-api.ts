@@ -1,0 +1,95 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Clock } from '../../clock.js';
+import type { WorkspaceSeed } from './default-workspace.js';
+import type { InboundResult } from './deliver.js';
+import type { FaultSpecInput } from './faults.js';
+import type { ClickButtonOptions, OpenAppHomeOptions, SendCommandOptions } from './inbound.js';
+import type { MetadataTally } from './metadata-tally.js';
+import type { SlackSignatureHeaders } from './signing.js';
+import type { SlackFakeSnapshot } from './snapshot.js';
+import type {
+  ApiCall,
+  ChangeListener,
+  ChannelInput,
+  EphemeralMessage,
+  FakeChannel,
+  FakeMessage,
+  FakeUser,
+  FakeUsergroup,
+  HomeView,
+  UsergroupInput,
+  UserInput,
+} from './types.js';
+
+// The Slack fake's public shape; `createSlackFake` in fake.ts builds it.
+
+export interface SlackFakeOptions {
+  clock: Clock;
+  botToken?: string;
+  signingSecret?: string;
+  teamId?: string;
+  botUserId?: string;
+  botId?: string;
+  appId?: string;
+  botName?: string;
+  /** Who and what exists at the start; defaults to `defaultWorkspace`. */
+  workspace?: WorkspaceSeed;
+  /** How long Slack waits for the app's ack before it gives up (3 s in Slack). */
+  ackTimeoutMs?: number;
+}
+
+export interface SlackFake {
+  readonly botToken: string;
+  readonly signingSecret: string;
+  readonly teamId: string;
+  readonly botUserId: string;
+  readonly botId: string;
+  readonly appId: string;
+  /** `http://127.0.0.1:<port>` once listening (or whatever `useOrigin` set). */
+  readonly origin: string;
+  /** `<origin>/api/`: what the bot sets as its WebClient's slackApiUrl. */
+  readonly apiUrl: string;
+  listen(port?: number, host?: string): Promise<string>;
+  /** For a fake mounted with `handle` on another server: the public origin, path prefix included. */
+  useOrigin(origin: string): void;
+  close(): Promise<void>;
+  handle(req: IncomingMessage, res: ServerResponse): void;
+
+  addUser(input: UserInput): FakeUser;
+  addChannel(input: ChannelInput): FakeChannel;
+  addUsergroup(input: UsergroupInput): FakeUsergroup;
+  dmChannelOf(userId: string): string | undefined;
+
+  readonly calls: ApiCall[];
+  callsTo(method: string): ApiCall[];
+  /** Resolves with the first recorded call (past or future) to `method` that satisfies `predicate`. */
+  waitForCall(method: string, predicate?: (call: ApiCall) => boolean, timeoutMs?: number): Promise<ApiCall>;
+  /** Resolves with the first truthy result of `probe`, re-checked on every change. */
+  waitUntil<T>(probe: () => T | undefined | false, timeoutMs?: number, description?: string): Promise<T>;
+  /** Top-level messages, oldest first, each with its replies and edit history. */
+  messages(channelId: string): FakeMessage[];
+  /**
+   * For each value of `metadata.event_payload[field]` (default `key`) on a message that exists now, in any
+   * channel or DM: how many top-level messages and thread replies carry it, and where they are.
+   */
+  metadataTally(field?: string): MetadataTally[];
+  /** The entries of `metadataTally(field)` carried by more than one message: `[]` means nothing was doubled. */
+  metadataDuplicates(field?: string): MetadataTally[];
+  message(channelId: string, ts: string): FakeMessage | undefined;
+  ephemerals(userId: string, channelId?: string): EphemeralMessage[];
+  homeView(userId: string): HomeView | undefined;
+  snapshot(): SlackFakeSnapshot;
+  onChange(listener: ChangeListener): () => void;
+  /** Forgets messages, ephemerals, Home views, response URLs, calls and faults; people and channels stay. */
+  reset(): void;
+
+  injectFault(spec: FaultSpecInput): void;
+  clearFaults(): void;
+
+  /** Mints a response_url for `userId` in `channelId`, as Slack does for each command and click. */
+  responseUrl(userId: string, channelId: string): string;
+  sign(body: string, timestampSec?: number): SlackSignatureHeaders;
+  sendCommand(options: SendCommandOptions): Promise<InboundResult & { responseUrl: string }>;
+  clickButton(options: ClickButtonOptions): Promise<InboundResult & { responseUrl: string }>;
+  openAppHome(options: OpenAppHomeOptions): Promise<InboundResult & { eventId: string }>;
+}

@@ -5,6 +5,7 @@ import type { InboundResult } from './deliver.js';
 import type { FaultSpecInput } from './faults.js';
 import type { ClickButtonOptions, OpenAppHomeOptions, SendCommandOptions } from './inbound.js';
 import type { MetadataTally } from './metadata-tally.js';
+import type { RateLimit, RateLimitCounters, RateLimitSpecInput } from './rate-limits.js';
 import type { SlackSignatureHeaders } from './signing.js';
 import type { SlackFakeSnapshot } from './snapshot.js';
 import type {
@@ -36,6 +37,11 @@ export interface SlackFakeOptions {
   workspace?: WorkspaceSeed;
   /** How long Slack waits for the app's ack before it gives up (3 s in Slack). */
   ackTimeoutMs?: number;
+  /**
+   * Real elapsed time in milliseconds (default `performance.now()`), for rate-limit buckets and Retry-After
+   * windows, which follow real time rather than the shiftable `clock`. Tests may pass their own to step it.
+   */
+  monotonicMs?: () => number;
 }
 
 export interface SlackFake {
@@ -80,11 +86,20 @@ export interface SlackFake {
   homeView(userId: string): HomeView | undefined;
   snapshot(): SlackFakeSnapshot;
   onChange(listener: ChangeListener): () => void;
-  /** Forgets messages, ephemerals, Home views, response URLs, calls and faults; people and channels stay. */
+  /**
+   * Forgets messages, ephemerals, Home views, response URLs, calls, faults, rate limits and their counters;
+   * people and channels stay.
+   */
   reset(): void;
 
   injectFault(spec: FaultSpecInput): void;
   clearFaults(): void;
+  /** Replaces the rate limits (none by default; `slackRateLimits` holds Slack's published ones). */
+  setRateLimits(specs: readonly RateLimitSpecInput[]): void;
+  clearRateLimits(): void;
+  rateLimits(): RateLimit[];
+  /** Per method: the 429s sent (limits and injected faults) and the calls made inside a Retry-After sent before. */
+  rateLimitCounters(): Record<string, RateLimitCounters>;
 
   /** Mints a response_url for `userId` in `channelId`, as Slack does for each command and click. */
   responseUrl(userId: string, channelId: string): string;

@@ -9,6 +9,7 @@ import { createRouter } from './http-routes.js';
 import { createInbound } from './inbound.js';
 import { createTsSource } from './message-ts.js';
 import { tallyMetadata } from './metadata-tally.js';
+import { createRateLimits } from './rate-limits.js';
 import { createRecorder } from './recorder.js';
 import { createResponseUrls } from './response-url.js';
 import { signSlackRequest } from './signing.js';
@@ -44,6 +45,9 @@ export function createSlackFake(options: SlackFakeOptions): SlackFake {
   const ts = createTsSource(clock);
   const conversations = createConversations({ clock, ts, emit });
   const faults = createFaults(() => emit({ type: 'faults' }));
+  const rateLimits = createRateLimits(options.monotonicMs ?? (() => performance.now()), () =>
+    emit({ type: 'rate-limits' }),
+  );
   const responseUrls = createResponseUrls({ clock, workspace, conversations });
   const shutdown = new AbortController();
   // A private connection pool for deliveries to the app, so close() can drop it without touching anyone else's.
@@ -61,9 +65,12 @@ export function createSlackFake(options: SlackFakeOptions): SlackFake {
   const handle = createRouter({
     api,
     botToken,
+    clock,
     faults,
+    rateLimits,
     recorder,
     responseUrls,
+    channelOf: (args) => (typeof args.channel === 'string' ? channelKey(args.channel) : undefined),
     pathPrefix: () => (origin === undefined ? '' : new URL(origin).pathname.replace(/\/$/, '')),
     shutdown: shutdown.signal,
   });
@@ -80,6 +87,8 @@ export function createSlackFake(options: SlackFakeOptions): SlackFake {
     responseUrl: mintResponseUrl,
   });
 
+  /** A user id in `channel` means the bot's DM with them; names resolve to ids, as chat.postMessage does. */
+  const channelKey = (arg: string) => workspace.dmChannelOf(arg) ?? workspace.channel(arg)?.id ?? arg;
   const channelIds = () => workspace.channels().map((channel) => channel.id);
 
   function ephemerals(userId: string, channelId?: string): EphemeralMessage[] {
@@ -155,11 +164,16 @@ export function createSlackFake(options: SlackFakeOptions): SlackFake {
       conversations.clear();
       responseUrls.clear();
       faults.clear();
+      rateLimits.reset();
       workspace.resetConversations();
       emit({ type: 'reset' });
     },
     injectFault: (spec) => faults.inject(spec),
     clearFaults: () => faults.clear(),
+    setRateLimits: (specs) => rateLimits.set(specs),
+    clearRateLimits: () => rateLimits.clear(),
+    rateLimits: () => rateLimits.configured(),
+    rateLimitCounters: () => rateLimits.counters(),
     responseUrl: (userId, channelId) => mintResponseUrl(userId, channelId),
     sign: (body, timestampSec) => signSlackRequest(signingSecret, body, timestampSec),
     sendCommand: (sendOptions) => inbound.sendCommand(sendOptions),

@@ -1,84 +1,27 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { setTimeout as delay } from 'node:timers/promises';
-import { type Faults, responseUrlMethod } from './faults.js';
+import { responseUrlMethod } from './faults.js';
 import { decodeApiRequest, readBody, sendJson } from './http-io.js';
-import type { Recorder } from './recorder.js';
 import type { ResponseUrls } from './response-url.js';
-import type { ApiCallResponse } from './types.js';
+import { type Answer, type ServeDeps, serveCall } from './serve-call.js';
 import { answerApiCall } from './web-api.js';
 import { type ApiDeps, toSlackMessage } from './web-api-support.js';
 
-export interface RouterDeps {
+export interface RouterDeps extends ServeDeps {
   api: ApiDeps;
   botToken: string;
-  faults: Faults;
-  recorder: Recorder;
   responseUrls: ResponseUrls;
   /** The path the fake is mounted under ('' when it owns its server). */
   pathPrefix(): string;
-  /** Aborted on close(), so injected latency doesn't hold a closing server open. */
-  shutdown: AbortSignal;
 }
 
-type Answer = Omit<ApiCallResponse, 'headers'> & {
-  headers?: Record<string, string>;
-  /** Arguments as the handler understood them, when they are richer than the raw decode. */
-  args?: Record<string, unknown>;
-};
-
 export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: ServerResponse) => void {
-  /** Plays any armed fault for `method`, otherwise computes the real answer; records the call either way. */
-  async function serve(
+  const serve = (
     req: IncomingMessage,
     res: ServerResponse,
     method: string,
     args: Record<string, unknown>,
     compute: () => Answer,
-  ): Promise<void> {
-    const at = deps.api.clock.now();
-    const fault = deps.faults.take(method);
-    if (fault?.latencyMs !== undefined) {
-      await delay(fault.latencyMs, undefined, { signal: deps.shutdown }).catch(() => {});
-      // The fake closed while this call was held back: its socket is gone, so there is no one left to answer.
-      if (deps.shutdown.aborted) return;
-    }
-    let answer: Answer;
-    if (fault?.drop === 'reset') {
-      answer = { status: 0, body: 'connection reset (injected fault)' };
-    } else if (fault?.status === 429) {
-      // Slack always says how long to back off; WebClient needs the header to raise WebAPIRateLimitedError.
-      answer = {
-        status: 429,
-        body: { ok: false, error: 'ratelimited' },
-        headers: { 'retry-after': String(fault.retryAfter ?? 1) },
-      };
-    } else if (fault?.status !== undefined) {
-      answer = {
-        status: fault.status,
-        body: { ok: false, error: fault.status >= 500 ? 'internal_error' : 'invalid_request' },
-      };
-    } else if (fault?.error !== undefined) {
-      answer = { status: 200, body: { ok: false, error: fault.error } };
-    } else {
-      answer = compute();
-      if (fault?.drop === 'reset-after-apply') {
-        answer = {
-          ...answer,
-          status: 0,
-          headers: {},
-          body: 'connection reset after applying (injected fault)',
-        };
-      }
-    }
-    const response: ApiCallResponse = {
-      status: answer.status,
-      headers: answer.headers ?? {},
-      body: answer.body,
-    };
-    deps.recorder.record({ method, args: answer.args ?? args, at, response });
-    if (answer.status === 0) req.socket.destroy();
-    else sendJson(res, answer.status, answer.body, answer.headers);
-  }
+  ) => serveCall(deps, { req, res }, method, args, compute);
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://slack-fake.invalid');

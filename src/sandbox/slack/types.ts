@@ -1,4 +1,5 @@
 /** Shapes of the Slack fake's state as tests and the sandbox UI see it (camelCase, already decoded). */
+import type { Fault } from './faults.js';
 
 export interface FakeTeam {
   id: string;
@@ -137,6 +138,10 @@ export interface ApiCallResponse {
 
 /** One request the fake answered: a Web API method, or `response_url` for a POST to a minted response URL. */
 export interface ApiCall {
+  /** The injected fault this call met, if any. */
+  fault?: Fault;
+  /** Set when a configured rate limit answered this call 429. */
+  rateLimited?: true;
   /** Increases by one per recorded call; use it to wait for calls after a known point. */
   seq: number;
   method: string;
@@ -153,6 +158,7 @@ export type SlackFakeChange =
   | { type: 'home'; user: string }
   | { type: 'workspace' }
   | { type: 'faults' }
+  | { type: 'rate-limits' }
   | { type: 'reset' };
 
 export type ChangeListener = (change: SlackFakeChange) => void;

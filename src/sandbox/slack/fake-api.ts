@@ -8,6 +8,8 @@ import type { MetadataTally } from './metadata-tally.js';
 import type { RateLimit, RateLimitCounters, RateLimitSpecInput } from './rate-limits.js';
 import type { SlackSignatureHeaders } from './signing.js';
 import type { SlackFakeSnapshot } from './snapshot.js';
+import type { SocketModeControls } from './socket-mode.js';
+import type { Transport } from './transport.js';
 import type {
   ApiCall,
   ChangeListener,
@@ -27,6 +29,8 @@ import type {
 export interface SlackFakeOptions {
   clock: Clock;
   botToken?: string;
+  /** The app-level token (`xapp-…`) apps.connections.open accepts; made up when omitted. */
+  appToken?: string;
   signingSecret?: string;
   teamId?: string;
   botUserId?: string;
@@ -38,6 +42,13 @@ export interface SlackFakeOptions {
   /** How long Slack waits for the app's ack before it gives up (3 s in Slack). */
   ackTimeoutMs?: number;
   /**
+   * How sendCommand, clickButton and openAppHome reach the app unless a call says otherwise: signed HTTP to its
+   * `appUrl` (default), or envelopes over the Socket Mode connection the app opened.
+   */
+  transport?: Transport;
+  /** Socket Mode: the delays before each redelivery of an unacked event (default 0, 60 s, 300 s, as Slack). */
+  eventRetryDelaysMs?: readonly number[];
+  /**
    * Real elapsed time in milliseconds (default `performance.now()`), for rate-limit buckets and Retry-After
    * windows, which follow real time rather than the shiftable `clock`. Tests may pass their own to step it.
    */
@@ -46,6 +57,8 @@ export interface SlackFakeOptions {
 
 export interface SlackFake {
   readonly botToken: string;
+  /** The app-level token for Socket Mode (App's `appToken`). */
+  readonly appToken: string;
   readonly signingSecret: string;
   readonly teamId: string;
   readonly botUserId: string;
@@ -60,6 +73,8 @@ export interface SlackFake {
   useOrigin(origin: string): void;
   close(): Promise<void>;
   handle(req: IncomingMessage, res: ServerResponse): void;
+  /** Socket Mode: connections, envelopes sent and their acks, disconnects. */
+  readonly socketMode: SocketModeControls;
 
   addUser(input: UserInput): FakeUser;
   addChannel(input: ChannelInput): FakeChannel;

@@ -14,6 +14,7 @@ import { createRecorder } from './recorder.js';
 import { createResponseUrls } from './response-url.js';
 import { signSlackRequest } from './signing.js';
 import { takeSnapshot } from './snapshot.js';
+import { createSocketMode } from './socket-mode.js';
 import type { EphemeralMessage } from './types.js';
 import { createWorkspace } from './workspace.js';
 
@@ -29,6 +30,10 @@ export type { SlackFake, SlackFakeOptions } from './fake-api.js';
 export function createSlackFake(options: SlackFakeOptions): SlackFake {
   const { clock } = options;
   const botToken = options.botToken ?? 'xoxb-sandbox-token';
+  const appId = options.appId ?? sandboxIds.app;
+  // Slack's app-level tokens read "xapp-1-<app id>-<number>-<hex>".
+  const appToken = options.appToken ?? `xapp-1-${appId}-1-sandbox`;
+  const ackTimeoutMs = options.ackTimeoutMs ?? 3_000;
   const signingSecret = options.signingSecret ?? 'sandbox-signing-secret';
   const recorder = createRecorder();
   const emit = recorder.emit;
@@ -37,7 +42,7 @@ export function createSlackFake(options: SlackFakeOptions): SlackFake {
     teamId: options.teamId ?? sandboxIds.team,
     botUserId: options.botUserId ?? sandboxIds.botUser,
     botId: options.botId ?? sandboxIds.bot,
-    appId: options.appId ?? sandboxIds.app,
+    appId,
     botName: options.botName ?? 'countersign',
     seed: options.workspace ?? defaultWorkspace,
     onChange: () => emit({ type: 'workspace' }),
@@ -61,10 +66,19 @@ export function createSlackFake(options: SlackFakeOptions): SlackFake {
     return origin;
   }
 
-  const api = { workspace, conversations, clock, origin: currentOrigin };
+  const socketMode = createSocketMode({
+    appId,
+    clock,
+    ackTimeoutMs,
+    // Slack's Events API redelivers an unacknowledged event almost at once, after about a minute and after five.
+    retryDelaysMs: options.eventRetryDelaysMs ?? [0, 60_000, 300_000],
+    origin: currentOrigin,
+    onChange: () => emit({ type: 'socket' }),
+  });
+  const api = { workspace, conversations, clock, origin: currentOrigin, socketUrl: socketMode.socketUrl };
   const handle = createRouter({
     api,
-    botToken,
+    tokens: { bot: botToken, app: appToken },
     clock,
     faults,
     rateLimits,
@@ -82,8 +96,10 @@ export function createSlackFake(options: SlackFakeOptions): SlackFake {
     clock,
     ts,
     signingSecret,
-    ackTimeoutMs: options.ackTimeoutMs ?? 3_000,
+    ackTimeoutMs,
     dispatcher,
+    transport: options.transport ?? 'http',
+    socket: socketMode.deliveries,
     responseUrl: mintResponseUrl,
   });
 
@@ -100,6 +116,7 @@ export function createSlackFake(options: SlackFakeOptions): SlackFake {
 
   return {
     botToken,
+    appToken,
     signingSecret,
     teamId: workspace.team.id,
     botUserId: workspace.botUserId,
@@ -115,6 +132,7 @@ export function createSlackFake(options: SlackFakeOptions): SlackFake {
       if (server !== undefined) throw new Error('Slack fake: already listening');
       if (closed) throw new Error('Slack fake: closed; create a new one');
       const created = createServer(handle);
+      created.on('upgrade', socketMode.controls.handleUpgrade);
       server = created;
       await new Promise<void>((resolve, reject) => {
         created.once('error', reject);
@@ -131,6 +149,7 @@ export function createSlackFake(options: SlackFakeOptions): SlackFake {
       closed = true;
       shutdown.abort();
       await dispatcher.destroy().catch(() => {});
+      await socketMode.close();
       const closing = server;
       server = undefined;
       if (closing === undefined) return;
@@ -140,6 +159,7 @@ export function createSlackFake(options: SlackFakeOptions): SlackFake {
       await done;
     },
     handle,
+    socketMode: socketMode.controls,
     addUser: (input) => structuredClone(workspace.addUser(input)),
     addChannel: (input) => structuredClone(workspace.addChannel(input)),
     addUsergroup: (input) => structuredClone(workspace.addUsergroup(input)),

@@ -3,12 +3,12 @@ import { responseUrlMethod } from './faults.js';
 import { decodeApiRequest, readBody, sendJson } from './http-io.js';
 import type { ResponseUrls } from './response-url.js';
 import { type Answer, type ServeDeps, serveCall } from './serve-call.js';
-import { answerApiCall } from './web-api.js';
+import { answerApiCall, type IssuedTokens } from './web-api.js';
 import { type ApiDeps, toSlackMessage } from './web-api-support.js';
 
 export interface RouterDeps extends ServeDeps {
   api: ApiDeps;
-  botToken: string;
+  tokens: IssuedTokens;
   responseUrls: ResponseUrls;
   /** The path the fake is mounted under ('' when it owns its server). */
   pathPrefix(): string;
@@ -34,7 +34,7 @@ export function createRouter(deps: RouterDeps): (req: IncomingMessage, res: Serv
       const args = request.ok ? request.args : {};
       await serve(req, res, method, args, () => ({
         status: 200,
-        body: answerApiCall(method, request, deps.api, deps.botToken),
+        body: answerApiCall(method, request, deps.api, deps.tokens),
       }));
       return;
     }

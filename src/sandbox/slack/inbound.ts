@@ -1,7 +1,7 @@
 import type { Clock } from '../../clock.js';
 import { showCommandOutcome } from './command-outcome.js';
 import type { Conversations } from './conversations.js';
-import { type DeliverDeps, deliver, type InboundResult, type SigningOverrides } from './deliver.js';
+import type { InboundResult } from './deliver.js';
 import {
   blockActionsPayload,
   commandFields,
@@ -11,20 +11,19 @@ import {
 } from './inbound-payloads.js';
 import type { TsSource } from './message-ts.js';
 import type { ResponseUrlSource } from './response-url.js';
+import { send, type TransportChoice, type TransportDeps } from './transport.js';
 import type { FakeChannel, FakeUser } from './types.js';
 import { toSlackMessage } from './web-api-support.js';
 import type { Workspace } from './workspace.js';
 
-export interface SendCommandOptions extends SigningOverrides {
-  appUrl: string;
+export interface SendCommandOptions extends TransportChoice {
   command?: string;
   text: string;
   userId: string;
   channelId: string;
 }
 
-export interface ClickButtonOptions extends SigningOverrides {
-  appUrl: string;
+export interface ClickButtonOptions extends TransportChoice {
   userId: string;
   channelId: string;
   messageTs: string;
@@ -37,17 +36,19 @@ export interface ClickButtonOptions extends SigningOverrides {
   force?: boolean;
 }
 
-export interface OpenAppHomeOptions extends SigningOverrides {
-  appUrl: string;
+export interface OpenAppHomeOptions extends TransportChoice {
   userId: string;
   /** Reuse an event id to play one of Slack's redeliveries. */
   eventId?: string;
-  /** Adds X-Slack-Retry-Num / X-Slack-Retry-Reason like Slack's Events API retries. */
+  /**
+   * Plays a redelivery: X-Slack-Retry-Num / X-Slack-Retry-Reason over HTTP, `retry_attempt` / `retry_reason` over
+   * Socket Mode. (Over Socket Mode the fake also redelivers unacked events by itself.)
+   */
   retryNum?: number;
   retryReason?: string;
 }
 
-export interface InboundDeps extends DeliverDeps {
+export interface InboundDeps extends TransportDeps {
   identity: PayloadIdentity;
   conversations: Conversations;
   clock: Clock;
@@ -90,11 +91,11 @@ export function createInbound(deps: InboundDeps): Inbound {
       }
       const responseUrl = deps.responseUrl(user.id, channel.id);
       const form = commandFields(identity, { command, text: options.text, user, channel, responseUrl });
-      const result = await deliver(deps, {
-        url: options.appUrl,
+      const result = await send(deps, options, {
+        type: 'slash_commands',
+        payload: Object.fromEntries(form),
         body: form.toString(),
         contentType: 'application/x-www-form-urlencoded',
-        overrides: options,
       });
       showCommandOutcome(
         { workspace, conversations },
@@ -150,9 +151,12 @@ export function createInbound(deps: InboundDeps): Inbound {
         action,
         responseUrl,
       });
-      const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
-      const contentType = 'application/x-www-form-urlencoded';
-      const result = await deliver(deps, { url: options.appUrl, body, contentType, overrides: options });
+      const result = await send(deps, options, {
+        type: 'interactive',
+        payload,
+        body: new URLSearchParams({ payload: JSON.stringify(payload) }).toString(),
+        contentType: 'application/x-www-form-urlencoded',
+      });
       return { ...result, responseUrl };
     },
 
@@ -172,19 +176,20 @@ export function createInbound(deps: InboundDeps): Inbound {
         ...(home === undefined ? {} : { view: { id: home.id, ...home.view, hash: home.hash } }),
       };
       const envelope = eventEnvelope(identity, { event, eventId, eventTime: Math.floor(now / 1000) });
-      const retry: Record<string, string> =
-        options.retryNum === undefined
-          ? {}
-          : {
-              'x-slack-retry-num': String(options.retryNum),
-              'x-slack-retry-reason': options.retryReason ?? 'http_timeout',
-            };
-      const result = await deliver(deps, {
-        url: options.appUrl,
+      const viaSocket = (options.transport ?? deps.transport) === 'socket';
+      const result = await send(deps, options, {
+        type: 'events_api',
+        payload: envelope,
         body: JSON.stringify(envelope),
         contentType: 'application/json',
-        overrides: options,
-        extraHeaders: retry,
+        ...(options.retryNum === undefined
+          ? {}
+          : {
+              retry: {
+                attempt: options.retryNum,
+                reason: options.retryReason ?? (viaSocket ? 'timeout' : 'http_timeout'),
+              },
+            }),
       });
       return { ...result, eventId };
     },

@@ -159,6 +159,7 @@ export type SlackFakeChange =
   | { type: 'workspace' }
   | { type: 'faults' }
   | { type: 'rate-limits' }
+  | { type: 'socket' }
   | { type: 'reset' };
 
 export type ChangeListener = (change: SlackFakeChange) => void;

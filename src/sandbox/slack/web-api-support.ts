@@ -14,6 +14,8 @@ export interface ApiDeps {
   clock: Clock;
   /** The fake's current origin, for permalinks and auth.test's url. */
   origin(): string;
+  /** A fresh Socket Mode URL with a one-use ticket, for apps.connections.open. */
+  socketUrl(): string;
 }
 
 export type MethodHandler = (args: Record<string, unknown>, deps: ApiDeps) => ApiResult;

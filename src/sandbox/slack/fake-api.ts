@@ -102,8 +102,8 @@ export interface SlackFake {
   snapshot(): SlackFakeSnapshot;
   onChange(listener: ChangeListener): () => void;
   /**
-   * Forgets messages, ephemerals, Home views, response URLs, calls, faults, rate limits and their counters;
-   * people and channels stay.
+   * Forgets messages, ephemerals, Home views, response URLs, calls, faults, rate limits and their counters, and
+   * the log of Socket Mode deliveries; people, channels and open Socket Mode connections stay.
    */
   reset(): void;
 

@@ -185,6 +185,7 @@ export function createSlackFake(options: SlackFakeOptions): SlackFake {
       responseUrls.clear();
       faults.clear();
       rateLimits.reset();
+      socketMode.deliveries.clearLog();
       workspace.resetConversations();
       emit({ type: 'reset' });
     },

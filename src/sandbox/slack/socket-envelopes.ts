@@ -30,6 +30,8 @@ export interface SocketDeliveries {
   /** Everything an app sends on a socket: acks, and anything else (ignored). */
   onMessage(connectionId: string, text: string): void;
   deliveries(): SocketDelivery[];
+  /** Forgets the log of deliveries; envelopes still waiting for an ack keep waiting. */
+  clearLog(): void;
   close(): void;
 }
 
@@ -76,7 +78,7 @@ export function createSocketDeliveries(deps: {
   retryDelaysMs: readonly number[];
   onChange(): void;
 }): SocketDeliveries {
-  const log: SocketDelivery[] = [];
+  let log: SocketDelivery[] = [];
   const pending = new Map<string, Pending>();
   const retries = new Set<NodeJS.Timeout>();
 
@@ -145,7 +147,9 @@ export function createSocketDeliveries(deps: {
     const { envelope_id: envelopeId, payload } = parsed.data;
     const waiting = pending.get(envelopeId);
     if (waiting === undefined) {
-      const late = log.find((delivery) => delivery.envelopeId === envelopeId);
+      const late = log.find(
+        (delivery) => delivery.envelopeId === envelopeId && delivery.outcome === 'timeout',
+      );
       if (late !== undefined) late.lateAck = true;
       deps.onChange();
       return;
@@ -165,6 +169,9 @@ export function createSocketDeliveries(deps: {
     deliver,
     onMessage,
     deliveries: () => structuredClone(log),
+    clearLog() {
+      log = [];
+    },
     close() {
       for (const timer of retries) clearTimeout(timer);
       retries.clear();

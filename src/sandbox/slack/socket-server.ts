@@ -114,10 +114,11 @@ export function createSocketServer(deps: {
       return true;
     },
     pick() {
-      const open = [...live.keys()];
+      // A socket already closing (the app is reconnecting) gets nothing new while another one is open.
+      const open = [...live.values()].filter((target) => target.ws.readyState === target.ws.OPEN);
       if (open.length === 0) return undefined;
       turn += 1;
-      return open[turn % open.length];
+      return open[turn % open.length]?.info.id;
     },
     async disconnect(reason, connectionId, graceMs) {
       const chosen = targets(connectionId);

@@ -151,13 +151,17 @@ describe('Slack fake Socket Mode protocol', () => {
     ]);
   });
 
-  it('fails a delivery at once when the app has no connection open', async () => {
+  it('fails a delivery at once when the app has no connection open, and reset forgets the log', async () => {
     await start();
 
     const result = await fake.sendCommand({ text: 'M-1', userId: ids.bob, channelId: ids.financeApprovals });
 
+    const logged = fake.socketMode.deliveries();
+    fake.reset();
+
     expect(result.failure).toBe('connection_failed');
-    expect(fake.socketMode.deliveries()).toEqual([expect.objectContaining({ outcome: 'no_connection' })]);
+    expect(logged).toEqual([expect.objectContaining({ outcome: 'no_connection' })]);
+    expect(fake.socketMode.deliveries()).toEqual([]);
   });
 
   it('sends disconnect and waits for the app to close, closing for it after the grace period', async () => {

@@ -1,29 +1,33 @@
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import { App, type CustomRoute, HTTPReceiver } from '@slack/bolt';
+import { App } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
-import cron from 'node-cron';
 import { Agent } from 'undici';
 import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config.js';
+import { createRunner } from './delivery/runner.js';
 import { fundRequestsRoute } from './http/fund-requests.js';
 import { createPollerStatus, healthRoutes } from './http/health.js';
 import { opentrainWebhookRoute } from './http/opentrain-webhook.js';
-import { coalesce } from './jobs/coalesce.js';
-import type { JobDeps } from './jobs/deps.js';
-import { pollOnce } from './jobs/poll.js';
-import { createWorker } from './jobs/worker.js';
+import { listen, type Route } from './http/server.js';
 import { createLogger, type Logger, toSlackLogger } from './logger.js';
 import { createOpenTrainClient } from './opentrain/client.js';
-import { openApprovalAction } from './slack/actions/open-approval.js';
-import { fundMilestoneCommand } from './slack/commands/fund-milestone.js';
-import { appHomeOpened } from './slack/events/app-home-opened.js';
-import { createSlackGateway, toSlackCallError } from './slack/gateway.js';
-import { createMembership } from './slack/membership.js';
-import { openApprovalActionId } from './slack/messages/card.js';
+import { createOpenTrainPort } from './opentrain/port.js';
+import type { Store } from './ports/store.js';
+import { createPoller } from './poller.js';
+import { resolveIdentity, StartupError } from './slack/identity.js';
+import { createSlackDelivery } from './slack/delivery.js';
+import { createDirectory } from './slack/directory.js';
+import { createSlackGateway } from './slack/gateway.js';
+import { createSlackHttpReceiver } from './slack/http-receiver.js';
+import { registerActions } from './slack/listeners/actions/index.js';
+import { registerCommands } from './slack/listeners/commands/index.js';
+import { registerEvents } from './slack/listeners/events/index.js';
 import { createPermissions } from './slack/permissions.js';
 import { openStore } from './store/open-store.js';
-import type { Store } from './store/store.js';
+import { StoreOpenError } from './store/errors.js';
+import { createHandlers, createUseCases, type UseCases } from './use-cases/use-cases.js';
+
+export { StartupError };
 
 export interface ServiceOptions {
   /** The sandbox and the tests pass a clock they can move; production uses the system clock. */
@@ -37,176 +41,150 @@ export interface Service {
   /** Where Slack should send requests, e.g. http://127.0.0.1:3000 (append /slack/events). */
   readonly url: string;
   readonly store: Store;
-  /** Runs a poller tick now (coalesced with one in progress) and waits for it and for the work it scheduled. */
+  readonly useCases: UseCases;
+  /** Runs a poller tick now (coalesced with one in progress) and waits for it and for the work it queued. */
   pollNow(): Promise<void>;
   stop(): Promise<void>;
 }
 
-export class StartupError extends Error {
-  override readonly name = 'StartupError';
-}
-
-/** Webhook deliveries are remembered this long for dedupe; OpenTrain's last retry comes about 2.6 h after the first. */
-const deliveryMemoryMs = 24 * 3_600_000;
-
-/** The composition root: builds every client and store from the config, wires them, starts serving. */
+/**
+ * The composition root: builds every adapter from the config, hands the use cases their ports, registers the
+ * Slack listeners and HTTP routes, and starts the queue runner and the poller.
+ */
 export async function startService(config: Config, options: ServiceOptions = {}): Promise<Service> {
   const clock = options.clock ?? systemClock;
   const log = options.log ?? createLogger({ level: config.logLevel });
   const slackLogger = toSlackLogger(log);
-  const clientOptions = {
-    slackApiUrl: config.slack.apiUrl,
-    logger: slackLogger,
-    // The SDK defaults (no timeout, ten retries over half an hour) could stall a tick for 30 minutes.
-    // The worker retries from the store instead, honouring Retry-After per card.
-    timeout: 10_000,
-    retryConfig: { retries: 0 },
-    rejectRateLimitedCalls: true,
-  };
   const dispatcher = new Agent({ connect: { timeout: 5_000 }, keepAliveTimeout: 10_000 });
-  const slack = createSlackGateway({
-    client: new WebClient(config.slack.botToken, clientOptions),
+  const gateway = createSlackGateway({
+    client: new WebClient(config.slack.botToken, {
+      slackApiUrl: config.slack.apiUrl,
+      logger: slackLogger,
+      // The SDK defaults (no timeout, ten retries over half an hour) could stall a worker for 30 minutes.
+      // The queue retries from the store instead, honouring Retry-After.
+      timeout: 10_000,
+      retryConfig: { retries: 0 },
+      rejectRateLimitedCalls: true,
+    }),
     dispatcher,
     timeoutMs: 10_000,
+    // In production the business clock is real time; the tests and the sandbox move both together.
+    now: () => clock.now().getTime(),
   });
-  await checkSlackToken(slack, log);
 
-  const store = openStore(config.database);
-  const membership = createMembership(slack, clock);
-  const deps: JobDeps = {
+  let kick = () => {};
+  let store: Store;
+  try {
+    store = openStore(config.database, { onEnqueue: () => kick() });
+  } catch (error) {
+    if (error instanceof StoreOpenError) throw new StartupError(error.message);
+    throw error;
+  }
+  const identity = await resolveIdentity(gateway, store.state, clock, log).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
+  const workspaceId = identity.teamId;
+  await store.adoptUnownedRows(workspaceId);
+
+  const opentrain = createOpenTrainPort(
+    createOpenTrainClient({ ...config.opentrain, clock, log, dispatcher }),
+    { trustedOrigin: new URL(config.opentrain.baseUrl).origin },
+  );
+  const directory = createDirectory(gateway, clock);
+  const permissions = createPermissions(config.permissions, directory);
+  const slack = createSlackDelivery(gateway, {
+    fundChannel: config.fundChannel,
+    admins: config.permissions.adminUsers,
+    requesterUsers: config.permissions.requesterUsers,
+    requesterUsergroups: config.permissions.requesterUsergroups,
+  });
+  const deps = {
     store,
+    opentrain,
+    slack,
+    directory,
     clock,
     log,
-    slack,
-    membership,
-    workerId: `countersign-${randomUUID()}`,
-    opentrain: createOpenTrainClient({
-      baseUrl: config.opentrain.baseUrl,
-      token: config.opentrain.token,
-      timeoutMs: config.opentrain.timeoutMs,
-      clock,
-      log,
-      dispatcher,
-    }),
+    workspaceId,
     settings: { fundChannel: config.fundChannel, reminderOffsetsMs: config.reminderOffsetsMs },
+    isAdmin: permissions.isAdmin,
   };
-  const worker = createWorker(deps);
-  const permissions = createPermissions(config.permissions, membership);
-  const status = createPollerStatus();
-
-  let stopped = false;
-  const tick = coalesce(async () => {
-    if (stopped) return;
-    status.lastTickStartedAt = clock.now();
-    const report = await pollOnce(deps, worker.kick);
-    await store
-      .pruneDeliveries(new Date(clock.now().getTime() - deliveryMemoryMs))
-      .catch((error: unknown) => {
-        log.warn({ err: error }, 'could not prune old webhook deliveries');
-      });
-    status.lastFailures = report.failures;
-    status.lastTickFinishedAt = clock.now();
-    log.debug({ ...report }, 'poll tick finished');
-    // The worker sends what the tick scheduled on its own time, so a slow send never delays the next poll.
-    worker.kick();
+  const runner = createRunner({
+    outbox: store.outbox,
+    handlers: createHandlers(deps),
+    clock,
+    log,
+    owner: `countersign-${randomUUID()}`,
   });
-  const ring = () => {
-    tick().catch((error: unknown) => log.error({ err: error }, 'poll triggered by the webhook failed'));
-  };
+  kick = runner.kick;
+  const useCases = createUseCases(deps, runner.runNow);
 
-  const routes: CustomRoute[] = healthRoutes({
-    store,
+  const status = createPollerStatus();
+  const poller = createPoller({ useCases, store, status, clock, log, schedule: config.pollSchedule });
+  let stopping = false;
+  const routes: Route[] = healthRoutes({
+    health: store.health,
+    outbox: store.outbox,
+    runner,
     status,
     clock,
-    staleAfterMs: staleAfterMs(config.pollSchedule),
+    staleAfterMs: poller.staleAfterMs,
+    stopping: () => stopping,
   });
+  const receiver = createSlackHttpReceiver({
+    signingSecret: config.slack.signingSecret,
+    inbound: store.inbound,
+    log,
+    businessNow: () => clock.now(),
+  });
+  routes.push(receiver.route);
   if (config.upstreamSecret !== undefined) {
-    routes.push(fundRequestsRoute(deps, config.upstreamSecret, { syncCardNow: worker.syncCardNow }));
+    routes.push(fundRequestsRoute({ useCases, clock, log, secret: config.upstreamSecret }));
   }
   if (config.opentrainWebhookSecret !== undefined) {
-    routes.push(opentrainWebhookRoute({ store, clock, log, secret: config.opentrainWebhookSecret, ring }));
+    routes.push(opentrainWebhookRoute({ inbound: store.inbound, clock, log, secret: config.opentrainWebhookSecret, ring: poller.ring }));
   }
-  const receiver = new HTTPReceiver({
-    signingSecret: config.slack.signingSecret,
-    endpoints: '/slack/events',
-    logger: slackLogger,
-    processBeforeResponse: false,
-    customRoutes: routes,
-  });
+
   const app = new App({
     receiver,
-    token: config.slack.botToken,
+    // The identity learned at start-up: no inbound request ever waits on (or fails with) a Slack call.
+    authorize: async () => ({ botToken: config.slack.botToken, botId: identity.botId, botUserId: identity.botUserId, teamId: workspaceId }),
     logger: slackLogger,
-    // The token was checked above, with a message an operator can act on.
-    tokenVerificationEnabled: false,
-    clientOptions,
+    convoStore: false,
   });
-  app.command('/fund-milestone', fundMilestoneCommand({ jobs: deps, permissions, kick: worker.kick }));
-  app.action(openApprovalActionId, openApprovalAction({ store, clock, log }));
-  app.event('app_home_opened', appHomeOpened({ store, clock, log, kick: worker.kick }));
+  registerCommands(app, { useCases, permissions, clock, log });
+  registerActions(app, useCases);
+  registerEvents(app, useCases, log);
   app.error(async (error) => {
     log.error({ err: error }, 'unhandled error in a Slack listener');
   });
 
-  const task = cron.schedule(config.pollSchedule, () => tick(), {
-    name: 'poll-opentrain',
-    timezone: 'UTC',
-    noOverlap: true,
-  });
-  const server = await app.start({ port: config.http.port, host: options.host });
-  const { port } = server.address() as AddressInfo;
-  log.info({ port }, 'countersign is listening');
-  ring();
+  const server = await listen(routes, { port: config.http.port, host: options.host, log });
+  log.info({ port: server.port }, 'countersign is listening');
+  poller.start();
+  runner.kick();
 
-  let stopping: Promise<void> | undefined;
+  let stopped: Promise<void> | undefined;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${server.port}`,
     store,
+    useCases,
     async pollNow() {
-      await tick();
-      await worker.drain();
+      await poller.tickNow();
+      await runner.drain();
     },
     stop() {
-      stopping ??= (async () => {
-        stopped = true;
-        await task.stop();
-        await task.destroy();
-        await app
-          .stop()
-          .catch((error: unknown) => log.warn({ err: error }, 'HTTP server did not stop cleanly'));
-        await tick().catch(() => undefined); // waits for a tick in progress; starts none
-        await worker.stop();
+      stopped ??= (async () => {
+        stopping = true;
+        await poller.stop();
+        await runner.stop();
+        await server.close();
         await dispatcher.close();
         await store.close();
         log.info('countersign stopped');
       })();
-      return stopping;
+      return stopped;
     },
   };
-}
-
-/** Fails the start on a token Slack rejects; carries on (and says so) when Slack is merely unreachable. */
-async function checkSlackToken(slack: ReturnType<typeof createSlackGateway>, log: Logger): Promise<void> {
-  try {
-    const identity = await slack.identity();
-    log.info({ team: identity.teamId, botUser: identity.userId }, 'connected to Slack');
-  } catch (error) {
-    const failure = toSlackCallError(error);
-    if (failure.transient) {
-      log.warn({ code: failure.code }, 'Slack is unreachable at startup; continuing, calls will be retried');
-      return;
-    }
-    throw new StartupError(
-      `Slack rejected SLACK_BOT_TOKEN (${failure.code}). Copy the Bot User OAuth Token (xoxb-…) from the app's OAuth & Permissions page, and reinstall the app if its scopes changed.`,
-    );
-  }
-}
-
-/** Three poll intervals, and never less than a minute: a poller this late is stuck. */
-function staleAfterMs(schedule: string): number {
-  const task = cron.createTask(schedule, () => undefined, { timezone: 'UTC' });
-  const [first, second] = task.getNextRuns(2);
-  void task.destroy();
-  const interval = first !== undefined && second !== undefined ? second.getTime() - first.getTime() : 60_000;
-  return Math.max(60_000, interval * 3);
 }

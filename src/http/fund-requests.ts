@@ -1,16 +1,17 @@
-import type { CustomRoute } from '@slack/bolt';
 import { z } from 'zod';
-import type { Approval, Requester } from '../approvals/types.js';
-import type { JobDeps } from '../jobs/deps.js';
-import { auditFundFailure, type TrackHooks, type TrackOutcome, trackAndPost } from '../jobs/track.js';
-import { OpenTrainError } from '../opentrain/errors.js';
+import type { Clock } from '../clock.js';
+import type { Requester } from '../domain/approval.js';
+import { effectKeys } from '../domain/effects.js';
+import type { FundingRequest, Refusal } from '../domain/funding.js';
+import type { Logger } from '../logger.js';
+import type { FundNowOutcome } from '../use-cases/fund-now.js';
+import type { UseCases } from '../use-cases/use-cases.js';
 import { BodyTooLargeError, readRawBody, sendJson } from './io.js';
+import type { Route } from './server.js';
 import { verifyBody } from './signature.js';
 
 export const fundRequestsPath = '/api/fund-requests';
 const maxBodyBytes = 16 * 1024;
-/** How long a request holds its idempotency key: longer than the slowest OpenTrain call with its retries. */
-const keyLockMs = 10 * 60_000;
 
 /** Messages a client can act on: which field, and what was expected of it (zod's defaults name neither). */
 const text = () =>
@@ -82,11 +83,18 @@ function parseRequest(json: unknown): { ok: true; request: FundRequest } | { ok:
 
 type Answer = { status: number; body: Record<string, unknown>; headers?: Record<string, string> };
 
+export interface UpstreamDeps {
+  readonly useCases: UseCases;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly secret: string;
+}
+
 /**
  * POST /api/fund-requests: other systems ask Countersign to request funding for a milestone, or to follow an
- * approval they created themselves. HMAC-signed like OpenTrain's webhooks; answers once the card is posted.
+ * approval they created themselves. HMAC-signed like OpenTrain's webhooks; answered once the card is posted.
  */
-export function fundRequestsRoute(deps: JobDeps, secret: string, hooks: TrackHooks): CustomRoute {
+export function fundRequestsRoute(deps: UpstreamDeps): Route {
   return {
     path: fundRequestsPath,
     method: 'POST',
@@ -96,17 +104,12 @@ export function fundRequestsRoute(deps: JobDeps, secret: string, hooks: TrackHoo
         try {
           const body = await readRawBody(req, maxBodyBytes);
           const header = req.headers['x-countersign-signature'];
-          const verdict = verifyBody(
-            secret,
-            typeof header === 'string' ? header : undefined,
-            body,
-            deps.clock.now(),
-          );
+          const verdict = verifyBody(deps.secret, typeof header === 'string' ? header : undefined, body, deps.clock.now());
           if (!verdict.ok) {
             deps.log.warn({ problem: verdict.problem }, 'upstream request refused: bad signature');
             answer = { status: 401, body: { error: 'invalid_signature', problem: verdict.problem } };
           } else {
-            answer = await handle(deps, hooks, body, verdict.signature);
+            answer = await handle(deps, body, verdict.signature);
           }
         } catch (error) {
           if (error instanceof BodyTooLargeError) {
@@ -122,7 +125,7 @@ export function fundRequestsRoute(deps: JobDeps, secret: string, hooks: TrackHoo
   };
 }
 
-async function handle(deps: JobDeps, hooks: TrackHooks, raw: Buffer, signature: string): Promise<Answer> {
+async function handle(deps: UpstreamDeps, raw: Buffer, signature: string): Promise<Answer> {
   let json: unknown;
   try {
     json = JSON.parse(raw.toString('utf8'));
@@ -131,116 +134,38 @@ async function handle(deps: JobDeps, hooks: TrackHooks, raw: Buffer, signature: 
   }
   const parsed = parseRequest(json);
   if (!parsed.ok) {
-    const { fields } = parsed;
     return {
       status: 400,
       body: {
         error: 'invalid_request',
-        message:
-          'Send either {"milestoneId": …} or {"approvalId": …}, with optional requestedBy, note, channel.',
-        fields,
+        message: 'Send either {"milestoneId": …} or {"approvalId": …}, with optional requestedBy, note, channel.',
+        fields: parsed.fields,
       },
     };
   }
   const { request } = parsed;
   const requester = requesterOf(request.requestedBy);
   const base = {
+    workspaceId: deps.useCases.workspaceId,
     requester,
     note: request.note ?? null,
     actor: `upstream:${request.requestedBy ?? 'unnamed'}`,
-    fallbackChannel:
-      request.channel === undefined ? undefined : { id: request.channel, via: 'requested-channel' as const },
+    fallbackChannel: request.channel === undefined ? null : ({ id: request.channel, via: 'requested-channel' } as const),
   };
-  if ('approvalId' in request) return followApproval(deps, hooks, request.approvalId, base);
+  if ('approvalId' in request) return describe(await deps.useCases.followNow(request.approvalId, base));
+  const funding: FundingRequest = {
+    ...base,
+    via: 'upstream',
+    milestoneId: request.milestoneId,
+    replyTo: null,
+    noticeChannelId: null,
+  };
   // Without an idempotencyKey, a replay of the same signed bytes could ask again after the first approval
-  // ended; refuse it. A client retrying on purpose signs again (a new t), or sends an idempotencyKey.
-  if (request.idempotencyKey === undefined) {
-    const fresh = await deps.store.recordDelivery(`upstream-signature:${signature}`, deps.clock.now());
-    if (!fresh) {
-      return {
-        status: 409,
-        body: {
-          error: 'replayed',
-          message:
-            'This exact signed request was already received; sign it again, or send an idempotencyKey, to retry.',
-        },
-      };
-    }
-  }
-  return requestFunding(deps, hooks, request, base);
-}
-
-async function requestFunding(
-  deps: JobDeps,
-  hooks: TrackHooks,
-  request: Extract<FundRequest, { milestoneId: string }>,
-  base: Parameters<typeof trackAndPost>[2],
-): Promise<Answer> {
-  if (base.fallbackChannel === undefined && deps.settings.fundChannel === undefined) {
-    // Only a route could place the card; without any, refuse before OpenTrain records anything.
-    if ((await deps.store.listRoutes()).length === 0) return noChannel(undefined);
-  }
-  const key = request.idempotencyKey === undefined ? undefined : `upstream:${request.idempotencyKey}`;
-  let holder = '';
-  if (key !== undefined) {
-    const claim = await deps.store.claimUpstreamKey(key, deps.clock.now(), keyLockMs);
-    if (claim.state === 'new') holder = claim.holder;
-    if (claim.state === 'busy') {
-      return {
-        status: 409,
-        body: { error: 'in_progress', message: 'A request with this idempotencyKey is still running.' },
-      };
-    }
-    if (claim.state === 'done') {
-      const approval = await deps.store.getApproval(claim.approvalId);
-      if (approval !== undefined)
-        return describe({ kind: 'tracked', approval, ours: false, card: null }, approval);
-    }
-  }
-  try {
-    const remote = await deps.opentrain.fundMilestone(request.milestoneId);
-    const outcome = await trackAndPost(deps, remote, base, hooks);
-    if (key !== undefined) {
-      await deps.store.finishUpstreamKey(
-        key,
-        holder,
-        outcome.kind === 'tracked' ? outcome.approval.id : null,
-        deps.clock.now(),
-      );
-    }
-    if (outcome.kind === 'unrouted') await auditUnrouted(deps, remote, base.actor);
-    return describe(outcome, remote);
-  } catch (error) {
-    if (key !== undefined) await deps.store.finishUpstreamKey(key, holder, null, deps.clock.now());
-    if (!(error instanceof OpenTrainError)) throw error;
-    await auditFundFailure(deps, request.milestoneId, base.actor, error);
-    return fromOpenTrainError(error);
-  }
-}
-
-async function followApproval(
-  deps: JobDeps,
-  hooks: TrackHooks,
-  approvalId: string,
-  base: Parameters<typeof trackAndPost>[2],
-): Promise<Answer> {
-  try {
-    const remote = await deps.opentrain.getApproval(approvalId);
-    const outcome = await trackAndPost(deps, remote, base, hooks);
-    if (outcome.kind === 'unrouted') await auditUnrouted(deps, remote, base.actor);
-    return describe(outcome, remote);
-  } catch (error) {
-    if (!(error instanceof OpenTrainError)) throw error;
-    return fromOpenTrainError(error);
-  }
-}
-
-async function auditUnrouted(deps: JobDeps, approval: Approval, actor: string): Promise<void> {
-  const detail = { jobId: approval.jobId, contractId: approval.contractId };
-  await deps.store.appendAudit(
-    [{ approvalId: approval.id, milestoneId: approval.milestoneId, actor, action: 'unrouted', detail }],
-    deps.clock.now(),
-  );
+  // ended: the signature names the request, so a replay is refused. A client retrying on purpose signs again.
+  const key =
+    request.idempotencyKey === undefined ? effectKeys.upstreamSignature(signature) : effectKeys.upstream(request.idempotencyKey);
+  const outcome = await deps.useCases.fundNow(key, funding, { idempotencyKey: request.idempotencyKey !== undefined });
+  return describe(outcome);
 }
 
 /** A Slack member id as requestedBy gets reminders and the outcome by DM; anything else is a system's name. */
@@ -251,52 +176,97 @@ function requesterOf(requestedBy: string | undefined): Requester {
   return { kind: 'system', name: requestedBy ?? 'an upstream system' };
 }
 
-function noChannel(approval: Approval | undefined): Answer {
-  return {
-    status: 422,
-    body: {
-      error: 'no_channel',
-      message:
-        approval === undefined
-          ? 'No route, FUND_CHANNEL or "channel" says where the card goes; nothing was requested.'
-          : 'OpenTrain recorded the approval, but no route matches its job or contract and no FUND_CHANNEL is set. Send the request again with "channel" to have it tracked.',
-      ...(approval === undefined ? {} : { approvalId: approval.id, approvalUrl: approval.approvalUrl }),
-    },
-  };
+function describe(outcome: FundNowOutcome): Answer {
+  switch (outcome.kind) {
+    case 'no-channel':
+      return {
+        status: 422,
+        body: { error: 'no_channel', message: 'No route, FUND_CHANNEL or "channel" says where the card goes; nothing was requested.' },
+      };
+    case 'unrouted':
+      return {
+        status: 422,
+        body: {
+          error: 'no_channel',
+          message:
+            'OpenTrain recorded the approval, but no route matches its job or contract and no FUND_CHANNEL is set. Send the request again with "channel" to have it tracked.',
+          approvalId: outcome.approvalId,
+          approvalUrl: outcome.approvalUrl,
+        },
+      };
+    case 'in-progress':
+      return { status: 409, body: { error: 'in_progress', message: 'A request with this idempotencyKey is still running.' } };
+    case 'key-conflict':
+      return {
+        status: 409,
+        body: {
+          error: 'idempotency_key_reused',
+          message: `This idempotencyKey was already used for milestone ${outcome.milestoneId}; use a new key for another milestone.`,
+        },
+      };
+    case 'replayed':
+      return {
+        status: 409,
+        body: {
+          error: 'replayed',
+          message: 'This exact signed request was already received; sign it again, or send an idempotencyKey, to retry.',
+        },
+      };
+    case 'refused':
+      return fromRefusal(outcome.refusal);
+    case 'tracked': {
+      const { approval } = outcome;
+      const problem = outcome.cardError === null ? undefined : cardProblemOf(outcome.cardError);
+      return {
+        status: 202,
+        body: {
+          approvalId: approval.id,
+          type: approval.type,
+          status: approval.status,
+          approvalUrl: approval.approvalUrl,
+          expiresAt: approval.expiresAt.toISOString(),
+          duplicate: outcome.duplicate,
+          card:
+            approval.card.ts === null
+              ? null
+              : { channel: approval.card.channelId, ts: approval.card.ts, permalink: approval.card.permalink },
+          ...(problem === undefined ? {} : { cardProblem: problem }),
+        },
+      };
+    }
+  }
 }
 
-function describe(outcome: TrackOutcome, remote: Approval): Answer {
-  if (outcome.kind === 'unrouted') return noChannel(remote);
-  const { approval, card } = outcome;
-  return {
-    status: 202,
-    body: {
-      approvalId: approval.id,
-      type: approval.type,
-      status: approval.status,
-      approvalUrl: approval.approvalUrl,
-      expiresAt: approval.expiresAt.toISOString(),
-      duplicate: !outcome.ours,
-      card:
-        approval.card.ts === null
-          ? null
-          : { channel: approval.card.channelId, ts: approval.card.ts, permalink: approval.card.permalink },
-      ...(card?.kind === 'failed' ? { cardProblem: card.failure } : {}),
-    },
-  };
+/** Slack's error code for the card's last attempt, in the words the API has always used. */
+function cardProblemOf(code: string): string {
+  if (code === 'not_in_channel') return 'not-in-channel';
+  if (code === 'channel_not_found' || code === 'is_archived') return 'channel-not-found';
+  if (code === 'ratelimited' || code === 'held') return 'rate-limited';
+  return 'unavailable';
 }
 
 /** OpenTrain's refusal, mapped to the status that tells the caller what to do. */
-function fromOpenTrainError(error: OpenTrainError): Answer {
+function fromRefusal(refusal: Refusal): Answer {
+  const details = Object.fromEntries(
+    Object.entries({
+      reason: refusal.reason,
+      status: refusal.milestoneStatus,
+      contractId: refusal.contractId,
+      featureKey: refusal.featureKey,
+      claimUrl: refusal.claimUrl,
+      billingUrl: refusal.billingUrl,
+      requiredScopes: refusal.requiredScopes.length === 0 ? null : refusal.requiredScopes,
+    }).filter(([, value]) => value !== null),
+  );
   const body = {
-    error: error.failure,
-    message: error.message,
-    ...(error.requestId === undefined ? {} : { opentrainRequestId: error.requestId }),
-    ...(Object.keys(error.details).length === 0 ? {} : { details: error.details }),
+    error: refusal.failure,
+    message: refusal.message,
+    ...(refusal.requestId === null ? {} : { opentrainRequestId: refusal.requestId }),
+    ...(Object.keys(details).length === 0 ? {} : { details }),
   };
   const retryAfter: Record<string, string> =
-    error.retryAfterMs === undefined ? {} : { 'retry-after': String(Math.ceil(error.retryAfterMs / 1_000)) };
-  switch (error.failure) {
+    refusal.retryAfterMs === null ? {} : { 'retry-after': String(Math.ceil(refusal.retryAfterMs / 1_000)) };
+  switch (refusal.failure) {
     case 'not-found':
       return { status: 404, body };
     case 'not-fundable':

@@ -1,8 +1,8 @@
-import type { CustomRoute } from '@slack/bolt';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
-import type { Store } from '../store/store.js';
+import type { InboundPort } from '../ports/store.js';
 import { BodyTooLargeError, readRawBody, sendJson } from './io.js';
+import type { Route } from './server.js';
 import { verifyBody } from './signature.js';
 
 export const opentrainWebhookPath = '/opentrain/webhook';
@@ -14,12 +14,12 @@ const maxBodyBytes = 64 * 1024;
  * redelivery (same X-OpenTrain-Delivery) rings nothing.
  */
 export function opentrainWebhookRoute(deps: {
-  store: Store;
+  inbound: Pick<InboundPort, 'recordDelivery'>;
   clock: Clock;
   log: Logger;
   secret: string;
   ring: () => void;
-}): CustomRoute {
+}): Route {
   return {
     path: opentrainWebhookPath,
     method: 'POST',
@@ -43,7 +43,7 @@ export function opentrainWebhookRoute(deps: {
           const delivery = req.headers['x-opentrain-delivery'];
           const deliveryId = typeof delivery === 'string' && delivery !== '' ? delivery : undefined;
           const fresh =
-            deliveryId === undefined || (await deps.store.recordDelivery(deliveryId, deps.clock.now()));
+            deliveryId === undefined || (await deps.inbound.recordDelivery(deliveryId, deps.clock.now()));
           if (fresh) deps.ring();
           sendJson(res, 202, { ok: true, duplicate: !fresh });
         } catch (error) {

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Dispatcher, request, errors as undiciErrors } from 'undici';
 import type { z } from 'zod';
-import type { Approval } from '../approvals/types.js';
+import type { Approval } from '../domain/approval.js';
 import { type BackoffPolicy, backoffDelay } from '../backoff.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';

@@ -1,29 +1,8 @@
+import { isTransientFailure, type UpstreamFailure } from '../domain/funding.js';
 import type { ErrorEnvelope } from './schema.js';
 
-/**
- * Every way an OpenTrain call can fail, named for what a person has to do about it. The fund endpoint's 409
- * catalog and the three 403 gates each get their own name because each needs a different fix.
- */
-export type OpenTrainFailure =
-  | 'unauthorized'
-  | 'missing-scope'
-  | 'feature-disabled'
-  | 'claim-required'
-  | 'forbidden'
-  | 'not-found'
-  | 'not-fundable'
-  | 'payment-method-required'
-  | 'milestone-cancelled'
-  | 'contract-ended'
-  | 'conflict'
-  | 'bad-request'
-  | 'rate-limited'
-  | 'unavailable'
-  | 'timeout'
-  | 'network'
-  | 'bad-response';
-
-const transientFailures = new Set<OpenTrainFailure>(['rate-limited', 'unavailable', 'timeout', 'network']);
+/** Every way an OpenTrain call can fail, named for what a person has to do about it (see the domain). */
+export type OpenTrainFailure = UpstreamFailure;
 
 export class OpenTrainError extends Error {
   override readonly name = 'OpenTrainError';
@@ -58,7 +37,7 @@ export class OpenTrainError extends Error {
 
   /** Worth trying again later: OpenTrain was busy, down or unreachable, and nothing says the request was wrong. */
   get transient(): boolean {
-    return transientFailures.has(this.failure);
+    return isTransientFailure(this.failure);
   }
 
   detail(key: string): string | undefined {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { approvalStatuses } from '../approvals/types.js';
+import { approvalStatuses } from '../domain/approval.js';
 
 const IsoDate = z.iso.datetime({ offset: true }).transform((text) => new Date(text));
 const NullableId = z

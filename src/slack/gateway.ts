@@ -1,225 +1,238 @@
 import type { KnownBlock } from '@slack/types';
-import {
-  WebAPIHTTPError,
-  WebAPIPlatformError,
-  WebAPIRateLimitedError,
-  WebAPIRequestError,
-  type WebClient,
-} from '@slack/web-api';
+import type { WebClient } from '@slack/web-api';
 import { type Dispatcher, request } from 'undici';
+import { fitToLimits } from './messages/limits.js';
+import { SlackCallError, toSlackCallError } from './slack-errors.js';
+
+export { SlackCallError, toSlackCallError };
 
 export interface SlackMessage {
   readonly text: string;
   readonly blocks?: readonly KnownBlock[];
 }
 
-/** Why a Slack call failed, in terms of what to do next. */
-export type SlackFailure =
-  | 'rate-limited'
-  | 'unavailable'
-  | 'not-in-channel'
-  | 'channel-not-found'
-  | 'message-not-found'
-  | 'expired-url'
-  | 'rejected';
-
-export class SlackCallError extends Error {
-  override readonly name = 'SlackCallError';
-  readonly failure: SlackFailure;
-  /** Slack's own error code (`not_in_channel`) or the HTTP status. */
-  readonly code: string;
-  readonly retryAfterMs: number | undefined;
-
-  constructor(failure: SlackFailure, code: string, options: { retryAfterMs?: number; cause?: unknown } = {}) {
-    super(`Slack call failed: ${code}`, { cause: options.cause });
-    this.failure = failure;
-    this.code = code;
-    this.retryAfterMs = options.retryAfterMs;
-  }
-
-  get transient(): boolean {
-    return this.failure === 'rate-limited' || this.failure === 'unavailable';
-  }
-}
+/** The event type every message Countersign posts carries, with the key of the effect that posted it. */
+export const metadataEventType = 'countersign_effect';
 
 /** The narrow part of Slack the bot needs; everything else in the WebClient stays out of feature code. */
 export interface SlackGateway {
   /** auth.test: who the token belongs to. */
-  identity(): Promise<{ teamId: string | undefined; userId: string | undefined }>;
+  identity(): Promise<{ teamId: string | undefined; userId: string | undefined; botId: string | undefined }>;
   postMessage(
     channel: string,
     message: SlackMessage,
-    threadTs?: string,
+    options?: { threadTs?: string; key?: string },
   ): Promise<{ channel: string; ts: string }>;
   updateMessage(channel: string, ts: string, message: SlackMessage): Promise<void>;
-  deleteMessage(channel: string, ts: string): Promise<void>;
   permalink(channel: string, ts: string): Promise<string>;
-  /** Posts in the app's DM with the user (chat.postMessage to a user id needs no im:write scope). */
-  sendDirectMessage(userId: string, message: SlackMessage): Promise<{ channel: string; ts: string }>;
-  /** Ephemeral reply through a slash command's response_url. */
-  respond(responseUrl: string, message: SlackMessage & { replaceOriginal?: boolean }): Promise<void>;
-  /** Every member of a channel the bot can see (needs channels:read / groups:read). */
+  /** The app's DM channel with a person (conversations.open). */
+  openDirect(userId: string): Promise<string>;
+  /** The bot's message carrying effect `key`, posted in `channel` (or in the thread) since `oldest`. */
+  findByKey(
+    channel: string,
+    key: string,
+    oldest: Date,
+    threadTs?: string,
+  ): Promise<{ channel: string; ts: string } | undefined>;
+  /** Ephemeral reply through a slash command's response_url; `replaceOriginal` replaces the earlier one. */
+  respond(responseUrl: string, message: SlackMessage, options: { replaceOriginal: boolean }): Promise<void>;
   channelMembers(channel: string): Promise<string[]>;
-  /** Every member of a user group (needs usergroups:read). */
   usergroupMembers(usergroup: string): Promise<string[]>;
   publishHome(userId: string, blocks: readonly KnownBlock[]): Promise<void>;
 }
 
-const platformFailures: Record<string, SlackFailure> = {
-  not_in_channel: 'not-in-channel',
-  channel_not_found: 'channel-not-found',
-  is_archived: 'channel-not-found',
-  message_not_found: 'message-not-found',
-  ratelimited: 'rate-limited',
-  internal_error: 'unavailable',
-  fatal_error: 'unavailable',
-  service_unavailable: 'unavailable',
-  request_timeout: 'unavailable',
-};
-
-export function toSlackCallError(error: unknown): SlackCallError {
-  if (error instanceof SlackCallError) return error;
-  if (error instanceof WebAPIRateLimitedError) {
-    return new SlackCallError('rate-limited', 'ratelimited', {
-      retryAfterMs: error.retryAfter * 1_000,
-      cause: error,
-    });
-  }
-  if (error instanceof WebAPIPlatformError) {
-    const code = error.data.error;
-    return new SlackCallError(platformFailures[code] ?? 'rejected', code, { cause: error });
-  }
-  if (error instanceof WebAPIHTTPError) {
-    const failure = error.statusCode === 429 || error.statusCode >= 500 ? 'unavailable' : 'rejected';
-    return new SlackCallError(failure, `http_${error.statusCode}`, { cause: error });
-  }
-  if (error instanceof WebAPIRequestError)
-    return new SlackCallError('unavailable', 'request_failed', { cause: error });
-  return new SlackCallError('unavailable', error instanceof Error ? error.name : 'unknown', { cause: error });
-}
+/** Slack's answers that say the blocks did not fit; the message is sent again as plain text that does. */
+const unfitting = new Set(['invalid_blocks', 'msg_too_long', 'too_many_blocks', 'msg_blocks_too_long']);
 
 export function createSlackGateway(options: {
   client: WebClient;
   dispatcher?: Dispatcher;
   timeoutMs: number;
+  /** Real time: Slack's rate windows are about elapsed time, not the business clock. */
+  now?: () => number;
 }): SlackGateway {
   const { client } = options;
+  const now = options.now ?? Date.now;
+  /**
+   * Slack's limits are per method: after a 429 the method is held until its Retry-After passes, for every
+   * caller, so nothing is sent inside the window (the queue retries each effect once it ends).
+   */
+  const heldUntil = new Map<string, number>();
 
-  async function post(channel: string, message: SlackMessage, threadTs?: string) {
+  async function call<T>(method: string, run: () => Promise<T>): Promise<T> {
+    const waitMs = (heldUntil.get(method) ?? 0) - now();
+    if (waitMs > 0) throw new SlackCallError('rate-limited', 'held', { retryAfterMs: waitMs, sent: false });
     try {
-      const result = await client.chat.postMessage({
-        channel,
-        text: message.text,
-        blocks: message.blocks === undefined ? undefined : [...message.blocks],
-        thread_ts: threadTs,
-        unfurl_links: false,
-        unfurl_media: false,
-      });
-      if (result.ts === undefined || result.channel === undefined) {
-        throw new SlackCallError('unavailable', 'missing_ts');
-      }
-      return { channel: result.channel, ts: result.ts };
+      return await run();
     } catch (error) {
-      throw toSlackCallError(error);
+      const failure = toSlackCallError(error);
+      if (failure.failure === 'rate-limited' && failure.retryAfterMs !== undefined) {
+        heldUntil.set(method, Math.max(heldUntil.get(method) ?? 0, now() + failure.retryAfterMs));
+      }
+      throw failure;
     }
+  }
+
+  async function post(channel: string, message: SlackMessage, threadTs?: string, key?: string) {
+    const send = (body: SlackMessage) =>
+      call('chat.postMessage', () =>
+        client.chat.postMessage({
+          channel,
+          text: body.text,
+          blocks: body.blocks === undefined ? undefined : [...body.blocks],
+          thread_ts: threadTs,
+          unfurl_links: false,
+          unfurl_media: false,
+          metadata: key === undefined ? undefined : { event_type: metadataEventType, event_payload: { key } },
+        }),
+      );
+    const result = await send(fitToLimits(message)).catch((error: unknown) => {
+      const failure = toSlackCallError(error);
+      if (!unfitting.has(failure.code)) throw failure;
+      return send(fitToLimits({ text: message.text }));
+    });
+    if (result.ts === undefined || result.channel === undefined) {
+      throw new SlackCallError('unavailable', 'missing_ts');
+    }
+    return { channel: result.channel, ts: result.ts };
   }
 
   return {
     async identity() {
-      try {
-        const result = await client.auth.test();
-        return { teamId: result.team_id, userId: result.user_id };
-      } catch (error) {
-        throw toSlackCallError(error);
-      }
+      const result = await call('auth.test', () => client.auth.test());
+      return { teamId: result.team_id, userId: result.user_id, botId: result.bot_id };
     },
-    postMessage: post,
-    sendDirectMessage: (userId, message) => post(userId, message),
+    postMessage: (channel, message, postOptions = {}) =>
+      post(channel, message, postOptions.threadTs, postOptions.key),
     async updateMessage(channel, ts, message) {
-      try {
-        await client.chat.update({
-          channel,
-          ts,
-          text: message.text,
-          blocks: message.blocks === undefined ? [] : [...message.blocks],
-        });
-      } catch (error) {
-        throw toSlackCallError(error);
-      }
-    },
-    async deleteMessage(channel, ts) {
-      try {
-        await client.chat.delete({ channel, ts });
-      } catch (error) {
-        throw toSlackCallError(error);
-      }
+      const send = (body: SlackMessage) =>
+        call('chat.update', () =>
+          client.chat.update({
+            channel,
+            ts,
+            text: body.text,
+            blocks: body.blocks === undefined ? [] : [...body.blocks],
+          }),
+        );
+      await send(fitToLimits(message)).catch((error: unknown) => {
+        const failure = toSlackCallError(error);
+        if (!unfitting.has(failure.code)) throw failure;
+        return send(fitToLimits({ text: message.text }));
+      });
     },
     async permalink(channel, ts) {
-      try {
-        const result = await client.chat.getPermalink({ channel, message_ts: ts });
-        if (result.permalink === undefined) throw new SlackCallError('unavailable', 'missing_permalink');
-        return result.permalink;
-      } catch (error) {
-        throw toSlackCallError(error);
-      }
+      const result = await call('chat.getPermalink', () =>
+        client.chat.getPermalink({ channel, message_ts: ts }),
+      );
+      if (result.permalink === undefined) throw new SlackCallError('unavailable', 'missing_permalink');
+      return result.permalink;
     },
+    async openDirect(userId) {
+      const result = await call('conversations.open', () => client.conversations.open({ users: userId }));
+      const id = result.channel?.id;
+      if (id === undefined) throw new SlackCallError('unavailable', 'missing_channel');
+      return id;
+    },
+    findByKey: (channel, key, oldest, threadTs) => findByKey(client, call, { channel, key, oldest, threadTs }),
+    respond: (responseUrl, message, respondOptions) =>
+      respond(responseUrl, fitToLimits(message), respondOptions.replaceOriginal, options),
     async channelMembers(channel) {
       const members: string[] = [];
       let cursor: string | undefined;
-      try {
-        do {
-          const page = await client.conversations.members({ channel, cursor, limit: 1_000 });
-          members.push(...(page.members ?? []));
-          cursor = page.response_metadata?.next_cursor || undefined;
-        } while (cursor !== undefined);
-      } catch (error) {
-        throw toSlackCallError(error);
-      }
+      do {
+        const page = await call('conversations.members', () =>
+          client.conversations.members({ channel, cursor, limit: 1_000 }),
+        );
+        members.push(...(page.members ?? []));
+        cursor = page.response_metadata?.next_cursor || undefined;
+      } while (cursor !== undefined);
       return members;
     },
     async usergroupMembers(usergroup) {
-      try {
-        const result = await client.usergroups.users.list({ usergroup });
-        return result.users ?? [];
-      } catch (error) {
-        throw toSlackCallError(error);
-      }
+      const result = await call('usergroups.users.list', () => client.usergroups.users.list({ usergroup }));
+      return result.users ?? [];
     },
     async publishHome(userId, blocks) {
-      try {
-        await client.views.publish({ user_id: userId, view: { type: 'home', blocks: [...blocks] } });
-      } catch (error) {
-        throw toSlackCallError(error);
-      }
-    },
-    async respond(responseUrl, message) {
-      let status: number;
-      let body: string;
-      try {
-        const response = await request(responseUrl, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json; charset=utf-8' },
-          body: JSON.stringify({
-            response_type: 'ephemeral',
-            replace_original: message.replaceOriginal ?? false,
-            text: message.text,
-            blocks: message.blocks,
-          }),
-          dispatcher: options.dispatcher,
-          headersTimeout: options.timeoutMs,
-          bodyTimeout: options.timeoutMs,
-          signal: AbortSignal.timeout(options.timeoutMs),
-        });
-        status = response.statusCode;
-        body = await response.body.text();
-      } catch (cause) {
-        throw new SlackCallError('unavailable', 'request_failed', { cause });
-      }
-      if (status === 404 || status === 410 || /expired_url|used_url/.test(body)) {
-        throw new SlackCallError('expired-url', `http_${status}`);
-      }
-      if (status === 429 || status >= 500) throw new SlackCallError('unavailable', `http_${status}`);
-      if (status >= 400) throw new SlackCallError('rejected', `http_${status}`);
+      await call('views.publish', () =>
+        client.views.publish({ user_id: userId, view: { type: 'home', blocks: [...blocks].slice(0, 100) } }),
+      );
     },
   };
+}
+
+type Call = <T>(method: string, run: () => Promise<T>) => Promise<T>;
+
+interface Found {
+  readonly ts?: string;
+  readonly thread_ts?: string;
+  readonly metadata?: { event_type?: string; event_payload?: Record<string, unknown> };
+}
+
+/** Pages through the channel's (or the thread's) recent messages for the one carrying `key`. */
+async function findByKey(
+  client: WebClient,
+  call: Call,
+  where: { channel: string; key: string; oldest: Date; threadTs?: string },
+): Promise<{ channel: string; ts: string } | undefined> {
+  // A little before the attempt began: Slack stamps the message when it commits it, clocks differ slightly.
+  const oldest = String(Math.max(0, where.oldest.getTime() / 1_000 - 60).toFixed(6));
+  let cursor: string | undefined;
+  for (let page = 0; page < 10; page++) {
+    const result = await call(where.threadTs === undefined ? 'conversations.history' : 'conversations.replies', () =>
+      where.threadTs === undefined
+        ? client.conversations.history({ channel: where.channel, oldest, cursor, limit: 200, include_all_metadata: true })
+        : client.conversations.replies({
+            channel: where.channel,
+            ts: where.threadTs,
+            oldest,
+            cursor,
+            limit: 200,
+            include_all_metadata: true,
+          }),
+    );
+    for (const message of (result.messages ?? []) as Found[]) {
+      const metadata = message.metadata;
+      if (metadata?.event_type === metadataEventType && metadata.event_payload?.key === where.key && message.ts) {
+        return { channel: where.channel, ts: message.ts };
+      }
+    }
+    cursor = result.response_metadata?.next_cursor || undefined;
+    if (cursor === undefined) return undefined;
+  }
+  return undefined;
+}
+
+async function respond(
+  responseUrl: string,
+  message: SlackMessage,
+  replaceOriginal: boolean,
+  options: { dispatcher?: Dispatcher; timeoutMs: number },
+): Promise<void> {
+  let status: number;
+  let body: string;
+  try {
+    const response = await request(responseUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      body: JSON.stringify({
+        response_type: 'ephemeral',
+        replace_original: replaceOriginal,
+        text: message.text,
+        blocks: message.blocks,
+      }),
+      dispatcher: options.dispatcher,
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+      signal: AbortSignal.timeout(options.timeoutMs),
+    });
+    status = response.statusCode;
+    body = await response.body.text();
+  } catch (cause) {
+    throw new SlackCallError('unavailable', 'request_failed', { cause });
+  }
+  if (status === 404 || status === 410 || /expired_url|used_url/.test(body)) {
+    throw new SlackCallError('expired-url', `http_${status}`);
+  }
+  if (status === 429 || status >= 500) throw new SlackCallError('unavailable', `http_${status}`);
+  if (status >= 400) throw new SlackCallError('rejected', `http_${status}`);
 }

@@ -1,4 +1,4 @@
-import type { Membership } from './membership.js';
+import type { SlackDirectory as Membership } from '../ports/slack.js';
 
 export type RequestVerdict = 'allowed' | 'refused' | 'unknown';
 

@@ -1,11 +1,16 @@
 import type { DatabaseConfig } from '../config.js';
+import type { Store } from '../ports/store.js';
 import { openSqliteStore } from './sqlite/sqlite-store.js';
-import type { Store } from './store.js';
 
-/** Picks the adapter for DATABASE_URL. PostgreSQL joins here when several replicas need one store. */
-export function openStore(database: DatabaseConfig): Store {
+export interface StoreOptions {
+  /** Called after effects were queued and committed: wakes the queue runner at once. */
+  readonly onEnqueue?: () => void;
+}
+
+/** Picks the adapter for DATABASE_URL. */
+export function openStore(database: DatabaseConfig, options: StoreOptions = {}): Store {
   switch (database.kind) {
     case 'sqlite':
-      return openSqliteStore(database.path);
+      return openSqliteStore(database.path, options);
   }
 }

@@ -96,10 +96,10 @@ describe('/fund-milestone', () => {
     expect(click.status).toBe(200);
     await expect
       .poll(async () =>
-        (await h.service.store.listAudit({ approvalId, limit: 10 })).map((entry) => entry.action),
+        (await h.service.store.audit.list({ approvalId, limit: 10 })).map((entry) => entry.action),
       )
       .toContain('link-opened');
-    const [opened] = await h.service.store.listAudit({ approvalId, limit: 1 });
+    const [opened] = await h.service.store.audit.list({ approvalId, limit: 1 });
     expect(opened?.actor).toBe(`slack:${ids.bob}`);
   });
 
@@ -109,7 +109,7 @@ describe('/fund-milestone', () => {
     await replyContaining(h, ids.alice, 'Funding requested');
 
     await h.command('M-1001', { userId: ids.bob });
-    const reply = await replyContaining(h, ids.bob, 'already has a pending');
+    const reply = await replyContaining(h, ids.bob, 'is already requested');
 
     expect(reply).toContain('requested by <@U0ALICE>');
     expect(reply).toContain(`p${card.ts.replace('.', '')}`);
@@ -124,12 +124,12 @@ describe('/fund-milestone', () => {
     await h.command('M-1001');
 
     await replyContaining(h, ids.alice, 'Funding requested');
-    await replyContaining(h, ids.alice, 'already has a pending');
+    await replyContaining(h, ids.alice, 'is already requested');
     const card = await waitForCard(h, ids.financeApprovals);
 
     const replies = h.slack.ephemerals(ids.alice).map((message) => message.text);
     expect(replies.filter((text) => text.includes('Funding requested'))).toHaveLength(1);
-    expect(replies.filter((text) => text.includes('already has a pending'))).toHaveLength(1);
+    expect(replies.filter((text) => text.includes('is already requested'))).toHaveLength(1);
     expect(botMessages(h, ids.financeApprovals)).toHaveLength(1);
     // Posted once, with its context: no bare card edited afterwards.
     expect(card.edited).toBe(false);
@@ -165,7 +165,7 @@ describe('/fund-milestone', () => {
     expect(reply).toContain('/invite @Countersign');
     const approvalId = h.opentrain.snapshot().approvals[0]?.id ?? '';
     expect(reply).toContain(approvalId);
-    expect((await h.service.store.getApproval(approvalId))?.status).toBe('pending');
+    expect((await h.service.store.approvals.get(approvalId))?.status).toBe('pending');
 
     h.slack.addChannel({
       id: ids.secretOps,
@@ -308,7 +308,7 @@ describe('/fund-milestone with FUND_CHANNEL set to a channel Slack does not know
       expect.objectContaining({ ok: false, error: 'channel_not_found' }),
     ]);
     expect(botMessages(h, ids.financeApprovals)).toEqual([]);
-    expect(await h.service.store.getApproval(approval?.id ?? '')).toMatchObject({
+    expect(await h.service.store.approvals.get(approval?.id ?? '')).toMatchObject({
       status: 'pending',
       channelId: missing,
     });

@@ -82,7 +82,7 @@ describe('the poller follows a feed that spans several pages', () => {
 
   it('reads every page in one tick, each once and in order, and edits every card in that tick', async () => {
     const tracked = await fiveTrackedApprovals(h);
-    const before = await h.service.store.getCursor(cursorName);
+    const before = await h.service.store.cursors.get(h.service.useCases.workspaceId, cursorName);
     const outcomes: [string, Outcome][] = [
       ['M-9001', 'confirmed'],
       ['M-9002', 'declined'],
@@ -116,7 +116,7 @@ describe('the poller follows a feed that spans several pages', () => {
         status: 200,
       })),
     );
-    expect(await h.service.store.getCursor(cursorName)).toBe(fresh.at(-1));
+    expect(await h.service.store.cursors.get(h.service.useCases.workspaceId, cursorName)).toBe(fresh.at(-1));
     // pollNow waits for the tick and for the work it scheduled: every card is edited by now, no waiting.
     for (const [milestoneId, outcome] of outcomes) {
       expect(cardJson(h, tracked.get(milestoneId)?.ts ?? ''), milestoneId).toContain(outcomeOnCard[outcome]);
@@ -134,7 +134,7 @@ describe('the poller follows a feed that spans several pages', () => {
     const tracked = await fiveTrackedApprovals(h);
     const approvalOf = (milestoneId: string) => tracked.get(milestoneId)?.approvalId ?? '';
     const cardOf = (milestoneId: string) => tracked.get(milestoneId)?.ts ?? '';
-    const before = await h.service.store.getCursor(cursorName);
+    const before = await h.service.store.cursors.get(h.service.useCases.workspaceId, cursorName);
     // How often each card was edited before anything ended (a card may be edited once its context arrives).
     const editsBefore = new Map(
       milestones.map((id) => [id, h.slack.message(ids.financeApprovals, cardOf(id))?.history.length ?? 0]),
@@ -160,7 +160,7 @@ describe('the poller follows a feed that spans several pages', () => {
     await h.service.pollNow();
 
     expect(updatesCursors(h)).toEqual([before, fresh[2]]);
-    expect(await h.service.store.getCursor(cursorName)).toBe(fresh[2]);
+    expect(await h.service.store.cursors.get(h.service.useCases.workspaceId, cursorName)).toBe(fresh[2]);
     const failedReads = approvalReads(h).filter((read) => read.path === `/approvals/${approvalOf('M-9004')}`);
     expect(failedReads.length).toBeGreaterThan(0);
     expect(failedReads.every((read) => read.status === 503)).toBe(true);
@@ -179,7 +179,7 @@ describe('the poller follows a feed that spans several pages', () => {
     // The replay starts at the saved cursor: page 1 is not read again, page 2 is, and page 3 follows.
     expect(updatesCursors(h)).toEqual([fresh[2], fresh[5]]);
     expect(approvalReads(h)).toEqual([{ path: `/approvals/${approvalOf('M-9004')}`, status: 200 }]);
-    expect(await h.service.store.getCursor(cursorName)).toBe(fresh[6]);
+    expect(await h.service.store.cursors.get(h.service.useCases.workspaceId, cursorName)).toBe(fresh[6]);
     const expected: [string, Outcome][] = [
       ['M-9001', 'declined'],
       ['M-9002', 'confirmed'],

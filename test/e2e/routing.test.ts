@@ -50,7 +50,7 @@ describe('routes', () => {
     await h.command('M-1002', { userId: ids.bob, channelId: ids.projectX });
     await waitForCard(h, labeling, (text) => text.includes('M-1002'));
 
-    const decisions = (await h.service.store.listAudit({ milestoneId: 'M-1002', limit: 20 }))
+    const decisions = (await h.service.store.audit.list({ milestoneId: 'M-1002', limit: 20 }))
       .filter((entry) => entry.action === 'requested')
       .map((entry) => entry.detail?.via);
     expect(decisions).toEqual(['contract-route', 'job-route']);
@@ -75,8 +75,8 @@ describe('routes', () => {
     expect(list).toContain(`<#${ids.financeApprovals}> (FUND_CHANNEL)`);
 
     await admin('route remove J-100', 'Route removed: job `J-100`');
-    expect((await h.service.store.listRoutes()).map((route) => route.targetId)).toEqual(['C-502']);
-    const audit = (await h.service.store.listAudit({ limit: 20 })).map(
+    expect((await h.service.store.routes.list(h.service.useCases.workspaceId)).map((route) => route.targetId)).toEqual(['C-502']);
+    const audit = (await h.service.store.audit.list({ limit: 20 })).map(
       (entry) => `${entry.actor} ${entry.action}`,
     );
     expect(audit).toEqual(
@@ -99,8 +99,8 @@ describe('routes', () => {
     const reply = await replyContaining(h, ids.bob, 'Only Countersign admins can change routes');
 
     expect(reply).toContain(`<@${ids.alice}>`);
-    expect(await h.service.store.listRoutes()).toEqual([]);
-    const [refusal] = await h.service.store.listAudit({ limit: 1 });
+    expect(await h.service.store.routes.list(h.service.useCases.workspaceId)).toEqual([]);
+    const [refusal] = await h.service.store.audit.list({ limit: 1 });
     expect(refusal).toMatchObject({ actor: `slack:${ids.bob}`, action: 'route-change-refused' });
   });
 
@@ -108,7 +108,7 @@ describe('routes', () => {
     await admin(`route set J-404 <#${labeling}>`, 'OpenTrain has no job or contract `J-404`');
     await admin('route set J-100 #labeling', 'Name the channel as a mention');
 
-    expect(await h.service.store.listRoutes()).toEqual([]);
+    expect(await h.service.store.routes.list(h.service.useCases.workspaceId)).toEqual([]);
   });
 });
 
@@ -141,7 +141,7 @@ describe('who may request funding', () => {
     expect(ack.body).toContain(`<!subteam^${ids.financeGroup}>`);
     expect(opentrainCalls(h, 'POST', '/')).toEqual([]);
     expect(botMessages(h, ids.financeApprovals)).toEqual([]);
-    const [refusal] = await h.service.store.listAudit({ milestoneId: 'M-1001', limit: 1 });
+    const [refusal] = await h.service.store.audit.list({ milestoneId: 'M-1001', limit: 1 });
     expect(refusal).toMatchObject({ actor: `slack:${ids.bob}`, action: 'request-refused' });
   });
 

@@ -1,4 +1,4 @@
-import type { Approval, TrackedApproval } from '../../src/approvals/types.js';
+import type { Approval, TrackedApproval } from '../../src/domain/approval.js';
 
 export const t0 = new Date('2026-06-12T10:00:00.000Z');
 
@@ -31,6 +31,7 @@ export function anApproval(overrides: Partial<Approval> = {}): Approval {
 export function aTrackedApproval(overrides: Partial<TrackedApproval> = {}): TrackedApproval {
   return {
     ...anApproval(),
+    workspaceId: 'T1',
     requester: { kind: 'slack', userId: 'U0ALICE', teamId: 'T1' },
     note: null,
     channelId: 'C0FUND',
@@ -48,9 +49,6 @@ export function aTrackedApproval(overrides: Partial<TrackedApproval> = {}): Trac
       channelId: null,
       ts: null,
       permalink: null,
-      attempts: 0,
-      nextAttemptAt: t0,
-      lastError: null,
     },
     reminderFloorMs: null,
     trackedAt: t0,

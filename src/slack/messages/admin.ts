@@ -1,5 +1,6 @@
-import type { Route } from '../../approvals/routing.js';
-import type { AuditEntry } from '../../store/store.js';
+import type { RemovedRoute } from '../../domain/effects.js';
+import type { Route } from '../../domain/routing.js';
+import type { AuditEntry } from '../../ports/store.js';
 import type { SlackMessage } from '../gateway.js';
 import {
   approverMention,
@@ -10,6 +11,7 @@ import {
   escapeText,
   mention,
 } from './format.js';
+import { refusalReason } from './refusals.js';
 
 function reply(text: string): SlackMessage {
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
@@ -54,10 +56,12 @@ export function routeSavedReply(route: Route): SlackMessage {
   return reply(`:white_check_mark: Route saved: ${describeRoute(route)}.${auto}`);
 }
 
-export function routeRemovedReply(route: Route | undefined, targetId: string): SlackMessage {
-  return route === undefined
+export function routeRemovedReply(route: RemovedRoute | null, targetId: string): SlackMessage {
+  return route === null
     ? reply(`:information_source: There is no route for ${code(targetId)}.`)
-    : reply(`:wastebasket: Route removed: ${describeRoute(route)}.`);
+    : reply(
+        `:wastebasket: Route removed: ${route.scope} ${code(route.targetId)} no longer sends its cards to ${channelMention(route.channelId)}.`,
+      );
 }
 
 export function routeListReply(routes: readonly Route[], fundChannel: string | undefined): SlackMessage {
@@ -72,9 +76,13 @@ export function routeListReply(routes: readonly Route[], fundChannel: string | u
   return reply(`*Routes*\n${lines.join('\n')}\n${fallback}`.slice(0, 2_900));
 }
 
-export function routeTargetUnknownReply(targetId: string, why: string): SlackMessage {
+export function routeTargetUnknownReply(targetId: string, why: 'not-found' | 'unreachable'): SlackMessage {
+  const reason =
+    why === 'not-found'
+      ? `OpenTrain has no job or contract ${code(targetId)} on this account.`
+      : `I could not check ${code(targetId)} with OpenTrain right now.`;
   return reply(
-    `:mag: ${why} Write ${code(`job:${targetId}`)} or ${code(`contract:${targetId}`)} to set the route without checking.`,
+    `:mag: ${reason} Write ${code(`job:${targetId}`)} or ${code(`contract:${targetId}`)} to set the route without checking.`,
   );
 }
 
@@ -107,7 +115,10 @@ export function historyReply(
 ): SlackMessage {
   if (entries.length === 0) return reply(`Nothing is recorded for a milestone or approval ${code(id)}.`);
   const lines = [...entries].reverse().map((entry) => {
-    const what = actionWords[entry.action] ?? escapeAndTruncate(entry.action, 40);
+    const what =
+      entry.action === 'fund-failed'
+        ? `asked; OpenTrain refused (${escapeText(refusalReason(String(entry.detail?.failure ?? ''), typeof entry.detail?.milestoneStatus === 'string' ? entry.detail.milestoneStatus : null))})`
+        : (actionWords[entry.action] ?? escapeAndTruncate(entry.action, 40));
     const approval = entry.approvalId === null ? '' : ` · ${code(entry.approvalId)}`;
     return `• ${dateToken(entry.at, '{date_short} {time}')} ${actorText(entry.actor)} ${what}${approval}`;
   });

@@ -1,20 +1,22 @@
 import type { KnownBlock } from '@slack/types';
-import { isTerminal, type TrackedApproval } from '../../approvals/types.js';
+import { isTerminal, type TrackedApproval } from '../../domain/approval.js';
 import { describeCountdown } from '../../duration.js';
 import type { SlackMessage } from '../gateway.js';
 import {
+  approvalActions,
   approverMention,
   code,
+  contextLine,
   dateToken,
   escapeAndTruncate,
   escapeText,
+  link,
   mention,
   money,
+  section,
   utcText,
 } from './format.js';
-import { statusEmoji, wordingFor } from './wording.js';
-
-export const openApprovalActionId = 'open_approval';
+import { outcomeSentence, statusEmoji, wordingFor } from './wording.js';
 
 /** The one card per approval: posted when tracking starts, edited in place on every change. */
 export function renderCard(approval: TrackedApproval, now: Date): SlackMessage {
@@ -27,24 +29,8 @@ export function renderCard(approval: TrackedApproval, now: Date): SlackMessage {
   ];
   const request = requestLine(approval);
   if (request !== undefined) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: request } });
-  if (terminal) {
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: outcomeLine(approval) } });
-  } else if (approval.approvalUrl.length <= 3_000) {
-    blocks.push({
-      type: 'actions',
-      block_id: `approval:${approval.id}`.slice(0, 255),
-      elements: [
-        {
-          type: 'button',
-          action_id: openApprovalActionId,
-          text: { type: 'plain_text', text: wording.button.slice(0, 75) },
-          url: approval.approvalUrl,
-          value: approval.id.slice(0, 2_000),
-          style: 'primary',
-        },
-      ],
-    });
-  }
+  if (terminal) blocks.push(section(outcomeSentence(approval)));
+  else blocks.push(...approvalActions(approval, wording.button, `approval:${approval.id}`));
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: statusLine(approval, now) }] });
   return { text: fallbackText(approval, now), blocks };
 }
@@ -104,40 +90,6 @@ function requestLine(approval: TrackedApproval): string | undefined {
   return `${head}\n>${escapeAndTruncate(approval.note, 1_000).replace(/\n/g, '\n>')}`;
 }
 
-/** One line on how an ended approval ended, for the card and its thread. */
-export function outcomeLine(approval: TrackedApproval): string {
-  const when = approval.resolvedAt === null ? '' : ` ${dateToken(approval.resolvedAt)}`;
-  switch (approval.status) {
-    case 'confirmed': {
-      const invoice = approval.result?.invoiceId;
-      const invoiceText = typeof invoice === 'string' ? ` · invoice ${code(invoice)}` : '';
-      return `${statusEmoji.confirmed} *${wordingFor(approval.type).confirmedLine}.* Confirmed in OpenTrain${when}${invoiceText}.`;
-    }
-    case 'declined':
-      return `${statusEmoji.declined} *Declined* in OpenTrain${when}. Nothing was charged.`;
-    case 'expired': {
-      const retry =
-        approval.type === 'milestone_fund' && approval.milestoneId !== null
-          ? ` Run ${code(`/fund-milestone ${approval.milestoneId}`)} to ask again.`
-          : '';
-      return `${statusEmoji.expired} *Expired*${when} without a decision. Nothing was charged.${retry}`;
-    }
-    case 'pending':
-      return '';
-  }
-}
-
-/**
- * When an approval's "(in N hours)" goes stale and what shows it (its card, App Home) should be re-rendered
- * with the new figure (or, at expiry, none); null once there is nothing left to count down.
- */
-export function countdownRefreshAt(approval: TrackedApproval, now: Date): Date | null {
-  const left = approval.expiresAt.getTime() - now.getTime();
-  if (isTerminal(approval.status) || left <= 0) return null;
-  // At 0 the countdown gives way to the bare expiry date until the poller reads the approval as expired.
-  return new Date(approval.expiresAt.getTime() - describeCountdown(left).changesAtMsLeft);
-}
-
 /**
  * " (in 23 hours)" while time is left, on the card and on App Home; both are re-rendered whenever the figure
  * changes (countdownRefreshAt).
@@ -158,4 +110,14 @@ function fallbackText(approval: TrackedApproval, now: Date): string {
   const subject = escapeText(shortSubject(approval));
   if (isTerminal(approval.status)) return `${wording.outcomeTitle[approval.status]}: ${subject}`;
   return `${wording.pendingTitle}: ${subject}, expires ${utcText(approval.expiresAt)}${timeLeft(approval, now)}`;
+}
+
+/**
+ * An extra copy of a card (an uncertain post that landed twice) is turned into a pointer at the real one, so
+ * only one card is ever live with a button on it.
+ */
+export function renderDuplicateCard(approval: TrackedApproval, realPermalink: string | null): SlackMessage {
+  const where = realPermalink === null ? 'another message in this channel' : link(realPermalink, 'the approval card');
+  const text = `This copy was posted twice by mistake; ${escapeText(shortSubject(approval))} is followed in ${where}.`;
+  return { text, blocks: [contextLine(`:link: ${text} Approval ${code(approval.id)}.`)] };
 }

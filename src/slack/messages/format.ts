@@ -1,3 +1,5 @@
+import type { Button, KnownBlock } from '@slack/types';
+
 /**
  * Slack mrkdwn helpers. Anything that did not come from this codebase (a requester's note, a milestone name
  * from OpenTrain, an error message) goes through escapeText before it is placed in mrkdwn, so it cannot
@@ -61,4 +63,50 @@ export function approverMention(approver: { kind: 'user' | 'usergroup'; id: stri
 
 export function channelMention(channelId: string): string {
   return `<#${channelId.replace(/[^A-Z0-9]/gi, '')}>`;
+}
+
+/** Every approval link button shares this action id; the click is acked and audited (slack/listeners/actions). */
+export const openApprovalActionId = 'open_approval';
+
+/**
+ * The button that opens an approval in OpenTrain: the one way an approval link is shown. A link longer than
+ * Slack allows in a button (3,000 characters) gets no button rather than a broken message.
+ */
+export function approvalButton(
+  approval: { readonly id: string; readonly approvalUrl: string },
+  label: string,
+  options: { readonly style?: 'primary' } = { style: 'primary' },
+): Button | undefined {
+  if (approval.approvalUrl.length > 3_000) return undefined;
+  return {
+    type: 'button',
+    action_id: openApprovalActionId,
+    text: { type: 'plain_text', text: label.slice(0, 75) },
+    url: approval.approvalUrl,
+    value: approval.id.slice(0, 2_000),
+    ...(options.style === undefined ? {} : { style: options.style }),
+  };
+}
+
+/** An actions block holding the approval button, or nothing when the link cannot be a button. */
+export function approvalActions(
+  approval: { readonly id: string; readonly approvalUrl: string },
+  label: string,
+  blockId?: string,
+): KnownBlock[] {
+  const button = approvalButton(approval, label);
+  if (button === undefined) return [];
+  return [
+    { type: 'actions', ...(blockId === undefined ? {} : { block_id: blockId.slice(0, 255) }), elements: [button] },
+  ];
+}
+
+/** One mrkdwn section. */
+export function section(text: string): KnownBlock {
+  return { type: 'section', text: { type: 'mrkdwn', text } };
+}
+
+/** A quiet line under a message: references such as an approval id or OpenTrain's request id. */
+export function contextLine(text: string): KnownBlock {
+  return { type: 'context', elements: [{ type: 'mrkdwn', text }] };
 }

@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/types';
-import type { TrackedApproval } from '../../approvals/types.js';
+import type { TrackedApproval } from '../../domain/approval.js';
 import { shortSubject, timeLeft } from './card.js';
-import { channelMention, code, dateToken, escapeAndTruncate, link, mention } from './format.js';
+import { approvalButton, channelMention, code, dateToken, escapeAndTruncate, link, mention } from './format.js';
 import { statusEmoji, wordingFor } from './wording.js';
 
 const maxPending = 25;
@@ -75,17 +75,8 @@ function pendingSection(approval: TrackedApproval, now: Date): KnownBlock {
       : escapeAndTruncate(approval.requester.name, 60);
   const text = `${statusEmoji.pending} *${escapeAndTruncate(shortSubject(approval), 200)}*\n${wording.noun} · expires ${dateToken(approval.expiresAt)}${timeLeft(approval, now)} · requested by ${who} · ${card}`;
   const section: KnownBlock = { type: 'section', text: { type: 'mrkdwn', text } };
-  if (approval.approvalUrl.length > 3_000) return section;
-  return {
-    ...section,
-    accessory: {
-      type: 'button',
-      action_id: 'open_approval',
-      text: { type: 'plain_text', text: 'Review' },
-      url: approval.approvalUrl,
-      value: approval.id.slice(0, 2_000),
-    },
-  };
+  const button = approvalButton(approval, 'Review', {});
+  return button === undefined ? section : { ...section, accessory: button };
 }
 
 function outcomeContext(approval: TrackedApproval): KnownBlock {

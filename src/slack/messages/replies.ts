@@ -1,28 +1,16 @@
 import type { KnownBlock } from '@slack/types';
-import type { TrackedApproval } from '../../approvals/types.js';
-import type { OpenTrainError } from '../../opentrain/errors.js';
+import type { TrackedApproval } from '../../domain/approval.js';
+import type { Refusal } from '../../domain/funding.js';
 import type { SlackMessage } from '../gateway.js';
 import { shortSubject } from './card.js';
-import { channelMention, code, dateToken, escapeAndTruncate, escapeText, link, mention } from './format.js';
+import { approvalActions, channelMention, code, dateToken, escapeText, link, mention, section } from './format.js';
+import { refusalText } from './refusals.js';
+import { outcomeSentence } from './wording.js';
 
-function reply(text: string, approvalLink?: { url: string; label: string }): SlackMessage {
-  const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text } }];
+function reply(text: string, approval?: TrackedApproval, extra: readonly KnownBlock[] = []): SlackMessage {
   // The approval link goes in a button, not the text: its URL can be long, and a section holds 3,000 characters.
-  if (approvalLink !== undefined && approvalLink.url.length <= 3_000) {
-    blocks.push({
-      type: 'actions',
-      elements: [
-        {
-          type: 'button',
-          action_id: 'open_approval',
-          text: { type: 'plain_text', text: approvalLink.label },
-          url: approvalLink.url,
-          style: 'primary',
-        },
-      ],
-    });
-  }
-  return { text, blocks };
+  const button = approval === undefined ? [] : approvalActions(approval, 'Review & confirm in OpenTrain');
+  return { text, blocks: [section(text), ...button, ...extra] };
 }
 
 export function usageReply(): SlackMessage {
@@ -59,19 +47,27 @@ export function fundedReply(approval: TrackedApproval): SlackMessage {
   );
 }
 
+/** The request's approval ended before the answer went out (it was settled while the bot restarted). */
+export function endedReply(approval: TrackedApproval): SlackMessage {
+  return reply(outcomeSentence(approval, { subject: escapeText(shortSubject(approval)) }));
+}
+
 export function alreadyPendingReply(approval: TrackedApproval): SlackMessage {
   const by = approval.requester.kind === 'slack' ? ` by ${mention(approval.requester.userId)}` : '';
-  const posted = approval.card.ts !== null;
-  const card = !posted
-    ? `Its card is not in ${channelMention(approval.channelId)} yet (I keep trying); the approval link is below.`
-    : approval.card.permalink === null
+  const subject = escapeText(shortSubject(approval));
+  const requested = `${subject} is already requested${by} ${dateToken(approval.trackedAt)} (approval ${code(approval.id)}), so I did not ask again or post a second card.`;
+  if (approval.card.ts === null) {
+    // The first request is still on its way: say where its card will be, and give the link meanwhile.
+    return reply(
+      `:information_source: ${requested} Its card is on its way to ${channelMention(approval.channelId)}; the approval link is below. It expires ${dateToken(approval.expiresAt)}.`,
+      approval,
+    );
+  }
+  const card =
+    approval.card.permalink === null
       ? `Its card is in ${channelMention(approval.card.channelId ?? approval.channelId)}.`
       : `Here is its card: ${link(approval.card.permalink, 'view the approval card')}.`;
-  return reply(
-    `:information_source: ${escapeText(shortSubject(approval))} already has a pending ${code(approval.id)} (requested${by} ${dateToken(approval.trackedAt)}), so I did not post a second card. ${card} It expires ${dateToken(approval.expiresAt)}.`,
-    // Without a card to point at, the link is the only way to act on it.
-    posted ? undefined : { url: approval.approvalUrl, label: 'Review & confirm in OpenTrain' },
-  );
+  return reply(`:information_source: ${requested} ${card} It expires ${dateToken(approval.expiresAt)}.`);
 }
 
 export function cardBlockedReply(
@@ -87,100 +83,21 @@ export function cardBlockedReply(
       : `I can't find or use ${channel} (it may be archived, or private without me in it). Invite me, or ask an admin to point FUND_CHANNEL at a channel I'm in.`;
   return reply(
     `:warning: Funding was requested (approval ${code(approval.id)}) and I'm tracking it, but I couldn't post its card. ${fix}\nUntil then, the approval link is below. I'll still remind you and tell you the outcome.`,
-    { url: approval.approvalUrl, label: 'Review & confirm in OpenTrain' },
+    approval,
   );
 }
 
 export function cardDelayedReply(approval: TrackedApproval): SlackMessage {
   return reply(
     `:white_check_mark: Funding requested (approval ${code(approval.id)}) and tracked. Slack did not accept the card yet; I'm retrying and will DM you when it is in ${channelMention(approval.channelId)}. The approval link meanwhile is below.`,
-    { url: approval.approvalUrl, label: 'Review & confirm in OpenTrain' },
+    approval,
   );
 }
 
-/** One specific, actionable message per documented failure; always says that nothing was requested. */
-export function fundingFailedReply(error: OpenTrainError, milestoneId: string): SlackMessage {
-  const id = code(milestoneId);
-  const opentrainSays = escapeAndTruncate(error.message, 300);
-  let text: string;
-  switch (error.failure) {
-    case 'unauthorized':
-      text = `:lock: OpenTrain rejected Countersign's API token (401), so nothing was requested. An admin must mint a new token in OpenTrain (Settings → API keys, scopes ${code('payments:read')} and ${code('payments:write')}) and set ${code('OT_API_TOKEN')}.`;
-      break;
-    case 'missing-scope': {
-      const scopes = error.detailList('requiredScopes');
-      const named = scopes.length === 0 ? code('payments:write') : scopes.map(code).join(', ');
-      text = `:lock: Countersign's OpenTrain token is missing the scope ${named}, so nothing was requested. An admin must mint a token with ${code('payments:read')} and ${code('payments:write')} in OpenTrain (Settings → API keys) and set ${code('OT_API_TOKEN')}.`;
-      break;
-    }
-    case 'feature-disabled':
-      text = `:no_entry: Payment requests through the API are switched off for this OpenTrain account (feature ${code(error.detail('feature') ?? 'public_api_payments_write')}), so nothing was requested. Ask OpenTrain support to enable it, or fund ${id} in the OpenTrain app.`;
-      break;
-    case 'claim-required': {
-      const claimUrl = error.detailLink('claimUrl');
-      text = `:lock: This OpenTrain account has not been claimed by a human yet, so it cannot fund milestones and nothing was requested. The account owner must claim it first${
-        claimUrl === undefined ? '' : `: ${link(claimUrl, 'claim the account')}`
-      }.`;
-      break;
-    }
-    case 'forbidden':
-      text = `:no_entry: OpenTrain refused to fund ${id}: ${opentrainSays}. Nothing was requested.`;
-      break;
-    case 'not-found':
-      text = `:mag: OpenTrain has no milestone ${id} on this account (or it belongs to another account). Check the id or paste the milestone's OpenTrain link. Nothing was requested.`;
-      break;
-    case 'not-fundable': {
-      const status = error.detail('status');
-      text = `:information_source: Milestone ${id} cannot be funded because its status is ${code(status ?? 'not NOT_FUNDED')}; only NOT_FUNDED milestones can be. Nothing was requested.`;
-      break;
-    }
-    case 'payment-method-required': {
-      const billingUrl = error.detailLink('billingUrl');
-      text = `:credit_card: OpenTrain needs a payment method on file before it can fund ${id}, so nothing was requested. An account owner can add a card${
-        billingUrl === undefined
-          ? ' in OpenTrain billing settings'
-          : ` here: ${link(billingUrl, 'billing settings')}`
-      }, then run ${code(`/fund-milestone ${milestoneId}`)} again.`;
-      break;
-    }
-    case 'milestone-cancelled':
-      text = `:no_entry: Milestone ${id} was cancelled, so it cannot be funded. Nothing was requested.`;
-      break;
-    case 'contract-ended': {
-      const contractId = error.detail('contractId');
-      text = `:no_entry: The contract${contractId === undefined ? '' : ` ${code(contractId)}`} for milestone ${id} has ended, so the milestone cannot be funded. Nothing was requested.`;
-      break;
-    }
-    case 'conflict':
-      text = `:warning: OpenTrain refused to fund ${id}: ${opentrainSays}. Nothing was requested.`;
-      break;
-    case 'bad-request':
-      text = `:warning: OpenTrain rejected the request for ${id}: ${opentrainSays}. Nothing was requested.`;
-      break;
-    case 'rate-limited':
-    case 'unavailable':
-    case 'timeout':
-    case 'network': {
-      const why = {
-        'rate-limited': 'it is rate limiting us',
-        unavailable: 'it answered with a server error',
-        timeout: 'it did not answer in time',
-        network: 'it could not be reached',
-      }[error.failure];
-      const wait =
-        error.retryAfterMs === undefined
-          ? 'in a minute'
-          : `in ${Math.max(1, Math.ceil(error.retryAfterMs / 1_000))} s`;
-      // A lost answer may hide a recorded request; asking again is safe because OpenTrain then returns it.
-      text = `:hourglass: OpenTrain is not answering right now (${why}), so as far as Countersign can tell nothing was requested. Try ${code(`/fund-milestone ${milestoneId}`)} again ${wait}; asking again is safe: if OpenTrain did record it, you get that same approval and its card.`;
-      break;
-    }
-    case 'bad-response':
-      text = `:warning: OpenTrain answered in a way Countersign does not understand, so nothing is being tracked for ${id}. Try again; if it keeps happening, tell whoever runs Countersign.`;
-      break;
-  }
-  if (error.requestId !== undefined) text += ` (OpenTrain request id ${code(error.requestId)})`;
-  return reply(text);
+/** One specific, actionable message per refusal; always says that nothing was requested. */
+export function fundingFailedReply(refusal: Refusal, milestoneId: string): SlackMessage {
+  const { sentence, reference } = refusalText(refusal, milestoneId);
+  return reply(sentence, undefined, reference);
 }
 
 export function unroutedReply(milestoneId: string): SlackMessage {

@@ -1,4 +1,5 @@
-import type { ApprovalType, TerminalStatus } from '../../approvals/types.js';
+import type { ApprovalType, TerminalStatus, TrackedApproval } from '../../domain/approval.js';
+import { code, dateToken } from './format.js';
 
 export interface TypeWording {
   /** "funding": what is being approved, as a noun. */
@@ -71,3 +72,35 @@ export const statusEmoji: Readonly<Record<TerminalStatus | 'pending', string>> =
   declined: ':x:',
   expired: ':alarm_clock:',
 };
+
+/**
+ * How an ended approval ended, in one sentence: the single source of outcome wording for the card, its thread
+ * and the requester's DM. With `subject`, the sentence names what was approved (for messages read alone).
+ */
+export function outcomeSentence(approval: TrackedApproval, options: { subject?: string } = {}): string {
+  const wording = wordingFor(approval.type);
+  const when = approval.resolvedAt === null ? '' : ` ${dateToken(approval.resolvedAt)}`;
+  const { subject } = options;
+  switch (approval.status) {
+    case 'confirmed': {
+      const invoice = approval.result?.invoiceId;
+      const invoiceText = typeof invoice === 'string' ? ` · invoice ${code(invoice)}` : '';
+      const headline = subject === undefined ? wording.confirmedLine : `${wording.outcomeTitle.confirmed}: ${subject}`;
+      return `${statusEmoji.confirmed} *${headline}.* Confirmed in OpenTrain${when}${invoiceText}.`;
+    }
+    case 'declined': {
+      const headline = subject === undefined ? 'Declined' : `The ${wording.noun} request for ${subject} was declined`;
+      return `${statusEmoji.declined} *${headline}* in OpenTrain${when}. Nothing was charged.`;
+    }
+    case 'expired': {
+      const headline = subject === undefined ? 'Expired' : `The ${wording.noun} request for ${subject} expired`;
+      const retry =
+        approval.type === 'milestone_fund' && approval.milestoneId !== null
+          ? ` Run ${code(`/fund-milestone ${approval.milestoneId}`)} to ask again.`
+          : '';
+      return `${statusEmoji.expired} *${headline}*${when} without a decision. Nothing was charged.${retry}`;
+    }
+    case 'pending':
+      return '';
+  }
+}

@@ -1,83 +1,70 @@
 import type { Database } from 'better-sqlite3';
-import type { TrackedApproval, Transition } from '../../approvals/types.js';
-import type { ApprovalRepository, NewAuditEntry, NewEffect, NewTrackedApproval } from '../store.js';
+import type { TrackedApproval, Transition } from '../../domain/approval.js';
+import type { QueuedEffect } from '../../domain/effects.js';
+import type { ApprovalsPort, NewAuditEntry, NewTrackedApproval } from '../../ports/store.js';
 import { type ApprovalRow, toApproval } from './rows.js';
 
-export function createApprovalsSql(
-  db: Database,
-  appendAuditNow: (entries: readonly NewAuditEntry[], at: Date) => void,
-  enqueueNow: (effects: readonly NewEffect[], at: Date) => number,
-): ApprovalRepository {
+/** Joins the caller's transaction: an audit entry and effects written with the change they belong to. */
+export interface Companions {
+  appendAudit(entries: readonly NewAuditEntry[], at: Date): void;
+  enqueue(effects: readonly QueuedEffect[], at: Date): number;
+}
+
+export function createApprovalsSql(db: Database, companions: Companions): ApprovalsPort {
   const statements = {
     get: db.prepare<[string], ApprovalRow>('SELECT * FROM approvals WHERE id = ?'),
     insert: db.prepare(`
-      INSERT INTO approvals (id, type, status, contract_id, milestone_id, job_id, proposal_id, approval_url,
-        expires_at, resolved_at, result, created_at, requester, note, channel_id, approvers, context,
-        context_retry_at, card_next_attempt_at, tracked_at, updated_at)
-      VALUES (@id, @type, @status, @contractId, @milestoneId, @jobId, @proposalId, @approvalUrl,
+      INSERT INTO approvals (id, workspace_id, type, status, contract_id, milestone_id, job_id, proposal_id,
+        approval_url, expires_at, resolved_at, result, created_at, requester, note, channel_id, approvers,
+        context, context_retry_at, tracked_at, updated_at)
+      VALUES (@id, @workspaceId, @type, @status, @contractId, @milestoneId, @jobId, @proposalId, @approvalUrl,
         @expiresAt, @resolvedAt, @result, @createdAt, @requester, @note, @channelId, @approvers, @context,
-        @contextRetryAt, @at, @at, @at)
+        @contextRetryAt, @at, @at)
       ON CONFLICT (id) DO NOTHING`),
-    transition: db.prepare(`
+    end: db.prepare(`
       UPDATE approvals SET status = @status, resolved_at = @resolvedAt, result = @result, version = version + 1,
-        card_next_attempt_at = @at, card_attempts = 0, context_retry_at = NULL, updated_at = @at
+        context_retry_at = NULL, card_refresh_at = NULL, updated_at = @at
       WHERE id = @id AND status = 'pending'`),
-    forHome: db.prepare<[number, number], ApprovalRow>(`
-      SELECT * FROM approvals WHERE status = 'pending' OR resolved_at >= ? ORDER BY tracked_at DESC LIMIT ?`),
+    forHome: db.prepare<[string, string, number], ApprovalRow>(`
+      SELECT * FROM approvals WHERE workspace_id = ? AND status = 'pending'
+      UNION ALL
+      SELECT * FROM approvals WHERE workspace_id = ? AND status <> 'pending' AND resolved_at >= ?`),
     lapsed: db.prepare<[number, number], ApprovalRow>(`
       SELECT * FROM approvals WHERE status = 'pending' AND expires_at <= ? ORDER BY expires_at LIMIT ?`),
-    reminderCandidates: db.prepare<[number, number], ApprovalRow>(`
+    reminderCandidates: db.prepare<[number, number, number], ApprovalRow>(`
       SELECT * FROM approvals WHERE status = 'pending' AND expires_at > ? AND expires_at <= ?
-      ORDER BY expires_at`),
+      ORDER BY expires_at LIMIT ?`),
     reminderFloor: db.prepare(`
       UPDATE approvals SET reminder_floor_ms = @offset, updated_at = @at
       WHERE id = @id AND status = 'pending' AND (reminder_floor_ms IS NULL OR reminder_floor_ms > @offset)`),
     contextDue: db.prepare<[number, number], ApprovalRow>(`
       SELECT * FROM approvals WHERE status = 'pending' AND context_retry_at <= ?
       ORDER BY context_retry_at LIMIT ?`),
-    // A row that has its context already only loses its retry: the card changes only when the context is new.
     contextFound: db.prepare(`
-      UPDATE approvals SET context = COALESCE(context, @context), context_retry_at = NULL,
-        version = version + (context IS NULL),
-        card_next_attempt_at = CASE WHEN context IS NULL THEN MIN(card_next_attempt_at, @at)
-          ELSE card_next_attempt_at END,
-        updated_at = @at
-      WHERE id = @id`),
+      UPDATE approvals SET context = @context, context_retry_at = NULL, version = version + 1, updated_at = @at
+      WHERE id = @id AND context IS NULL`),
+    // A row that has its context already only loses its retry.
+    contextDone: db.prepare('UPDATE approvals SET context_retry_at = NULL WHERE id = ?'),
     contextRetry: db.prepare(`
       UPDATE approvals SET context_retry_at = @next WHERE id = @id AND context IS NULL AND status = 'pending'`),
-    refreshCountdowns: db.prepare(`
-      UPDATE approvals SET version = version + 1, card_refresh_at = NULL, card_next_attempt_at = @now,
-        updated_at = @now
-      WHERE status = 'pending' AND card_refresh_at <= @now AND card_version = version`),
-    claimCards: db.prepare<
-      { owner: string; until: number; now: number; limit: number; id: string | null },
-      ApprovalRow
-    >(`
-      UPDATE approvals SET card_lease_owner = @owner, card_lease_until = @until
-      WHERE id IN (
-        SELECT id FROM approvals
-        WHERE card_version < version AND card_next_attempt_at <= @now
-          AND (card_lease_until IS NULL OR card_lease_until <= @now)
-          AND (@id IS NULL OR id = @id)
-        ORDER BY card_next_attempt_at LIMIT @limit)
-      RETURNING *`),
-    cardSynced: db.prepare(`
-      UPDATE approvals SET card_channel_id = @channelId, card_ts = @ts,
-        card_version = MAX(card_version, @version),
-        card_refresh_at = @refreshAt, card_attempts = 0, card_error = NULL, updated_at = @at,
-        card_lease_owner = CASE WHEN card_lease_owner = @owner THEN NULL ELSE card_lease_owner END,
-        card_lease_until = CASE WHEN card_lease_owner = @owner THEN NULL ELSE card_lease_until END
-      WHERE id = @id AND (card_ts IS NULL OR card_ts = @ts)`),
-    cardPermalink: db.prepare(
-      'UPDATE approvals SET card_permalink = @permalink WHERE id = @id AND card_ts = @ts',
+    staleCountdowns: db.prepare<[number, number], { id: string; workspace_id: string }>(`
+      SELECT id, workspace_id FROM approvals
+      WHERE status = 'pending' AND card_refresh_at <= ? AND card_version = version
+      ORDER BY card_refresh_at LIMIT ?`),
+    refreshCountdown: db.prepare(`
+      UPDATE approvals SET version = version + 1, card_refresh_at = NULL, updated_at = @at
+      WHERE id = @id AND status = 'pending' AND card_version = version`),
+    card: db.prepare<[string], { card_channel_id: string | null; card_ts: string | null; card_permalink: string | null }>(
+      'SELECT card_channel_id, card_ts, card_permalink FROM approvals WHERE id = ?',
     ),
-    cardFailed: db.prepare(`
-      UPDATE approvals SET card_attempts = card_attempts + 1, card_error = @error, card_next_attempt_at = @next,
-        card_ts = CASE WHEN @forget = 1 THEN NULL ELSE card_ts END,
-        card_channel_id = CASE WHEN @forget = 1 THEN NULL ELSE card_channel_id END,
-        card_permalink = CASE WHEN @forget = 1 THEN NULL ELSE card_permalink END,
-        card_lease_owner = NULL, card_lease_until = NULL
-      WHERE id = @id AND card_lease_owner = @owner`),
+    cardPosted: db.prepare(`
+      UPDATE approvals SET card_channel_id = @channelId, card_ts = @ts, card_version = MAX(card_version, @version),
+        card_refresh_at = @refreshAt, updated_at = @at
+      WHERE id = @id AND (card_ts IS NULL OR card_ts = @ts)`),
+    permalink: db.prepare('UPDATE approvals SET card_permalink = @permalink WHERE id = @id AND card_ts = @ts'),
+    forget: db.prepare(`
+      UPDATE approvals SET card_ts = NULL, card_channel_id = NULL, card_permalink = NULL, card_version = 0
+      WHERE id = @id AND card_ts = @ts`),
   };
 
   function get(id: string): TrackedApproval | undefined {
@@ -86,39 +73,23 @@ export function createApprovalsSql(
   }
 
   const track = db.transaction(
-    (input: NewTrackedApproval, at: Date, entry: (created: boolean) => NewAuditEntry) => {
-      const { approval } = input;
-      const created =
-        statements.insert.run({
-          id: approval.id,
-          type: approval.type,
-          status: approval.status,
-          contractId: approval.contractId,
-          milestoneId: approval.milestoneId,
-          jobId: approval.jobId,
-          proposalId: approval.proposalId,
-          approvalUrl: approval.approvalUrl,
-          expiresAt: approval.expiresAt.getTime(),
-          resolvedAt: approval.resolvedAt?.getTime() ?? null,
-          result: approval.result === null ? null : JSON.stringify(approval.result),
-          createdAt: approval.createdAt.getTime(),
-          requester: JSON.stringify(input.requester),
-          note: input.note,
-          channelId: input.channelId,
-          approvers: JSON.stringify(input.approvers),
-          context: input.context === null ? null : JSON.stringify(input.context),
-          contextRetryAt: input.contextRetryAt?.getTime() ?? null,
-          at: at.getTime(),
-        }).changes === 1;
-      appendAuditNow([entry(created)], at);
-      const row = get(approval.id);
-      if (row === undefined) throw new Error(`approval ${approval.id} vanished while it was being tracked`);
+    (
+      input: NewTrackedApproval,
+      at: Date,
+      audit: (created: boolean) => NewAuditEntry,
+      effects: (created: boolean) => readonly QueuedEffect[],
+    ) => {
+      const created = statements.insert.run(insertParams(input, at)).changes === 1;
+      companions.appendAudit([audit(created)], at);
+      companions.enqueue(effects(created), at);
+      const row = get(input.approval.id);
+      if (row === undefined) throw new Error(`approval ${input.approval.id} vanished while it was being tracked`);
       return { approval: row, created };
     },
   );
 
-  const transition = db.transaction((t: Transition, at: Date, effects: readonly NewEffect[]) => {
-    const changed = statements.transition.run({
+  const end = db.transaction((t: Transition, at: Date, effects: readonly QueuedEffect[]) => {
+    const changed = statements.end.run({
       id: t.approvalId,
       status: t.status,
       resolvedAt: t.resolvedAt?.getTime() ?? null,
@@ -127,100 +98,113 @@ export function createApprovalsSql(
     }).changes;
     if (changed === 0) return undefined;
     const row = get(t.approvalId);
-    appendAuditNow(
-      [
-        {
-          approvalId: t.approvalId,
-          milestoneId: row?.milestoneId ?? null,
-          actor: t.source.startsWith('countersign') ? 'countersign' : 'opentrain',
-          action: t.status,
-          detail: { source: t.source, ...(t.result === null ? {} : { result: t.result }) },
-        },
-      ],
+    const detail = { source: t.source, ...(t.result === null ? {} : { result: t.result }) };
+    const actor = t.source.startsWith('countersign') ? 'countersign' : 'opentrain';
+    companions.appendAudit(
+      [{ approvalId: t.approvalId, milestoneId: row?.milestoneId ?? null, actor, action: t.status, detail }],
       at,
     );
-    enqueueNow(effects, at);
+    companions.enqueue(effects, at);
     return row;
   });
 
-  const remind = db.transaction(
-    (approvalId: string, offsetMs: number, effects: readonly NewEffect[], at: Date) => {
-      const changed = statements.reminderFloor.run({
-        id: approvalId,
-        offset: offsetMs,
-        at: at.getTime(),
-      }).changes;
-      if (changed === 0) return false;
-      enqueueNow(effects, at);
-      return true;
-    },
-  );
+  /** Runs `change` and, when it changed a row, enqueues the effects that go with it, atomically. */
+  const changeWith = db.transaction((change: () => number, effects: readonly QueuedEffect[], at: Date) => {
+    if (change() === 0) return false;
+    companions.enqueue(effects, at);
+    return true;
+  });
 
   return {
-    async trackApproval(input, at, entry) {
-      return track.immediate(input, at, entry);
+    async track(input, at, audit, effects) {
+      return track.immediate(input, at, audit, effects);
     },
-    async getApproval(id) {
+    async get(id) {
       return get(id);
     },
-    async getApprovals(ids) {
+    async getMany(ids) {
       return ids.map(get).filter((row): row is TrackedApproval => row !== undefined);
     },
-    async recordTransition(t, at, effects) {
-      return transition.immediate(t, at, effects);
+    async end(transition, at, effects) {
+      return end.immediate(transition, at, effects);
     },
-    async listForHome(endedSince, limit) {
-      return statements.forHome.all(endedSince.getTime(), limit).map(toApproval);
-    },
-    async listLapsedPending(now, limit) {
+    async listLapsed(now, limit) {
       return statements.lapsed.all(now.getTime(), limit).map(toApproval);
     },
-    async listReminderCandidates(now, horizonMs) {
-      return statements.reminderCandidates.all(now.getTime(), now.getTime() + horizonMs).map(toApproval);
+    async listReminderCandidates(now, horizonMs, limit) {
+      const from = now.getTime();
+      return statements.reminderCandidates.all(from, from + horizonMs, limit).map(toApproval);
     },
-    async scheduleReminder(approvalId, offsetMs, effects, at) {
-      return remind.immediate(approvalId, offsetMs, effects, at);
-    },
-    async claimCards(lease, approvalId) {
-      const now = lease.now.getTime();
-      return statements.claimCards
-        .all({
-          owner: lease.owner,
-          until: now + lease.leaseMs,
-          now,
-          limit: lease.limit,
-          id: approvalId ?? null,
-        })
-        .map(toApproval);
-    },
-    async recordCardSynced(id, owner, card, at) {
-      const refreshAt = card.refreshAt?.getTime() ?? null;
-      return statements.cardSynced.run({ id, owner, ...card, refreshAt, at: at.getTime() }).changes === 1;
+    async remind(approvalId, offsetMs, effects, at) {
+      const change = () =>
+        statements.reminderFloor.run({ id: approvalId, offset: offsetMs, at: at.getTime() }).changes;
+      return changeWith.immediate(change, effects, at);
     },
     async listContextRetries(now, limit) {
       return statements.contextDue.all(now.getTime(), limit).map(toApproval);
     },
-    async recordContext(id, result, at) {
-      if (result.context !== null) {
-        statements.contextFound.run({ id, context: JSON.stringify(result.context), at: at.getTime() });
-      } else {
-        statements.contextRetry.run({ id, next: result.retryAt?.getTime() ?? null });
-      }
+    async recordContext(id, context, effects, at) {
+      const change = () => {
+        const found = statements.contextFound.run({ id, context: JSON.stringify(context), at: at.getTime() });
+        if (found.changes === 0) statements.contextDone.run(id);
+        return found.changes;
+      };
+      return changeWith.immediate(change, effects, at);
     },
-    async refreshCountdowns(now) {
-      return statements.refreshCountdowns.run({ now: now.getTime() }).changes;
+    async postponeContext(id, retryAt) {
+      statements.contextRetry.run({ id, next: retryAt?.getTime() ?? null });
     },
-    async recordCardPermalink(id, ts, permalink) {
-      statements.cardPermalink.run({ id, ts, permalink });
+    async listStaleCountdowns(now, limit) {
+      return statements.staleCountdowns
+        .all(now.getTime(), limit)
+        .map((row) => ({ id: row.id, workspaceId: row.workspace_id }));
     },
-    async recordCardFailure(id, owner, failure) {
-      statements.cardFailed.run({
-        id,
-        owner,
-        error: failure.error,
-        next: failure.nextAttemptAt.getTime(),
-        forget: failure.forgetCard === true ? 1 : 0,
-      });
+    async refreshCountdown(id, effects, at) {
+      const change = () => statements.refreshCountdown.run({ id, at: at.getTime() }).changes;
+      return changeWith.immediate(change, effects, at);
     },
+    async recordCard(id, card, at) {
+      const refreshAt = card.refreshAt?.getTime() ?? null;
+      const params = { id, ...card, refreshAt, at: at.getTime() };
+      if (statements.cardPosted.run(params).changes === 1) return null;
+      const existing = statements.card.get(id);
+      if (existing?.card_ts == null || existing.card_channel_id === null) return null;
+      return { channelId: existing.card_channel_id, ts: existing.card_ts, permalink: existing.card_permalink };
+    },
+    async recordPermalink(id, ts, permalink) {
+      statements.permalink.run({ id, ts, permalink });
+    },
+    async forgetCard(id, ts) {
+      statements.forget.run({ id, ts });
+    },
+    async listForHome(workspaceId, endedSince) {
+      return statements.forHome.all(workspaceId, workspaceId, endedSince.getTime()).map(toApproval);
+    },
+  };
+}
+
+function insertParams(input: NewTrackedApproval, at: Date) {
+  const { approval } = input;
+  return {
+    id: approval.id,
+    workspaceId: input.workspaceId,
+    type: approval.type,
+    status: approval.status,
+    contractId: approval.contractId,
+    milestoneId: approval.milestoneId,
+    jobId: approval.jobId,
+    proposalId: approval.proposalId,
+    approvalUrl: approval.approvalUrl,
+    expiresAt: approval.expiresAt.getTime(),
+    resolvedAt: approval.resolvedAt?.getTime() ?? null,
+    result: approval.result === null ? null : JSON.stringify(approval.result),
+    createdAt: approval.createdAt.getTime(),
+    requester: JSON.stringify(input.requester),
+    note: input.note,
+    channelId: input.channelId,
+    approvers: JSON.stringify(input.approvers),
+    context: input.context === null ? null : JSON.stringify(input.context),
+    contextRetryAt: input.contextRetryAt?.getTime() ?? null,
+    at: at.getTime(),
   };
 }

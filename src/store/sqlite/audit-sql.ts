@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import type { AuditLog, CursorRepository, NewAuditEntry } from '../store.js';
+import type { AuditPort, CursorPort, NewAuditEntry } from '../../ports/store.js';
 import { type AuditRow, toAuditEntry } from './rows.js';
 
 /** The audit log and the feed cursor; `appendAuditNow` joins the caller's transaction. */
@@ -14,12 +14,14 @@ export function createAuditSql(db: Database) {
     'SELECT * FROM audit_log WHERE milestone_id = ? ORDER BY id DESC LIMIT ?',
   );
   const latest = db.prepare<[number], AuditRow>('SELECT * FROM audit_log ORDER BY id DESC LIMIT ?');
-  const getCursor = db.prepare<[string], { value: string | null }>(
-    'SELECT value FROM cursors WHERE name = ?',
+  const getCursor = db.prepare<[string, string], { value: string | null }>(
+    'SELECT value FROM cursors WHERE workspace_id = ? AND name = ?',
   );
-  const setCursor = db.prepare(`
-    INSERT INTO cursors (name, value, updated_at) VALUES (?, ?, ?)
-    ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`);
+  // Moves only from where the caller read it: a poller that lost its lease cannot move it back.
+  const advanceCursor = db.prepare(`
+    INSERT INTO cursors (workspace_id, name, value, updated_at) VALUES (@workspaceId, @name, @to, @at)
+    ON CONFLICT (workspace_id, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+    WHERE cursors.value IS @from`);
 
   function appendAuditNow(entries: readonly NewAuditEntry[], at: Date): void {
     for (const entry of entries) {
@@ -35,11 +37,11 @@ export function createAuditSql(db: Database) {
   }
   const appendAudit = db.transaction(appendAuditNow);
 
-  const repository: AuditLog & CursorRepository = {
-    async appendAudit(entries, at) {
+  const audit: AuditPort = {
+    async append(entries, at) {
       appendAudit.immediate(entries, at);
     },
-    async listAudit(filter) {
+    async list(filter) {
       const rows =
         filter.approvalId !== undefined
           ? byApproval.all(filter.approvalId, filter.limit)
@@ -48,12 +50,16 @@ export function createAuditSql(db: Database) {
             : latest.all(filter.limit);
       return rows.map(toAuditEntry);
     },
-    async getCursor(name) {
-      return getCursor.get(name)?.value ?? null;
+  };
+  const cursors: CursorPort = {
+    async get(workspaceId, name) {
+      return getCursor.get(workspaceId, name)?.value ?? null;
     },
-    async setCursor(name, value, at) {
-      setCursor.run(name, value, at.getTime());
+    async advance(workspaceId, name, from, to, at) {
+      const moved = advanceCursor.run({ workspaceId, name, from, to, at: at.getTime() }).changes === 1;
+      // A first advance inserts the row; `from` must then have been null.
+      return moved;
     },
   };
-  return { repository, appendAuditNow };
+  return { audit, cursors, appendAuditNow };
 }

@@ -1,66 +1,61 @@
 import type { Database } from 'better-sqlite3';
-import type { HomeView, HomeViewQueue } from '../store.js';
+import type { QueuedEffect } from '../../domain/effects.js';
+import type { HomeViewsPort } from '../../ports/store.js';
 
-interface HomeRow {
-  user_id: string;
-  version: number;
-  attempts: number;
-}
+/** People who have not opened the tab for a month are not refreshed; opening it again catches them up. */
+const recentMs = 30 * 24 * 3_600_000;
 
-export function createHomesSql(db: Database): HomeViewQueue {
+/** Who opened the app's Home tab, and when the view they were last sent goes stale by the clock. */
+export function createHomesSql(
+  db: Database,
+  enqueue: (effects: readonly QueuedEffect[], at: Date) => number,
+): HomeViewsPort {
   const opened = db.prepare(`
-    INSERT INTO home_views (user_id, opened_at, next_attempt_at) VALUES (@userId, @at, @at)
-    ON CONFLICT (user_id) DO UPDATE SET opened_at = excluded.opened_at, version = version + 1,
-      next_attempt_at = MIN(next_attempt_at, excluded.next_attempt_at)`);
-  // People who have not opened the tab for a month are not refreshed; opening it again catches them up.
-  const recently = `opened_at >= @at - ${30 * 24 * 3_600_000}`;
-  const stale = db.prepare(`
-    UPDATE home_views SET version = version + 1, next_attempt_at = MIN(next_attempt_at, @at)
-    WHERE user_id = @userId AND ${recently}`);
-  const countdowns = db.prepare(`
-    UPDATE home_views SET version = version + 1, refresh_at = NULL, next_attempt_at = @at
-    WHERE refresh_at <= @at AND published_version = version AND ${recently}`);
-  const claim = db.prepare<{ owner: string; until: number; now: number; limit: number }, HomeRow>(`
-    UPDATE home_views SET lease_owner = @owner, lease_until = @until
-    WHERE user_id IN (
-      SELECT user_id FROM home_views
-      WHERE published_version < version AND next_attempt_at <= @now
-        AND (lease_until IS NULL OR lease_until <= @now)
-      ORDER BY next_attempt_at LIMIT @limit)
-    RETURNING user_id, version, attempts`);
-  const published = db.prepare(`
-    UPDATE home_views SET published_version = MAX(published_version, @version), attempts = 0, last_error = NULL,
-      refresh_at = @refreshAt, lease_owner = NULL, lease_until = NULL
-    WHERE user_id = @userId AND lease_owner = @owner`);
-  const failed = db.prepare(`
-    UPDATE home_views SET attempts = attempts + 1, last_error = @error, next_attempt_at = @next,
-      lease_owner = NULL, lease_until = NULL
-    WHERE user_id = @userId AND lease_owner = @owner`);
-  const markStale = db.transaction((userIds: readonly string[], at: number) => {
-    for (const userId of userIds) stale.run({ userId, at });
-  });
+    INSERT INTO home_tabs (workspace_id, user_id, opened_at) VALUES (@workspaceId, @userId, @at)
+    ON CONFLICT (workspace_id, user_id) DO UPDATE SET opened_at = excluded.opened_at`);
+  const recent = db.prepare<[string, string, number], { user_id: string }>(
+    'SELECT user_id FROM home_tabs WHERE workspace_id = ? AND user_id = ? AND opened_at >= ?',
+  );
+  const published = db.prepare(
+    'UPDATE home_tabs SET refresh_at = @refreshAt WHERE workspace_id = @workspaceId AND user_id = @userId',
+  );
+  const stale = db.prepare<[number, number, number], { workspace_id: string; user_id: string }>(`
+    SELECT workspace_id, user_id FROM home_tabs WHERE refresh_at <= ? AND opened_at >= ?
+    ORDER BY refresh_at LIMIT ?`);
+  const clear = db.prepare(
+    'UPDATE home_tabs SET refresh_at = NULL WHERE workspace_id = @workspaceId AND user_id = @userId',
+  );
+  const openAndEnqueue = db.transaction(
+    (workspaceId: string, userId: string, at: Date, effects: readonly QueuedEffect[]) => {
+      opened.run({ workspaceId, userId, at: at.getTime() });
+      enqueue(effects, at);
+    },
+  );
+  const clearAndEnqueue = db.transaction(
+    (workspaceId: string, userId: string, at: Date, effects: readonly QueuedEffect[]) => {
+      clear.run({ workspaceId, userId });
+      enqueue(effects, at);
+    },
+  );
 
   return {
-    async homeOpened(userId, at) {
-      opened.run({ userId, at: at.getTime() });
+    async opened(workspaceId, userId, at, effects) {
+      openAndEnqueue.immediate(workspaceId, userId, at, effects);
     },
-    async markHomesStale(userIds, at) {
-      markStale.immediate(userIds, at.getTime());
+    async recentViewers(workspaceId, userIds, at) {
+      const since = at.getTime() - recentMs;
+      return userIds.filter((userId) => recent.get(workspaceId, userId, since) !== undefined);
     },
-    async claimHomes(lease): Promise<HomeView[]> {
-      const now = lease.now.getTime();
-      return claim
-        .all({ owner: lease.owner, until: now + lease.leaseMs, now, limit: lease.limit })
-        .map((row) => ({ userId: row.user_id, version: row.version, attempts: row.attempts }));
+    async published(workspaceId, userId, refreshAt) {
+      published.run({ workspaceId, userId, refreshAt: refreshAt?.getTime() ?? null });
     },
-    async recordHomePublished(userId, owner, version, refreshAt) {
-      published.run({ userId, owner, version, refreshAt: refreshAt?.getTime() ?? null });
+    async listStale(now, limit) {
+      return stale
+        .all(now.getTime(), now.getTime() - recentMs, limit)
+        .map((row) => ({ workspaceId: row.workspace_id, userId: row.user_id }));
     },
-    async refreshHomeCountdowns(now) {
-      return countdowns.run({ at: now.getTime() }).changes;
-    },
-    async recordHomeFailure(userId, owner, error, nextAttemptAt) {
-      failed.run({ userId, owner, error, next: nextAttemptAt.getTime() });
+    async clearStale(workspaceId, userId, effects, at) {
+      clearAndEnqueue.immediate(workspaceId, userId, at, effects);
     },
   };
 }

@@ -1,9 +1,11 @@
 import type { Database } from 'better-sqlite3';
+import { migrateToOneQueue } from './migration-v6.js';
 
 interface Migration {
   readonly version: number;
   readonly name: string;
-  readonly sql: string;
+  /** SQL, or a function for a migration that must convert rows. */
+  readonly sql: string | ((db: Database) => void);
 }
 
 // Times are epoch milliseconds; JSON columns hold text. Append new migrations, never edit shipped ones.
@@ -160,7 +162,11 @@ const migrations: readonly Migration[] = [
       WHERE status = 'pending' AND context IS NULL AND contract_id IS NOT NULL;
     `,
   },
+  { version: 6, name: 'one queue for every side effect; a workspace on every row', sql: migrateToOneQueue },
 ];
+
+/** The newest schema version this code knows. */
+export const latestVersion = migrations.at(-1)?.version ?? 0;
 
 /**
  * Applies every migration the file has not seen yet (up to `upTo`, which only tests set, to make a file as an
@@ -178,7 +184,8 @@ export function migrate(db: Database, upTo = Number.POSITIVE_INFINITY): void {
   for (const migration of migrations) {
     if (applied.has(migration.version) || migration.version > upTo) continue;
     db.transaction(() => {
-      db.exec(migration.sql);
+      if (typeof migration.sql === 'string') db.exec(migration.sql);
+      else migration.sql(db);
       db.prepare('INSERT INTO schema_migrations (version, name) VALUES (?, ?)').run(
         migration.version,
         migration.name,

@@ -4,13 +4,15 @@ import {
   approvalStatuses,
   type Requester,
   type TrackedApproval,
-} from '../../approvals/types.js';
-import type { AuditEntry, Effect } from '../store.js';
-import { effectKinds } from '../store.js';
+} from '../../domain/approval.js';
+import type { EffectKey } from '../../domain/effects.js';
+import type { AuditEntry, ClaimedEffect, EffectRecord } from '../../ports/store.js';
+import { parseEffect, parseJsonValue } from '../effect-json.js';
 import { ApproversJson } from './routes-sql.js';
 
 export interface ApprovalRow {
   id: string;
+  workspace_id: string;
   type: string;
   status: string;
   contract_id: string | null;
@@ -32,9 +34,6 @@ export interface ApprovalRow {
   card_channel_id: string | null;
   card_ts: string | null;
   card_permalink: string | null;
-  card_attempts: number;
-  card_next_attempt_at: number;
-  card_error: string | null;
   reminder_floor_ms: number | null;
   tracked_at: number;
   updated_at: number;
@@ -64,6 +63,7 @@ export function toApproval(row: ApprovalRow): TrackedApproval {
   const requester: Requester = parseJson(row.requester, RequesterJson) ?? { kind: 'system', name: 'unknown' };
   return {
     id: row.id,
+    workspaceId: row.workspace_id,
     type: row.type,
     status: z.enum(approvalStatuses).parse(row.status),
     contractId: row.contract_id,
@@ -86,9 +86,6 @@ export function toApproval(row: ApprovalRow): TrackedApproval {
       channelId: row.card_channel_id,
       ts: row.card_ts,
       permalink: row.card_permalink,
-      attempts: row.card_attempts,
-      nextAttemptAt: new Date(row.card_next_attempt_at),
-      lastError: row.card_error,
     },
     reminderFloorMs: row.reminder_floor_ms,
     trackedAt: new Date(row.tracked_at),
@@ -98,27 +95,45 @@ export function toApproval(row: ApprovalRow): TrackedApproval {
 
 export interface EffectRow {
   id: number;
+  workspace_id: string;
   key: string;
   kind: string;
-  approval_id: string | null;
   payload: string;
   state: string;
+  generation: number;
   attempts: number;
+  uncertain_since: number | null;
+  progress: string | null;
+  result: string | null;
   last_error: string | null;
   created_at: number;
 }
 
-export function toEffect(row: EffectRow): Effect & { state: string; lastError: string | null } {
+export function toClaimed(row: EffectRow): ClaimedEffect {
   return {
     id: row.id,
-    key: row.key,
-    kind: z.enum(effectKinds).parse(row.kind),
-    approvalId: row.approval_id,
-    payload: parseJson(row.payload, RecordJson) ?? {},
+    key: row.key as EffectKey,
+    workspaceId: row.workspace_id,
+    effect: parseEffect(row.payload),
     attempts: row.attempts,
+    generation: row.generation,
     createdAt: new Date(row.created_at),
-    state: row.state,
+    uncertainSince: row.uncertain_since === null ? null : new Date(row.uncertain_since),
+    progress: parseJsonValue(row.progress),
+  };
+}
+
+export function toEffectRecord(row: EffectRow): EffectRecord {
+  const effect = parseEffect(row.payload);
+  return {
+    key: row.key as EffectKey,
+    kind: effect.kind,
+    state: z.enum(['pending', 'done', 'dropped', 'failed']).parse(row.state),
+    attempts: row.attempts,
     lastError: row.last_error,
+    result: parseJsonValue(row.result),
+    effect,
+    createdAt: new Date(row.created_at),
   };
 }
 

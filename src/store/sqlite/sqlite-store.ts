@@ -1,44 +1,95 @@
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
-import type { Store } from '../store.js';
+import { dirname, resolve } from 'node:path';
+import BetterSqlite3, { type Database } from 'better-sqlite3';
+import type { Store } from '../../ports/store.js';
+import { guardBusy } from '../busy.js';
+import { StoreOpenError } from '../errors.js';
+import type { StoreOptions } from '../open-store.js';
 import { createApprovalsSql } from './approvals-sql.js';
 import { createAuditSql } from './audit-sql.js';
-import { createEffectsSql } from './effects-sql.js';
 import { createHomesSql } from './homes-sql.js';
 import { createInboundSql } from './inbound-sql.js';
-import { migrate } from './migrations.js';
+import { latestVersion, migrate } from './migrations.js';
+import { createOutboxSql } from './outbox-sql.js';
 import { createRoutesSql } from './routes-sql.js';
+import { createServiceSql } from './service-sql.js';
+
+/** Tables whose rows name their workspace; rows written before workspaces existed have ''. */
+const ownedTables = ['approvals', 'effects', 'routes', 'home_tabs', 'cursors', 'audit_log'];
 
 /**
- * The embedded store: one SQLite file in WAL mode. better-sqlite3 is synchronous, so every method runs start
- * to finish without interleaving with other work in this process; transactions (taken IMMEDIATE, so writers
- * queue instead of failing) make each one atomic against other processes too.
+ * The embedded store: one SQLite file in WAL mode. better-sqlite3 is synchronous, so a statement never waits on
+ * a lock: `busy_timeout` is 0 and a statement that finds the file locked by another process is retried after a
+ * short, non-blocking pause (guardBusy), so the event loop that answers Slack is never held by a lock.
  */
-export function openSqliteStore(path: string): Store {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const db = new BetterSqlite3(path);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
-  db.pragma('foreign_keys = ON');
-  migrate(db);
-
+export function openSqliteStore(path: string, options: StoreOptions = {}): Store {
+  const db = openDatabase(path);
   const audit = createAuditSql(db);
-  const effects = createEffectsSql(db);
-  const ping = db.prepare('SELECT 1');
+  const outbox = createOutboxSql(db, options.onEnqueue);
+  const service = createServiceSql(db);
+  const companions = { appendAudit: audit.appendAuditNow, enqueue: outbox.enqueue };
+  const adopt = db.transaction((workspaceId: string) => {
+    for (const table of ownedTables) {
+      db.prepare(`UPDATE ${table} SET workspace_id = ? WHERE workspace_id = ''`).run(workspaceId);
+    }
+  });
   return {
-    ...createApprovalsSql(db, audit.appendAuditNow, effects.enqueueNow),
-    ...effects.queue,
-    ...createRoutesSql(db, audit.appendAuditNow),
-    ...createHomesSql(db),
-    ...createInboundSql(db),
-    ...audit.repository,
-    async ping() {
-      ping.get();
+    approvals: guardBusy(createApprovalsSql(db, companions)),
+    outbox: guardBusy(outbox.outbox),
+    routes: guardBusy(createRoutesSql(db, audit.appendAuditNow)),
+    homes: guardBusy(createHomesSql(db, outbox.enqueue)),
+    inbound: guardBusy(createInboundSql(db)),
+    cursors: guardBusy(audit.cursors),
+    audit: guardBusy(audit.audit),
+    leases: guardBusy(service.leases),
+    health: guardBusy(service.health),
+    state: guardBusy({
+      async get(key: string) {
+        return service.getState(key);
+      },
+      async set(key: string, value: string, at: Date) {
+        service.setState(key, value, at);
+      },
+    }),
+    async adoptUnownedRows(workspaceId) {
+      adopt.immediate(workspaceId);
     },
     async close() {
       if (db.open) db.close();
     },
   };
+}
+
+function openDatabase(path: string): Database {
+  const where = path === ':memory:' ? path : resolve(path);
+  let db: Database | undefined;
+  try {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    db = new BetterSqlite3(path);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    // Never wait on a lock inside a statement: that would stall the whole process (see guardBusy).
+    db.pragma('busy_timeout = 0');
+    db.pragma('foreign_keys = ON');
+    refuseNewerSchema(db, where);
+    migrate(db);
+    return db;
+  } catch (error) {
+    db?.close();
+    if (error instanceof StoreOpenError) throw error;
+    throw StoreOpenError.from(error, where);
+  }
+}
+
+function refuseNewerSchema(db: Database, where: string): void {
+  const table = db
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
+    .get();
+  if (table === undefined) return;
+  const row = db.prepare('SELECT MAX(version) AS version FROM schema_migrations').get() as { version: number | null };
+  if ((row.version ?? 0) > latestVersion) {
+    throw new StoreOpenError(
+      `${where} was written by a newer Countersign (schema ${row.version}, this one knows ${latestVersion}). Run the newer version, or restore a backup taken before the upgrade.`,
+    );
+  }
 }

@@ -51,7 +51,7 @@ describe('the sandbox page: the guided path', () => {
     // Slack's block_actions for the URL button reached the bot, which audits who opened the link.
     await expect
       .poll(async () =>
-        (await sandbox.service.store.listAudit({ approvalId, limit: 50 })).map((e) => e.action),
+        (await sandbox.service.store.audit.list({ approvalId, limit: 50 })).map((e) => e.action),
       )
       .toContain('link-opened');
     await page.locator('#step-2.done').waitFor();

@@ -1,6 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import { describe, expect, it } from 'vitest';
-import { countdownRefreshAt, renderCard } from '../../../src/slack/messages/card.js';
+import { countdownRefreshAt } from '../../../src/domain/countdown.js';
+import { renderCard } from '../../../src/slack/messages/card.js';
 import { aTrackedApproval, at, hours } from '../../helpers/builders.js';
 
 function allText(blocks: readonly KnownBlock[] | undefined): string {

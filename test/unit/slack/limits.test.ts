@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Route } from '../../../src/approvals/routing.js';
-import type { TrackedApproval } from '../../../src/approvals/types.js';
-import { OpenTrainError } from '../../../src/opentrain/errors.js';
+import type { TrackedApproval } from '../../../src/domain/approval.js';
+import type { Route } from '../../../src/domain/routing.js';
+import { errorFromResponse, OpenTrainError } from '../../../src/opentrain/errors.js';
+import { refusalOf } from '../../../src/opentrain/refusal.js';
 import { validateBlocks } from '../../../src/sandbox/slack/blocks.js';
 import type { SlackMessage } from '../../../src/slack/gateway.js';
 import {
@@ -14,7 +15,7 @@ import { renderCard } from '../../../src/slack/messages/card.js';
 import { renderCardArrived, renderOutcome, renderReminder } from '../../../src/slack/messages/direct.js';
 import { renderHome } from '../../../src/slack/messages/home.js';
 import {
-  autoFundFailedNotice,
+  renderNotice,
   renderThreadOutcome,
   renderThreadReminder,
 } from '../../../src/slack/messages/notices.js';
@@ -49,9 +50,6 @@ const worst: TrackedApproval = aTrackedApproval({
     channelId: 'C1',
     ts: '1.1',
     permalink: `https://slack.test/archives/C1/p${'1'.repeat(30)}`,
-    attempts: 0,
-    nextAttemptAt: at(0),
-    lastError: null,
   },
   resolvedAt: at(hours(3)),
   result: { invoiceId: 'I'.repeat(300) },
@@ -62,6 +60,7 @@ const manyApprovers = Array.from({ length: 60 }, (_, n) => ({
   id: `S${n}ABCDEFGH`,
 }));
 const manyRoutes: Route[] = Array.from({ length: 100 }, (_, n) => ({
+  workspaceId: 'T1',
   scope: 'job',
   targetId: `J-${'9'.repeat(100)}${n}`,
   label: '<!channel> '.repeat(30),
@@ -80,22 +79,39 @@ const manyEntries = Array.from({ length: 50 }, (_, n) => ({
   action: 'requested',
 }));
 
+/** OpenTrain's answers with every field as long as a response could make it. */
+const hostile = refusalOf(new OpenTrainError('conflict', `<!channel> ${'x'.repeat(10_000)}`), 'https://app.opentrain.ai');
+const everythingLong = refusalOf(
+  errorFromResponse(
+    403,
+    {
+      error: 'y'.repeat(20_000),
+      code: 'FORBIDDEN',
+      requestId: `req-${'9'.repeat(5_000)}`,
+      details: {
+        requiredScopes: Array.from({ length: 500 }, (_, n) => `scope:${'z'.repeat(300)}${n}`),
+        status: 'S'.repeat(4_000),
+      },
+    },
+    undefined,
+  ),
+  'https://app.opentrain.ai',
+);
+
 const messages: [string, SlackMessage][] = [
   ['pending card', renderCard(worst, at(hours(1)))],
   ['confirmed card', renderCard({ ...worst, status: 'confirmed' }, at(hours(4)))],
   ['expired card', renderCard({ ...worst, status: 'expired' }, at(hours(73)))],
   ['reminder', renderReminder(worst, at(hours(48)))],
-  ['outcome', renderOutcome(worst, 'declined')],
-  ['card arrived', renderCardArrived(worst, worst.card.permalink)],
+  ['outcome', renderOutcome({ ...worst, status: 'declined' })],
+  ['card arrived', renderCardArrived(worst)],
   ['funded reply', fundedReply(worst)],
   ['already pending', alreadyPendingReply(worst)],
   ['card blocked', cardBlockedReply(worst, 'not-in-channel')],
   ['card delayed', cardDelayedReply(worst)],
   ['usage', usageReply()],
-  [
-    'failure',
-    fundingFailedReply(new OpenTrainError('conflict', 'x'.repeat(10_000)), worst.milestoneId ?? ''),
-  ],
+  ['failure', fundingFailedReply(hostile, worst.milestoneId ?? '')],
+  ['failure with every field too long', fundingFailedReply(everythingLong, worst.milestoneId ?? '')],
   ['invalid input', invalidInputReply(`"${'<!channel>'.repeat(10)}" does not look like a milestone id.`)],
   ['route help', routeUsageReply('<!here> is not a channel')],
   ['routes', routeListReply(manyRoutes, 'C1')],
@@ -105,11 +121,7 @@ const messages: [string, SlackMessage][] = [
   ['thread reminder', renderThreadReminder({ ...worst, approvers: manyApprovers }, at(hours(71)))],
   [
     'autofund notice',
-    autoFundFailedNotice(
-      'rule '.repeat(100),
-      'M-1',
-      fundingFailedReply(new OpenTrainError('conflict', 'x'.repeat(10_000)), 'M-1'),
-    ),
+    renderNotice({ kind: 'autofund-refused', ruleName: 'rule '.repeat(100), milestoneId: 'M-1', refusal: hostile }),
   ],
   ['refused', requestRefusedReply({ users: Array(50).fill('U123'), usergroups: Array(50).fill('S123') })],
 ];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCommand as parseFundCommand } from '../../../src/slack/commands/parse-command.js';
+import { parseCommand as parseFundCommand } from '../../../src/slack/listeners/commands/parse-command.js';
 
 describe('parseCommand: funding', () => {
   it.each(['', '   ', 'help', 'HELP', '--help', '?'])('shows usage for %j', (text) => {

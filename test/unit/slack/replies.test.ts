@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { errorFromResponse, OpenTrainError } from '../../../src/opentrain/errors.js';
+import { refusalOf } from '../../../src/opentrain/refusal.js';
 import {
   alreadyPendingReply,
   cardBlockedReply,
-  fundingFailedReply,
+  fundingFailedReply as replyFor,
 } from '../../../src/slack/messages/replies.js';
 import { aTrackedApproval } from '../../helpers/builders.js';
 
@@ -15,9 +16,14 @@ function envelope(status: number, code: string, details?: Record<string, unknown
   );
 }
 
+/** The reply to a refusal, as OpenTrain's error reaches it: through the adapter's refusal (capped, links pinned). */
+function fundingFailedReply(error: OpenTrainError, milestoneId: string) {
+  return replyFor(refusalOf(error, 'https://app.opentrain.ai'), milestoneId);
+}
+
 describe('fundingFailedReply', () => {
   it.each([
-    ['401', envelope(401, 'UNAUTHORIZED'), ['401', 'OT_API_TOKEN', 'Settings → API keys']],
+    ['401', envelope(401, 'UNAUTHORIZED'), ['did not accept', 'OT_API_TOKEN', 'Settings → API keys']],
     [
       '403 missing scope',
       envelope(403, 'FORBIDDEN', { requiredScopes: ['payments:write'] }),
@@ -40,7 +46,7 @@ describe('fundingFailedReply', () => {
     [
       '409 not fundable',
       envelope(409, 'CONFLICT', { reason: 'milestone_not_fundable', status: 'ACTIVE_FUNDED' }),
-      ['`ACTIVE_FUNDED`'],
+      ['`M-1` is already funded'],
     ],
     [
       '409 payment method',
@@ -57,7 +63,7 @@ describe('fundingFailedReply', () => {
       ['contract `C-9`', 'has ended'],
     ],
     ['429', errorFromResponse(429, undefined, 7_000), ['not answering', 'rate limiting', 'in 7 s']],
-    ['500', envelope(500, 'INTERNAL_ERROR'), ['not answering', 'server error', '`req-42`']],
+    ['500', envelope(500, 'INTERNAL_ERROR'), ['not answering', 'server error']],
     ['timeout', new OpenTrainError('timeout', 'slow'), ['not answering', 'did not answer in time']],
     ['network', new OpenTrainError('network', 'down'), ['not answering', 'could not be reached']],
   ])('explains %s specifically and says nothing was requested', (_label, error, fragments) => {
@@ -67,8 +73,26 @@ describe('fundingFailedReply', () => {
     for (const fragment of fragments) expect(reply.text).toContain(fragment);
   });
 
-  it('quotes the request id when OpenTrain gave one', () => {
-    expect(fundingFailedReply(envelope(404, 'NOT_FOUND'), 'M-1').text).toContain('request id `req-42`');
+  it("quotes OpenTrain's request id on a quiet reference line, not in the sentence", () => {
+    const reply = fundingFailedReply(envelope(404, 'NOT_FOUND'), 'M-1');
+
+    expect(reply.text).not.toContain('req-42');
+    expect(reply.blocks?.at(-1)).toEqual({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: 'OpenTrain request id `req-42`' }],
+    });
+  });
+
+  it('links only to OpenTrain itself, never to a host an answer names', () => {
+    const error = envelope(409, 'CONFLICT', {
+      reason: 'payment_method_required',
+      billingUrl: 'https://opentrain.evil.example/billing',
+    });
+
+    const reply = fundingFailedReply(error, 'M-1');
+
+    expect(JSON.stringify(reply)).not.toContain('evil');
+    expect(reply.text).toContain('in OpenTrain billing settings');
   });
 
   it('escapes what OpenTrain said before showing it', () => {
@@ -108,10 +132,11 @@ describe('alreadyPendingReply', () => {
     expect(JSON.stringify(reply.blocks)).not.toContain(approval.approvalUrl);
   });
 
-  it('gives the approval link itself while the card is not posted yet', () => {
+  it('says the card is on its way, and gives the approval link meanwhile', () => {
     const approval = aTrackedApproval();
     const reply = alreadyPendingReply(approval);
-    expect(reply.text).toContain('not in <#C0FUND> yet');
+    expect(reply.text).toContain('is already requested');
+    expect(reply.text).toContain('on its way to <#C0FUND>');
     expect(JSON.stringify(reply.blocks)).toContain(approval.approvalUrl);
   });
 });

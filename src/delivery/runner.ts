@@ -1,0 +1,272 @@
+import type { Clock } from '../clock.js';
+import type { EffectKey, EffectKind } from '../domain/effects.js';
+import type { Logger } from '../logger.js';
+import type { ClaimedEffect, OutboxPort } from '../ports/store.js';
+import type { EffectResult } from '../use-cases/effect-result.js';
+import { retryDelay } from './retry-policy.js';
+
+/** What a handler may do besides returning its result: save its progress for an attempt after a crash. */
+export interface EffectContext {
+  checkpoint(progress: unknown): Promise<void>;
+}
+
+export type Handler<K extends EffectKind> = (claimed: ClaimedEffect<K>, context: EffectContext) => Promise<EffectResult>;
+export type Handlers = { readonly [K in EffectKind]: Handler<K> };
+
+export interface RunnerHealth {
+  /** False while store calls keep failing, or while due work waits and nothing moves. */
+  readonly ok: boolean;
+  readonly problem: string | null;
+  readonly lastProgressAt: Date | null;
+}
+
+export interface Runner {
+  /** New work may be due: claim it now (never waits). */
+  kick(): void;
+  /** Claims this one effect, if it is due and free, runs it and returns its result. */
+  runNow(key: EffectKey): Promise<EffectResult | undefined>;
+  /** Runs until nothing is due now (tests, and the tick's pollNow). */
+  drain(): Promise<void>;
+  health(): RunnerHealth;
+  /** Stops claiming, waits for the work in hand (or `deadlineMs`), and leaves the rest to the next process. */
+  stop(deadlineMs?: number): Promise<void>;
+}
+
+export interface RunnerOptions {
+  readonly outbox: OutboxPort;
+  readonly handlers: Handlers;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** Lease owner name, unique per process, so replicas never run the same effect at once. */
+  readonly owner: string;
+  readonly concurrency?: number;
+  readonly leaseMs?: number;
+  readonly maxIdleMs?: number;
+}
+
+/**
+ * The one queue runner: a pool of slots, each taking the next due effect the moment it frees up, so one slow
+ * call never holds up the ones behind it. Every effect is claimed under a short lease that is renewed while it
+ * runs: after a crash, whatever was in hand is free again within the lease. Any failure of one effect, or of
+ * the store, is caught and logged, and the runner carries on: it never stops waking up.
+ */
+export function createRunner(options: RunnerOptions): Runner {
+  const { outbox, clock, owner } = options;
+  const concurrency = options.concurrency ?? 8;
+  const leaseMs = options.leaseMs ?? 15_000;
+  const maxIdleMs = options.maxIdleMs ?? 60_000;
+  const log = options.log.child({ component: 'queue' });
+  const inFlight = new Map<string, { id: number; done: Promise<void> }>();
+  let stopped = false;
+  let pumping = false;
+  let again = false;
+  let timer: NodeJS.Timeout | undefined;
+  let storeFailingSince: number | null = null;
+  let storeProblem: string | null = null;
+  let lastProgressAt: number | null = null;
+
+  const renewal = setInterval(() => void renew(), Math.max(1_000, Math.floor(leaseMs / 3)));
+  renewal.unref();
+
+  function now(): Date {
+    return clock.now();
+  }
+
+  function storeOk(): void {
+    storeFailingSince = null;
+    storeProblem = null;
+  }
+
+  function storeFailed(error: unknown, what: string): void {
+    storeFailingSince ??= Date.now();
+    storeProblem = `${what}: ${error instanceof Error ? error.message : String(error)}`;
+    log.error({ err: error }, 'queue store call failed; will try again');
+  }
+
+  async function renew(): Promise<void> {
+    if (inFlight.size === 0) return;
+    try {
+      const ids = [...inFlight.values()].map((work) => work.id);
+      await outbox.renew(owner, ids, new Date(now().getTime() + leaseMs));
+    } catch (error) {
+      storeFailed(error, 'renewing leases');
+    }
+  }
+
+  async function run(claimed: ClaimedEffect): Promise<EffectResult> {
+    const handler = options.handlers[claimed.effect.kind] as Handler<EffectKind>;
+    const context: EffectContext = { checkpoint: (progress) => outbox.checkpoint(claimed, owner, progress) };
+    try {
+      return await handler(claimed, context);
+    } catch (error) {
+      log.error({ err: error, effect: claimed.key }, 'effect failed for good');
+      return { kind: 'failed', error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+    }
+  }
+
+  async function settle(claimed: ClaimedEffect, result: EffectResult): Promise<void> {
+    const at = now();
+    const effectLog = log.child({ effect: claimed.key, attempt: claimed.attempts });
+    try {
+      switch (result.kind) {
+        case 'done':
+          await outbox.finish(claimed, owner, 'done', at, { result: result.result });
+          effectLog.debug('effect done');
+          break;
+        case 'dropped':
+          await outbox.finish(claimed, owner, 'dropped', at, { note: result.reason });
+          effectLog.info({ reason: result.reason }, 'effect dropped');
+          break;
+        case 'failed':
+          await outbox.finish(claimed, owner, 'failed', at, { note: result.error });
+          effectLog.error({ error: result.error }, 'effect failed');
+          break;
+        case 'retry': {
+          const delay = retryDelay(result.reason, claimed.attempts, result.retryAfterMs);
+          const nextAttemptAt = new Date(at.getTime() + delay);
+          await outbox.retry(claimed, owner, { error: result.error, nextAttemptAt, uncertain: result.uncertain });
+          effectLog[result.reason === 'waiting' ? 'debug' : 'warn'](
+            { error: result.error, retryInMs: delay },
+            'effect will be retried',
+          );
+          break;
+        }
+      }
+      storeOk();
+      lastProgressAt = Date.now();
+    } catch (error) {
+      // The lease runs out and the effect is tried again, marked uncertain: nothing is lost or sent twice.
+      storeFailed(error, 'recording an effect');
+    }
+  }
+
+  /** Runs a claimed effect in a slot; an effect already running here runs again only after it. */
+  function start(claimed: ClaimedEffect): Promise<void> {
+    const previous = inFlight.get(claimed.key)?.done ?? Promise.resolve();
+    const done = previous
+      .then(async () => settle(claimed, await run(claimed)))
+      .finally(() => {
+        if (inFlight.get(claimed.key)?.done === done) inFlight.delete(claimed.key);
+        kick();
+      });
+    inFlight.set(claimed.key, { id: claimed.id, done });
+    return done;
+  }
+
+  async function claimBatch(): Promise<number> {
+    const limit = concurrency - inFlight.size;
+    if (limit <= 0) return 0;
+    let claimed: ClaimedEffect[];
+    try {
+      claimed = await outbox.claim({ owner, now: now(), leaseMs, limit });
+      storeOk();
+    } catch (error) {
+      storeFailed(error, 'claiming effects');
+      return -1;
+    }
+    if (claimed.length === 0) lastProgressAt = Date.now();
+    for (const effect of claimed) void start(effect);
+    return claimed.length;
+  }
+
+  async function pump(): Promise<void> {
+    if (pumping) {
+      again = true;
+      return;
+    }
+    pumping = true;
+    let failed = false;
+    try {
+      do {
+        again = false;
+        for (;;) {
+          if (stopped) return;
+          const count = await claimBatch();
+          if (count < 0) failed = true;
+          if (count <= 0) break;
+        }
+      } while (again);
+    } finally {
+      pumping = false;
+      await schedule(failed);
+    }
+  }
+
+  /** Sleeps until the next effect is due (a kick wakes it sooner); after a store failure, a short backoff. */
+  async function schedule(failed: boolean): Promise<void> {
+    if (stopped) return;
+    let delay = maxIdleMs;
+    if (failed) delay = 1_000;
+    else {
+      try {
+        const next = await outbox.nextDueAt();
+        if (next !== null) delay = Math.min(maxIdleMs, Math.max(0, next.getTime() - now().getTime()));
+      } catch (error) {
+        storeFailed(error, 'reading when to wake');
+        delay = 1_000;
+      }
+    }
+    // An effect waiting on another one is due but not claimable: do not spin on it.
+    const wait = Math.max(inFlight.size > 0 || delay > 0 ? delay : 100, 25);
+    clearTimeout(timer);
+    timer = setTimeout(kick, wait);
+    timer.unref();
+  }
+
+  function kick(): void {
+    if (!stopped) void pump();
+  }
+
+  return {
+    kick,
+    async runNow(key) {
+      let claimed: ClaimedEffect[];
+      try {
+        claimed = await outbox.claim({ owner, now: now(), leaseMs, limit: 1, key });
+      } catch (error) {
+        storeFailed(error, 'claiming an effect');
+        throw error;
+      }
+      const [effect] = claimed;
+      if (effect === undefined) return undefined;
+      let result: EffectResult = { kind: 'failed', error: 'not run' };
+      const done = (inFlight.get(key)?.done ?? Promise.resolve()).then(async () => {
+        result = await run(effect);
+        await settle(effect, result);
+      });
+      inFlight.set(key, { id: effect.id, done });
+      try {
+        await done;
+      } finally {
+        if (inFlight.get(key)?.done === done) inFlight.delete(key);
+        kick();
+      }
+      return result;
+    },
+    async drain() {
+      for (let round = 0; round < 100 && !stopped; round++) {
+        await pump();
+        await Promise.allSettled([...inFlight.values()].map((work) => work.done));
+        const next = await outbox.nextDueAt().catch(() => null);
+        if (inFlight.size === 0 && (next === null || next.getTime() > now().getTime())) return;
+      }
+    },
+    health() {
+      const storeFailing = storeFailingSince !== null && Date.now() - storeFailingSince > 5_000;
+      return {
+        ok: !storeFailing,
+        problem: storeFailing ? storeProblem : null,
+        lastProgressAt: lastProgressAt === null ? null : new Date(lastProgressAt),
+      };
+    },
+    async stop(deadlineMs = 8_000) {
+      stopped = true;
+      clearTimeout(timer);
+      const work = Promise.allSettled([...inFlight.values()].map((entry) => entry.done));
+      let deadline: NodeJS.Timeout | undefined;
+      await Promise.race([work, new Promise((resolve) => (deadline = setTimeout(resolve, deadlineMs)))]);
+      clearTimeout(deadline);
+      clearInterval(renewal);
+    },
+  };
+}

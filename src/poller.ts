@@ -1,0 +1,81 @@
+import cron from 'node-cron';
+import type { Clock } from './clock.js';
+import { coalesce } from './coalesce.js';
+import type { PollerStatus } from './http/health.js';
+import type { Logger } from './logger.js';
+import type { Store } from './ports/store.js';
+import type { UseCases } from './use-cases/use-cases.js';
+
+/** Webhook deliveries are remembered this long for dedupe; OpenTrain's last retry comes about 2.6 h after the first. */
+const deliveryMemoryMs = 24 * 3_600_000;
+
+export interface Poller {
+  /** Three poll intervals, and never less than a minute: a poller this late is stuck. */
+  readonly staleAfterMs: number;
+  start(): void;
+  /** Runs a tick now, coalesced with one in progress; the webhook doorbell calls it without waiting. */
+  tickNow(): Promise<void>;
+  ring(): void;
+  /** Stops the schedule and waits for a tick in progress. */
+  stop(): Promise<void>;
+}
+
+/** The node-cron schedule (UTC, no overlap) that runs the poll tick use case, and the webhook doorbell. */
+export function createPoller(deps: {
+  readonly useCases: Pick<UseCases, 'tick'>;
+  readonly store: Pick<Store, 'inbound'>;
+  readonly status: PollerStatus;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly schedule: string;
+}): Poller {
+  const log = deps.log.child({ component: 'poller' });
+  let stopped = false;
+  const tick = coalesce(async () => {
+    if (stopped) return;
+    deps.status.lastTickStartedAt = deps.clock.now();
+    try {
+      const report = await deps.useCases.tick();
+      deps.status.lastFailures = report.failures;
+      log.debug(
+        { actions: report.actions.length, applied: report.applied, pages: report.pages, events: report.events, failures: report.failures },
+        'poll tick finished',
+      );
+    } catch (error) {
+      deps.status.lastFailures = ['tick'];
+      log.error({ err: error }, 'poll tick failed');
+    }
+    await deps.store.inbound
+      .pruneDeliveries(new Date(deps.clock.now().getTime() - deliveryMemoryMs))
+      .catch((error: unknown) => log.warn({ err: error }, 'could not prune old webhook deliveries'));
+    deps.status.lastTickFinishedAt = deps.clock.now();
+  });
+  let task: ReturnType<typeof cron.schedule> | undefined;
+  return {
+    staleAfterMs: staleAfterMs(deps.schedule),
+    start() {
+      task = cron.schedule(deps.schedule, () => tick(), { name: 'poll-opentrain', timezone: 'UTC', noOverlap: true });
+      void tick();
+    },
+    tickNow: () => tick(),
+    ring() {
+      tick().catch((error: unknown) => log.error({ err: error }, 'poll triggered by the webhook failed'));
+    },
+    async stop() {
+      stopped = true;
+      if (task !== undefined) {
+        await task.stop();
+        await task.destroy();
+      }
+      await tick().catch(() => undefined); // waits for a tick in progress; starts none
+    },
+  };
+}
+
+function staleAfterMs(schedule: string): number {
+  const task = cron.createTask(schedule, () => undefined, { timezone: 'UTC' });
+  const [first, second] = task.getNextRuns(2);
+  void task.destroy();
+  const interval = first !== undefined && second !== undefined ? second.getTime() - first.getTime() : 60_000;
+  return Math.max(60_000, interval * 3);
+}

@@ -1,0 +1,154 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import { z } from 'zod';
+import type { Clock } from '../../../clock.js';
+import { effectKeys } from '../../../domain/effects.js';
+import type { FundingRequest } from '../../../domain/funding.js';
+import type { Logger } from '../../../logger.js';
+import type { UseCases } from '../../../use-cases/use-cases.js';
+import type { SlackMessage } from '../../gateway.js';
+import { historyReply, routeUsageReply } from '../../messages/admin.js';
+import {
+  invalidInputReply,
+  permissionCheckFailedReply,
+  requestRefusedReply,
+  usageReply,
+  workingReply,
+} from '../../messages/replies.js';
+import type { Permissions } from '../../permissions.js';
+import { parseCommand } from './parse-command.js';
+
+export interface CommandDeps {
+  readonly useCases: UseCases;
+  readonly permissions: Permissions;
+  readonly clock: Clock;
+  readonly log: Logger;
+}
+
+/** The fields Countersign reads from a slash command; Slack always sends them, a forged request may not. */
+const SlashCommand = z.object({
+  text: z.string().default(''),
+  user_id: z.string().min(1),
+  channel_id: z.string().min(1),
+  team_id: z.string().optional(),
+  response_url: z.url().optional(),
+  trigger_id: z.string().optional(),
+});
+
+/** Leaves room in Slack's 3 seconds for the store write and the network. */
+const permissionCheckDeadlineMs = 1_500;
+
+const incomplete: SlackMessage = {
+  text: ':warning: Slack sent this command without the details Countersign needs (who typed it, and where), so nothing was sent to OpenTrain. Type it again; if it keeps happening, tell whoever runs Countersign.',
+};
+const storageFailed: SlackMessage = {
+  text: ':warning: Countersign could not save your request (its storage is failing), so nothing was sent to OpenTrain. Try again in a minute, and tell whoever runs Countersign if it keeps happening.',
+};
+
+/** Slack sends what a person typed with &, < and > as entities; the note is stored as typed, escaped when shown. */
+function decodeEntities(text: string): string {
+  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
+/**
+ * `/fund-milestone`: verify (the receiver did), parse, call a use case, answer. Slack drops a command that is
+ * not acknowledged within 3 seconds, so a funding request is only recorded here: the queue calls OpenTrain.
+ */
+export function fundMilestoneCommand(deps: CommandDeps) {
+  const { useCases } = deps;
+  return async ({ command, ack, context }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
+    const reply = (message: SlackMessage) => ack({ response_type: 'ephemeral', ...message } as never);
+    const input = SlashCommand.safeParse(command);
+    if (!input.success) return reply(incomplete);
+    const { user_id: userId, response_url: responseUrl } = input.data;
+    const requestId = input.data.trigger_id ?? String(context.requestSignature ?? randomUUID());
+    const parsed = parseCommand(input.data.text);
+    switch (parsed.kind) {
+      case 'help':
+        return reply(usageReply());
+      case 'invalid':
+        return reply(invalidInputReply(parsed.problem));
+      case 'route-help':
+        return reply(routeUsageReply(parsed.problem));
+      case 'history': {
+        const { subject, entries } = await useCases.history(parsed.id);
+        return reply(historyReply(parsed.id, entries, subject));
+      }
+      case 'route-list':
+      case 'route-set':
+      case 'route-remove': {
+        await ack();
+        const replyTo = { userId, responseUrl: responseUrl ?? null, requestedAt: deps.clock.now() };
+        const change =
+          parsed.kind === 'route-list'
+            ? ({ kind: 'list' } as const)
+            : parsed.kind === 'route-remove'
+              ? ({ kind: 'remove', target: parsed.target } as const)
+              : ({
+                  kind: 'set',
+                  target: parsed.target,
+                  channelId: parsed.channelId,
+                  approvers: parsed.approvers,
+                  autoFund: parsed.autoFund,
+                } as const);
+        await useCases.manageRoutes(change, { workspaceId: useCases.workspaceId, userId, replyTo, requestKey: `route:${requestId}` });
+        return;
+      }
+      case 'fund':
+        break;
+    }
+    const request: FundingRequest = {
+      workspaceId: useCases.workspaceId,
+      via: 'slack',
+      milestoneId: parsed.milestoneId,
+      note: parsed.note === null ? null : decodeEntities(parsed.note),
+      requester: { kind: 'slack', userId, teamId: input.data.team_id ?? null },
+      actor: `slack:${userId}`,
+      fallbackChannel: { id: input.data.channel_id, via: 'invoking-channel' },
+      replyTo: { userId, responseUrl: responseUrl ?? null, requestedAt: deps.clock.now() },
+      noticeChannelId: null,
+    };
+    await fund(deps, request, requestId, reply);
+  };
+}
+
+async function fund(
+  deps: CommandDeps,
+  request: FundingRequest,
+  requestId: string,
+  reply: (message: SlackMessage) => Promise<void>,
+): Promise<void> {
+  const { useCases } = deps;
+  const userId = request.replyTo?.userId ?? '';
+  // Answer with whatever comes first, the check or the deadline: a cold user-group lookup can be slow.
+  const check = deps.permissions.mayRequest(userId);
+  let verdict = await Promise.race([check, sleep(permissionCheckDeadlineMs, 'late' as const)]);
+  let answer = reply;
+  if (verdict === 'late') {
+    await reply({ text: ':hourglass_flowing_sand: Checking that you may request funding…' });
+    // The command was answered "Checking…"; the real answer replaces it, sent from the queue.
+    answer = async () => undefined;
+    verdict = await check;
+  }
+  const late = answer !== reply;
+  const queueAnswer = (kind: 'working' | 'requester-refused' | 'permission-check-failed') =>
+    request.replyTo === null
+      ? Promise.resolve()
+      : useCases.reply(`${effectKeys.fund(requestId)}:ack`, request.replyTo, kind === 'working' ? { kind, milestoneId: request.milestoneId } : { kind });
+  if (verdict !== 'allowed') {
+    const reason = verdict === 'refused' ? 'not an allowed requester' : 'membership check failed';
+    await useCases.refuseRequester(userId, request.milestoneId, reason);
+    if (late) return queueAnswer(verdict === 'refused' ? 'requester-refused' : 'permission-check-failed');
+    const allowed = { users: deps.permissions.requesterUsers, usergroups: deps.permissions.requesterUsergroups };
+    return answer(verdict === 'refused' ? requestRefusedReply(allowed) : permissionCheckFailedReply());
+  }
+  try {
+    // A replay of the same command finds its request already recorded: it is on its way either way.
+    await useCases.requestFunding(effectKeys.fund(requestId), request);
+  } catch (error) {
+    deps.log.error({ err: error, milestoneId: request.milestoneId }, 'could not record a funding request');
+    return late ? undefined : answer(storageFailed);
+  }
+  return late ? queueAnswer('working') : answer(workingReply(request.milestoneId));
+}

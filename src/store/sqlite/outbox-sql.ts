@@ -1,0 +1,154 @@
+import type { Database } from 'better-sqlite3';
+import type { QueuedEffect } from '../../domain/effects.js';
+import type { OutboxPort } from '../../ports/store.js';
+import { serializeEffect } from '../effect-json.js';
+import { type EffectRow, toClaimed, toEffectRecord } from './rows.js';
+
+/** Replies wait for the card's first attempt, so they can say where the card is (or why it is not). */
+function afterKeyOf(effect: QueuedEffect): string | null {
+  const { effect: e } = effect;
+  if (e.kind === 'reply' && e.reply.kind === 'funding-requested') return `card:${e.reply.approvalId}`;
+  return null;
+}
+
+/** Claimable: pending, due, not leased, and not waiting on an effect that has not been tried yet. */
+const claimable = `
+  e.state = 'pending' AND e.next_attempt_at <= @now AND (e.lease_until IS NULL OR e.lease_until <= @now)
+  AND (e.after_key IS NULL OR NOT EXISTS (
+    SELECT 1 FROM effects d WHERE d.key = e.after_key AND d.state = 'pending'
+      AND (d.attempts = 0 OR d.lease_until > @now)))`;
+
+/**
+ * The claim is one statement, so two workers can never take the same effect. An attempt that was leased and
+ * never finished (its process died) may have landed: the next one is marked uncertain from its start.
+ */
+const leaseColumns = `
+  lease_owner = @owner, lease_until = @until, attempts = attempts + 1, attempt_started_at = @now,
+  uncertain_since = CASE WHEN lease_owner IS NOT NULL THEN COALESCE(uncertain_since, attempt_started_at)
+    ELSE uncertain_since END,
+  updated_at = @now`;
+
+/** The queue of every side effect; `enqueue` joins the caller's transaction. */
+export function createOutboxSql(db: Database, onEnqueue?: () => void) {
+  const insertOnce = db.prepare(`
+    INSERT INTO effects (workspace_id, key, kind, payload, priority, after_key, next_attempt_at, created_at,
+      updated_at)
+    VALUES (@workspaceId, @key, @kind, @payload, @priority, @afterKey, @at, @at, @at)
+    ON CONFLICT (key) DO NOTHING`);
+  const upsertRearm = db.prepare(`
+    INSERT INTO effects (workspace_id, key, kind, payload, priority, after_key, next_attempt_at, created_at,
+      updated_at)
+    VALUES (@workspaceId, @key, @kind, @payload, @priority, @afterKey, @at, @at, @at)
+    ON CONFLICT (key) DO UPDATE SET
+      generation = generation + 1,
+      payload = excluded.payload,
+      priority = CASE WHEN state = 'pending' THEN MIN(priority, excluded.priority) ELSE excluded.priority END,
+      attempts = CASE WHEN state = 'pending' THEN attempts ELSE 0 END,
+      next_attempt_at = CASE WHEN state = 'pending' THEN MIN(next_attempt_at, excluded.next_attempt_at)
+        ELSE excluded.next_attempt_at END,
+      last_error = CASE WHEN state = 'pending' THEN last_error ELSE NULL END,
+      state = 'pending', finished_at = NULL, updated_at = excluded.updated_at`);
+  const claim = db.prepare<{ owner: string; until: number; now: number; limit: number }, EffectRow>(`
+    UPDATE effects SET ${leaseColumns}
+    WHERE id IN (
+      SELECT e.id FROM effects e WHERE ${claimable}
+      ORDER BY e.priority, e.next_attempt_at, e.id LIMIT @limit)
+    RETURNING *`);
+  const claimKey = db.prepare<{ owner: string; until: number; now: number; key: string }, EffectRow>(`
+    UPDATE effects SET ${leaseColumns}
+    WHERE id = (SELECT e.id FROM effects e WHERE e.key = @key AND ${claimable})
+    RETURNING *`);
+  const finish = db.prepare(`
+    UPDATE effects SET
+      state = CASE WHEN generation = @generation THEN @state ELSE 'pending' END,
+      attempts = CASE WHEN generation = @generation THEN attempts ELSE 0 END,
+      next_attempt_at = CASE WHEN generation = @generation THEN next_attempt_at ELSE @at END,
+      finished_at = CASE WHEN generation = @generation THEN @at ELSE NULL END,
+      result = COALESCE(@result, result), last_error = COALESCE(@note, last_error),
+      uncertain_since = NULL, lease_owner = NULL, lease_until = NULL, updated_at = @at
+    WHERE id = @id AND lease_owner = @owner AND state = 'pending'`);
+  const retry = db.prepare(`
+    UPDATE effects SET next_attempt_at = @next, last_error = @error, lease_owner = NULL, lease_until = NULL,
+      uncertain_since = CASE WHEN @uncertain = 1 THEN COALESCE(uncertain_since, attempt_started_at)
+        ELSE uncertain_since END
+    WHERE id = @id AND lease_owner = @owner AND state = 'pending'`);
+  const checkpoint = db.prepare(
+    "UPDATE effects SET progress = @progress WHERE id = @id AND lease_owner = @owner AND state = 'pending'",
+  );
+  const renew = db.prepare(
+    "UPDATE effects SET lease_until = @until WHERE id = @id AND lease_owner = @owner AND state = 'pending'",
+  );
+  const nextDue = db.prepare<[], { at: number | null }>(`
+    SELECT MIN(MAX(next_attempt_at, COALESCE(lease_until, 0))) AS at FROM effects WHERE state = 'pending'`);
+  const byKey = db.prepare<[string], EffectRow>('SELECT * FROM effects WHERE key = ?');
+
+  function enqueue(effects: readonly QueuedEffect[], at: Date): number {
+    let changed = 0;
+    for (const queued of effects) {
+      const params = {
+        workspaceId: queued.workspaceId,
+        key: queued.key,
+        kind: queued.effect.kind,
+        payload: serializeEffect(queued.effect),
+        priority: queued.priority,
+        afterKey: afterKeyOf(queued),
+        at: at.getTime(),
+      };
+      changed += (queued.mode === 'once' ? insertOnce : upsertRearm).run(params).changes;
+    }
+    // After the caller's transaction commits (this runs inside it): wake the runner.
+    if (changed > 0 && onEnqueue !== undefined) setImmediate(onEnqueue);
+    return changed;
+  }
+  const enqueueAll = db.transaction(enqueue);
+  const renewAll = db.transaction((owner: string, ids: readonly number[], until: number) => {
+    for (const id of ids) renew.run({ id, owner, until });
+  });
+
+  const outbox: OutboxPort = {
+    async enqueue(effects, at) {
+      return enqueueAll.immediate(effects, at);
+    },
+    async claim(lease) {
+      const now = lease.now.getTime();
+      const base = { owner: lease.owner, until: now + lease.leaseMs, now };
+      if (lease.key !== undefined) return claimKey.all({ ...base, key: lease.key }).map(toClaimed);
+      return claim.all({ ...base, limit: lease.limit }).map(toClaimed);
+    },
+    async finish(claimed, owner, end, at, detail = {}) {
+      finish.run({
+        id: claimed.id,
+        generation: claimed.generation,
+        owner,
+        state: end,
+        at: at.getTime(),
+        note: detail.note ?? null,
+        result: detail.result === undefined ? null : JSON.stringify(detail.result),
+      });
+    },
+    async retry(claimed, owner, failure) {
+      retry.run({
+        id: claimed.id,
+        owner,
+        error: failure.error,
+        next: failure.nextAttemptAt.getTime(),
+        uncertain: failure.uncertain ? 1 : 0,
+      });
+    },
+    async checkpoint(claimed, owner, progress) {
+      checkpoint.run({ id: claimed.id, owner, progress: JSON.stringify(progress) });
+    },
+    async renew(owner, ids, until) {
+      renewAll.immediate(owner, ids, until.getTime());
+    },
+    async nextDueAt() {
+      const at = nextDue.get()?.at ?? null;
+      return at === null ? null : new Date(at);
+    },
+    async find(key) {
+      const row = byKey.get(key);
+      return row === undefined ? undefined : toEffectRecord(row);
+    },
+  };
+  return { outbox, enqueue };
+}

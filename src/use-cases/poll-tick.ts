@@ -1,0 +1,189 @@
+import type { Clock } from '../clock.js';
+import type { WorkspaceId } from '../domain/approval.js';
+import { type TickAction, type TickSnapshot, planTick } from '../domain/plan-tick.js';
+import type { Logger } from '../logger.js';
+import type { OpenTrainPort } from '../ports/opentrain.js';
+import type {
+  ApprovalsPort,
+  CursorPort,
+  HomeViewsPort,
+  OutboxPort,
+  RoutesPort,
+} from '../ports/store.js';
+import { lookupContext } from './follow-approval.js';
+import { gatherFeed, gatherLapsed } from './tick-gather.js';
+
+export const updatesCursorName = 'opentrain-updates';
+
+export interface TickDeps {
+  readonly approvals: Pick<
+    ApprovalsPort,
+    | 'getMany'
+    | 'end'
+    | 'listLapsed'
+    | 'listReminderCandidates'
+    | 'remind'
+    | 'listContextRetries'
+    | 'recordContext'
+    | 'postponeContext'
+    | 'listStaleCountdowns'
+    | 'refreshCountdown'
+  >;
+  readonly outbox: Pick<OutboxPort, 'enqueue'>;
+  readonly routes: Pick<RoutesPort, 'findFor'>;
+  readonly homes: Pick<HomeViewsPort, 'listStale' | 'clearStale'>;
+  readonly cursors: Pick<CursorPort, 'get' | 'advance'>;
+  readonly opentrain: Pick<OpenTrainPort, 'listUpdates' | 'getApproval' | 'getContract' | 'explain'>;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly workspaceId: WorkspaceId;
+  readonly settings: { readonly reminderOffsetsMs: readonly number[] };
+}
+
+export interface TickReport {
+  readonly actions: readonly TickAction[];
+  /** Actions applied (all of them, unless a phase failed or the run was dry). */
+  readonly applied: number;
+  /** Phases that failed this tick; the others still ran, and the next tick retries them. */
+  readonly failures: readonly string[];
+  readonly pages: number;
+  readonly events: number;
+  readonly approvalReads: number;
+}
+
+/** Bounds that keep one tick short however much is waiting; what is left is taken at the next tick. */
+export const tickLimits = {
+  pages: 200,
+  lapsed: 100,
+  reminders: 2_000,
+  contexts: 10,
+  countdowns: 500,
+  homes: 500,
+} as const;
+
+/**
+ * One poller tick, in three steps: derive (read the feed from the saved cursor, the approvals it names, the
+ * lapsed ones, the due reminders, the stale countdowns), plan (pure: planTick), act (each action in its own
+ * transaction, in order, stopping at the first failure so the cursor never passes an unapplied event).
+ * With `dry`, nothing is written: the plan is only returned.
+ */
+export async function pollTick(deps: TickDeps, options: { dry?: boolean } = {}): Promise<TickReport> {
+  const failures: string[] = [];
+  const snapshot = await derive(deps, failures);
+  const now = deps.clock.now();
+  const actions = planTick(snapshot.facts, now);
+  let applied = 0;
+  if (options.dry !== true) {
+    for (const action of actions) {
+      try {
+        await act(deps, action, now);
+        applied++;
+      } catch (error) {
+        failures.push(`act:${action.kind}`);
+        deps.log.error({ err: error, action: action.kind }, 'tick action failed; the next tick takes it up again');
+        break;
+      }
+    }
+  }
+  return { actions, applied, failures, pages: snapshot.pages, events: snapshot.events, approvalReads: snapshot.reads };
+}
+
+async function phase<T>(deps: TickDeps, failures: string[], name: string, run: () => Promise<T>, fallback: T): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    failures.push(name);
+    const transient = deps.opentrain.explain(error)?.failure;
+    const level = transient === 'rate-limited' || transient === 'unavailable' || transient === 'timeout' || transient === 'network' ? 'warn' : 'error';
+    deps.log[level]({ err: error, phase: name }, 'poll phase failed; the next tick retries it');
+    return fallback;
+  }
+}
+
+async function derive(deps: TickDeps, failures: string[]) {
+  const now = deps.clock.now();
+  const feed = await gatherFeed(deps, tickLimits.pages);
+  if (feed.error !== undefined) {
+    failures.push('feed');
+    deps.log.warn({ err: feed.error, phase: 'feed' }, 'poll phase failed; the next tick retries it');
+  }
+  const lapsed = await phase(deps, failures, 'lapsed', () => gatherLapsed(deps, now, tickLimits.lapsed), {
+    items: [],
+    reads: 0,
+    failed: false,
+  });
+  // Approvals read before a transient failure are applied; the rest wait for the next tick.
+  if (lapsed.failed) failures.push('lapsed');
+  const horizon = deps.settings.reminderOffsetsMs[0];
+  const reminderCandidates =
+    horizon === undefined
+      ? []
+      : await phase(deps, failures, 'reminders', () => deps.approvals.listReminderCandidates(now, horizon, tickLimits.reminders), []);
+  const contextLookups = await phase(deps, failures, 'context', () => retryContexts(deps, now), []);
+  const staleCards = await phase(deps, failures, 'countdowns', () => deps.approvals.listStaleCountdowns(now, tickLimits.countdowns), []);
+  const staleHomes = await phase(deps, failures, 'homes', () => deps.homes.listStale(now, tickLimits.homes), []);
+  const facts: TickSnapshot = {
+    workspaceId: deps.workspaceId,
+    reminderOffsetsMs: deps.settings.reminderOffsetsMs,
+    pages: feed.pages,
+    lapsed: lapsed.items,
+    reminderCandidates,
+    contextLookups,
+    staleCards,
+    staleHomes,
+  };
+  const events = feed.pages.reduce((sum, page) => sum + page.events.length, 0);
+  return { facts, pages: feed.pages.length, events, reads: feed.reads + lapsed.reads };
+}
+
+/** Cards still missing their amount and names: a few lookups per tick; OpenTrain still down stops the rest. */
+async function retryContexts(deps: TickDeps, now: Date): Promise<TickSnapshot['contextLookups']> {
+  const lookups: TickSnapshot['contextLookups'][number][] = [];
+  for (const approval of await deps.approvals.listContextRetries(now, tickLimits.contexts)) {
+    // One try: the poller comes back later anyway, and a hung OpenTrain must not hold up the tick long.
+    const lookup = await lookupContext(deps, approval, 1);
+    lookups.push({ approval, lookup });
+    if (lookup.kind === 'failed' && lookup.retry) break;
+  }
+  return lookups;
+}
+
+/** Applies one planned action, in one transaction. */
+async function act(deps: TickDeps, action: TickAction, now: Date): Promise<void> {
+  switch (action.kind) {
+    case 'end': {
+      const ended = await deps.approvals.end(action.transition, now, action.effects);
+      if (ended !== undefined) {
+        deps.log.info({ approvalId: action.approvalId, status: action.transition.status, source: action.transition.source }, 'approval ended');
+      }
+      return;
+    }
+    case 'advance-cursor':
+      if (!(await deps.cursors.advance(deps.workspaceId, updatesCursorName, action.from, action.to, now))) {
+        throw new Error('the feed cursor moved under this tick (another poller?)');
+      }
+      return;
+    case 'autofund':
+      if ((await deps.outbox.enqueue(action.effects, now)) > 0) {
+        deps.log.info({ milestoneId: action.milestoneId, route: action.route.targetId }, 'autofund rule requested funding');
+      }
+      return;
+    case 'remind':
+      await deps.approvals.remind(action.approvalId, action.offsetMs, action.effects, now);
+      return;
+    case 'context-found':
+      await deps.approvals.recordContext(action.approvalId, action.context, action.effects, now);
+      return;
+    case 'context-retry':
+      await deps.approvals.postponeContext(action.approvalId, action.retryAt);
+      return;
+    case 'refresh-card':
+      await deps.approvals.refreshCountdown(action.approvalId, action.effects, now);
+      return;
+    case 'refresh-home': {
+      const [effect] = action.effects;
+      await deps.homes.clearStale(effect?.workspaceId ?? deps.workspaceId, action.userId, action.effects, now);
+      return;
+    }
+  }
+}

@@ -162,6 +162,7 @@ export function createSimState(options: SimStateOptions): SimState {
         updatedAt: createdAt,
         freelancer: parsed.freelancer,
         jobDmConversationId: parsed.jobDmConversationId,
+        budget: { state: 'OK', fundedVolume: 0, consumedVolume: 0, lastUsageAt: null },
       };
       state.contracts.set(contract.id, contract);
       reserveId(contract.id);

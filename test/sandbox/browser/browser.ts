@@ -7,22 +7,46 @@ import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { createLogger } from '../../../src/logger.js';
 import { type Sandbox, startSandbox } from '../../../src/sandbox/start-sandbox.js';
 
-/** Debian's Chromium (`apt-get install chromium`); the tests never download a browser. */
-export const chromiumPath = '/usr/bin/chromium';
-
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 export const artifactsDir = join(repoRoot, 'test-results');
 /** The picture next to the README's quick start; rewritten only with UPDATE_SCREENSHOT=1. */
 export const readmeScreenshot = join(repoRoot, 'src/sandbox/web/screenshot.png');
 
-export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(chromiumPath)) {
-    throw new Error(
-      `No Chromium at ${chromiumPath}. Install Debian's package: sudo apt-get install chromium`,
-    );
+/** Where Debian (and Ubuntu) put Chromium; the tests never download a browser. */
+export const defaultChromiumPaths = ['/usr/bin/chromium', '/usr/bin/chromium-browser'] as const;
+
+/** The variables that point the tests at another Chromium or Chrome, ours first, then Playwright users' habit. */
+export const chromiumPathVariables = ['CHROMIUM_PATH', 'PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH'] as const;
+
+export const installChromiumHint =
+  "Install Debian's package (sudo apt-get install --no-install-recommends chromium), or set CHROMIUM_PATH to a Chromium or Chrome binary.";
+
+/**
+ * The Chromium to drive: the first variable that is set (it must exist: a wrong path is an error, not a reason
+ * to fall back), else the first default path that exists.
+ */
+export function findChromium(
+  env: Record<string, string | undefined>,
+  exists: (path: string) => boolean = existsSync,
+): { path: string } | { problem: string } {
+  for (const name of chromiumPathVariables) {
+    const path = env[name]?.trim();
+    if (path === undefined || path === '') continue;
+    if (exists(path)) return { path };
+    return { problem: `${name} is set to ${path}, but there is no file there. ${installChromiumHint}` };
   }
+  const found = defaultChromiumPaths.find((path) => exists(path));
+  if (found !== undefined) return { path: found };
+  return {
+    problem: `The browser tests need Chromium and found none at ${defaultChromiumPaths.join(' or ')}. ${installChromiumHint}`,
+  };
+}
+
+export async function launchChromium(): Promise<Browser> {
+  const chromiumAt = findChromium(process.env);
+  if ('problem' in chromiumAt) throw new Error(chromiumAt.problem);
   return chromium.launch({
-    executablePath: chromiumPath,
+    executablePath: chromiumAt.path,
     args: [
       '--headless',
       '--no-sandbox',

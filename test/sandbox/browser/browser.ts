@@ -72,8 +72,13 @@ export interface Session {
   close(): Promise<void>;
 }
 
+export interface SessionOptions {
+  /** Defaults to a laptop screen, 1440 × 900. */
+  viewport?: { width: number; height: number };
+}
+
 /** A fresh sandbox (real bot, fresh store, reseeded fakes) and a page open on it. */
-export async function openSandbox(browser: Browser): Promise<Session> {
+export async function openSandbox(browser: Browser, options: SessionOptions = {}): Promise<Session> {
   const logs: string[] = [];
   const destination = new Writable({
     write(chunk, _encoding, done) {
@@ -83,7 +88,7 @@ export async function openSandbox(browser: Browser): Promise<Session> {
   });
   const sandbox = await startSandbox({ env: {}, log: createLogger({ level: 'warn', destination }) });
   const context = await browser.newContext({
-    viewport: { width: 1440, height: 900 },
+    viewport: options.viewport ?? { width: 1440, height: 900 },
     locale: 'en-US',
     timezoneId: browserTimeZone,
   });
@@ -127,13 +132,16 @@ export async function saveScreenshot(page: Page, name: string, options: { readme
   }
 }
 
+/** Characters that need an emoji font; the page draws its pictures as SVG instead, so it shows none. */
+export const emojiCharacter = /\p{Extended_Pictographic}/u;
+
 /** Intl in Node and in Chromium may differ in spaces (U+202F before AM/PM); compare words only. */
 export function words(text: string | null): string {
   return (text ?? '').replace(/\s+/g, ' ').trim();
 }
 
 /** One Chromium for the enclosing describe and a fresh sandbox and page for each of its tests. */
-export function useSandboxSession(): { readonly current: Session } {
+export function useSandboxSession(options: SessionOptions = {}): { readonly current: Session } {
   let browser: Browser | undefined;
   let session: Session | undefined;
   beforeAll(async () => {
@@ -144,7 +152,7 @@ export function useSandboxSession(): { readonly current: Session } {
   });
   beforeEach(async () => {
     if (browser === undefined) throw new Error('Chromium did not start');
-    session = await openSandbox(browser);
+    session = await openSandbox(browser, options);
   });
   afterEach(async () => {
     await session?.close();

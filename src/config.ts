@@ -55,6 +55,43 @@ const plainHttp =
 
 const memberIdHint = "a person's profile → ⋮ → Copy member ID";
 
+/**
+ * The values .env.example ships for the three secrets, and where the real ones come from. A copied, unfilled
+ * .env would otherwise pass every check (the placeholders have the right prefixes) and fail only at the first
+ * call, so each is refused by name.
+ */
+export const envExamplePlaceholders = {
+  SLACK_BOT_TOKEN: {
+    value: 'xoxb-your-bot-token',
+    source: "the Bot User OAuth Token (xoxb-…) from your Slack app's OAuth & Permissions page",
+  },
+  SLACK_SIGNING_SECRET: {
+    value: 'your-signing-secret',
+    source: "the Signing Secret from your Slack app's Basic Information → App Credentials",
+  },
+  OT_API_TOKEN: {
+    value: 'ot_pat_your_token',
+    source:
+      'a personal API token (ot_pat_…) with payments:read and payments:write, minted in OpenTrain under Settings → API keys',
+  },
+} as const satisfies Record<string, { value: string; source: string }>;
+
+/** True when `value` is the placeholder .env.example ships for `name` (surrounding spaces ignored). */
+export function isEnvExamplePlaceholder(name: string, value: string | undefined): boolean {
+  const placeholder = (envExamplePlaceholders as Record<string, { value: string } | undefined>)[name];
+  return placeholder !== undefined && value?.trim() === placeholder.value;
+}
+
+function notPlaceholder(name: keyof typeof envExamplePlaceholders) {
+  const { value, source } = envExamplePlaceholders[name];
+  return [
+    (text: string) => text.trim() !== value,
+    {
+      error: `is still the placeholder from .env.example ("${value}"): replace the ${name}=… line in .env (or the environment variable) with ${source}`,
+    },
+  ] as const;
+}
+
 function idList(pattern: RegExp, example: string, where: string) {
   return z
     .string()
@@ -80,10 +117,12 @@ function idList(pattern: RegExp, example: string, where: string) {
 const Env = z.object({
   SLACK_BOT_TOKEN: z
     .string({ error: 'is required (the bot token, xoxb-…, from OAuth & Permissions)' })
-    .startsWith('xoxb-', { error: 'must be a bot token starting with xoxb-' }),
+    .startsWith('xoxb-', { error: 'must be a bot token starting with xoxb-' })
+    .refine(...notPlaceholder('SLACK_BOT_TOKEN')),
   SLACK_SIGNING_SECRET: z
     .string({ error: 'is required (Basic Information → App Credentials → Signing Secret)' })
-    .min(1),
+    .min(1)
+    .refine(...notPlaceholder('SLACK_SIGNING_SECRET')),
   SLACK_API_URL: z
     .url({ error: 'must be an absolute URL such as https://slack.com/api/' })
     .default('https://slack.com/api/')
@@ -94,7 +133,8 @@ const Env = z.object({
     .startsWith('ot_pat_', {
       error:
         'must be an OpenTrain personal API token starting with ot_pat_ (claim tokens ot_clm_… do not work)',
-    }),
+    })
+    .refine(...notPlaceholder('OT_API_TOKEN')),
   OT_API_BASE_URL: z
     .url({ error: 'must be an absolute URL such as https://app.opentrain.ai/api/public/v1' })
     .default('https://app.opentrain.ai/api/public/v1')

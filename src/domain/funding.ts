@@ -56,6 +56,8 @@ export interface Refusal {
   readonly contractId: string | null;
   readonly requiredScopes: readonly string[];
   readonly featureKey: string | null;
+  /** A feature-disabled refusal that OpenTrain could not confirm (its capabilities probe was refused too). */
+  readonly featureUnconfirmed: boolean;
   /** Links into OpenTrain, only ever on OpenTrain's own origin. */
   readonly billingUrl: string | null;
   readonly claimUrl: string | null;

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Dispatcher, request, errors as undiciErrors } from 'undici';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Approval } from '../domain/approval.js';
 import { type BackoffPolicy, backoffDelay } from '../backoff.js';
 import type { Clock } from '../clock.js';
@@ -43,7 +43,43 @@ export interface OpenTrainClient {
   createWebhook(url: string, eventTypes: readonly string[]): Promise<CreatedWebhookType>;
   listWebhooks(): Promise<Webhook[]>;
   deleteWebhook(webhookId: string): Promise<Webhook>;
+  /** GET /auth/me: who the token belongs to and the scopes it carries. Any valid token may ask. */
+  me(options?: CallOptions): Promise<Identity>;
 }
+
+/**
+ * GET /auth/me, only the fields Countersign reads. Kept here rather than in schema.ts while the core is being
+ * restructured; it belongs with the other schemas.
+ */
+export const Identity = z
+  .object({
+    actor: z
+      .object({
+        userId: z.string(),
+        fullName: z.string().nullish(),
+        email: z.string().nullish(),
+      })
+      .nullish(),
+    token: z.object({
+      id: z.string().nullish(),
+      label: z.string().nullish(),
+      scopes: z.array(z.string()),
+    }),
+    account: z
+      .object({
+        kind: z.string().nullish(),
+        organizationId: z.string().nullish(),
+        memberRole: z.string().nullish(),
+      })
+      .nullish(),
+  })
+  .transform((me) => ({
+    actorName: me.actor?.fullName ?? me.actor?.email ?? me.actor?.userId ?? null,
+    tokenLabel: me.token.label ?? null,
+    scopes: me.token.scopes,
+    organizationId: me.account?.organizationId ?? null,
+  }));
+export type Identity = z.output<typeof Identity>;
 
 export interface OpenTrainClientOptions {
   readonly baseUrl: string;
@@ -182,27 +218,40 @@ export function createOpenTrainClient(options: OpenTrainClientOptions): OpenTrai
   }
 
   /**
-   * A 403 that names no scope and no reason may be a feature flag switched off for the account; OpenTrain does
-   * not document that 403's details, and advises asking GET /job-drafts/capabilities whenever a write is
-   * refused that way. When the flag is off the failure is renamed; when the probe fails, the 403 stands.
+   * A disabled feature's 403 names it (details.featureKey), which errorFromResponse reads. A 403 that names no
+   * scope, reason or feature may still be a flag switched off, and OpenTrain advises asking
+   * GET /job-drafts/capabilities whenever a write is refused that way:
+   * - the flag is off: the failure is feature-disabled, confirmed;
+   * - the probe itself answers 403 (it belongs to job drafting, which may be off too): nothing can confirm it,
+   *   so the failure is feature-disabled with `featureConfirmed: false`, "may be off";
+   * - the flag is on, or the probe failed some other way: the 403 stands as forbidden.
    */
   async function gated<T>(flag: keyof typeof features, write: () => Promise<T>): Promise<T> {
     try {
       return await write();
     } catch (error) {
       if (!(error instanceof OpenTrainError) || error.failure !== 'forbidden') throw error;
-      const capabilities = await call('GET', '/job-drafts/capabilities', Capabilities, {
+      const probe = await call('GET', '/job-drafts/capabilities', Capabilities, {
         retry: { attempts: 1 },
-      }).catch((probeError: unknown) => {
-        log.warn({ err: probeError }, 'could not read OpenTrain capabilities after a 403');
-        return undefined;
-      });
-      if (capabilities?.[flag] !== false) throw error;
+      }).then(
+        (capabilities) => ({ capabilities, forbidden: false }),
+        (probeError: unknown) => {
+          const forbidden = probeError instanceof OpenTrainError && probeError.status === 403;
+          if (!forbidden) log.warn({ err: probeError }, 'could not read OpenTrain capabilities after a 403');
+          return { capabilities: undefined, forbidden };
+        },
+      );
+      const off = probe.capabilities?.[flag] === false;
+      if (!off && !probe.forbidden) throw error;
       throw new OpenTrainError('feature-disabled', error.message, {
         status: error.status,
         code: error.code,
         requestId: error.requestId,
-        details: { ...error.details, feature: features[flag] },
+        details: {
+          ...error.details,
+          featureKey: features[flag],
+          ...(off ? {} : { featureConfirmed: false }),
+        },
         cause: error,
       });
     }
@@ -232,6 +281,7 @@ export function createOpenTrainClient(options: OpenTrainClientOptions): OpenTrai
     listWebhooks: () => gated('webhooks', () => call('GET', '/webhooks', WebhookList)),
     deleteWebhook: (webhookId) =>
       gated('webhooks', () => call('DELETE', `/webhooks/${encodeURIComponent(webhookId)}`, DeletedWebhook)),
+    me: (callOptions) => call('GET', '/auth/me', Identity, callOptions),
   };
 }
 

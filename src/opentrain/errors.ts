@@ -1,7 +1,13 @@
 import { isTransientFailure, type UpstreamFailure } from '../domain/funding.js';
 import type { ErrorEnvelope } from './schema.js';
 
-/** Every way an OpenTrain call can fail, named for what a person has to do about it (see the domain). */
+/**
+ * Every way an OpenTrain call can fail, named for what a person has to do about it (the domain's list).
+ *
+ * `feature-disabled` carries the flag in `details.featureKey`. It is certain when OpenTrain's 403 named the
+ * flag or its capabilities said it is off; when a bare 403 came back and the capabilities could not be read
+ * (the probe answers 403 itself when job drafting is off), it is only likely: `featureUnconfirmed` says so.
+ */
 export type OpenTrainFailure = UpstreamFailure;
 
 export class OpenTrainError extends Error {
@@ -51,6 +57,14 @@ export class OpenTrainError extends Error {
     return value !== undefined && /^https:\/\/[^\s<>|]+$/.test(value) ? value : undefined;
   }
 
+  /**
+   * A feature-disabled failure that OpenTrain did not confirm: the write got a bare 403 and the capabilities
+   * probe could not be read, so "API payments may be off" is the best explanation, not a certainty.
+   */
+  get featureUnconfirmed(): boolean {
+    return this.failure === 'feature-disabled' && this.details.featureConfirmed === false;
+  }
+
   detailList(key: string): string[] {
     const value = this.details[key];
     return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
@@ -63,7 +77,6 @@ const reasonFailures: Record<string, OpenTrainFailure> = {
   payment_method_required: 'payment-method-required',
   milestone_cancelled: 'milestone-cancelled',
   contract_ended: 'contract-ended',
-  feature_disabled: 'feature-disabled',
 };
 
 /** Maps a non-2xx answer to its failure. `envelope` is undefined when the body was not the documented envelope. */
@@ -87,9 +100,9 @@ export function errorFromResponse(
   if (status === 401) return new OpenTrainError('unauthorized', message, extra);
   if (status === 403) {
     if (Array.isArray(details.requiredScopes)) return new OpenTrainError('missing-scope', message, extra);
-    // The feature-disabled 403 has no documented details: a named feature is taken at its word; a bare 403
-    // is checked against GET /job-drafts/capabilities by the client.
-    if (typeof details.feature === 'string') return new OpenTrainError('feature-disabled', message, extra);
+    // A disabled feature's 403 names it in details.featureKey (with details.mode), and has no reason. A bare
+    // 403 is checked against GET /job-drafts/capabilities by the client.
+    if (typeof details.featureKey === 'string') return new OpenTrainError('feature-disabled', message, extra);
     return new OpenTrainError('forbidden', message, extra);
   }
   if (status === 404) return new OpenTrainError('not-found', message, extra);

@@ -36,7 +36,8 @@ export function refusalOf(error: OpenTrainError, trustedOrigin: string): Refusal
     milestoneStatus: capped(error.detail('status'), 40),
     contractId: capped(error.detail('contractId'), 64),
     requiredScopes: scopes,
-    featureKey: capped(error.detail('featureKey') ?? error.detail('feature'), 80),
+    featureKey: capped(error.detail('featureKey'), 80),
+    featureUnconfirmed: error.featureUnconfirmed,
     billingUrl: trustedLink(error.detail('billingUrl'), trustedOrigin),
     claimUrl: trustedLink(error.detail('claimUrl'), trustedOrigin),
   };

@@ -9,48 +9,70 @@ import type { TrafficEntry } from './traffic.js';
 
 // The JSON endpoints behind the page's controls. Their bodies come from a browser, so each is parsed here.
 
-const channelId = z.string().regex(/^[CDG][A-Z0-9]{2,30}$/, { error: 'must be a channel id' });
+// Each message is a whole sentence the page shows as it is (never prefixed with a field name).
+const channelId = z
+  .string({ error: 'The page did not say which channel this is for; reload it.' })
+  .regex(/^[CDG][A-Z0-9]{2,30}$/, {
+    error: 'The page named a channel this workspace does not have; reload it.',
+  });
 
 export const CommandInput = z.object({
   channelId,
   /** Exactly what was typed in the composer, e.g. "/fund-milestone M-1001 batch 2". */
-  text: z.string().trim().min(1, { error: 'type a command' }).max(4_000),
+  text: z
+    .string({ error: 'Type a command first, like /fund-milestone M-1001.' })
+    .trim()
+    .min(1, { error: 'Type a command first, like /fund-milestone M-1001.' })
+    .max(4_000, { error: 'That is too long for a slash command: 4,000 characters at most.' }),
 });
 
 export const ClickInput = z.object({
   channelId,
-  messageTs: z.string().regex(/^\d{1,12}\.\d{6}$/, { error: 'must be a message ts' }),
-  actionId: z.string().min(1).max(255),
+  messageTs: z
+    .string({ error: 'That button belongs to a message the page does not know; reload it.' })
+    .regex(/^\d{1,12}\.\d{6}$/, {
+      error: 'That button belongs to a message the page does not know; reload it.',
+    }),
+  actionId: z
+    .string({ error: 'That button has no action id.' })
+    .min(1, { error: 'That button has no action id.' })
+    .max(255, { error: 'That button has no action id.' }),
 });
 
 const maxJumpMs = 30 * 86_400_000;
+export const clockInputProblem = 'Type how far to move the clock, like 90m, 5h or 2d (30 days at most).';
 
 export const ClockInput = z.object({
   /** "23h", "90m", "2d", "45s". */
-  by: z.string().transform((text, ctx) => {
+  by: z.string({ error: clockInputProblem }).transform((text, ctx) => {
     const ms = parseDuration(text);
     if (ms !== undefined && ms > 0 && ms <= maxJumpMs) return ms;
-    ctx.addIssue({ code: 'custom', message: 'must be a duration up to 30d, like 23h, 90m or 2d' });
+    ctx.addIssue({ code: 'custom', message: clockInputProblem });
     return z.NEVER;
   }),
 });
 
+const accountSwitch = z
+  .boolean({ error: 'An account switch is either on (true) or off (false).' })
+  .optional();
 export const AccountInput = z
   .object({
-    paymentMethod: z.boolean().optional(),
-    claimed: z.boolean().optional(),
-    paymentsWriteScope: z.boolean().optional(),
-    paymentsApi: z.boolean().optional(),
+    paymentMethod: accountSwitch,
+    claimed: accountSwitch,
+    paymentsWriteScope: accountSwitch,
+    paymentsApi: accountSwitch,
   })
   .refine((patch) => Object.values(patch).some((value) => value !== undefined), {
-    error: 'set paymentMethod, claimed, paymentsWriteScope or paymentsApi',
+    error: 'Name a switch to flip: paymentMethod, claimed, paymentsWriteScope or paymentsApi.',
   });
 
 /** The scopes of a token minted with and without payments:write. */
 const scopesWith = ['payments:read', 'payments:write', 'webhooks:manage'];
 const scopesWithout = ['payments:read', 'webhooks:manage'];
 
-export const ApprovalIdParam = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'must be an approval id' });
+export const ApprovalIdParam = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'That is not an approval id OpenTrain could have made.' });
 
 /** A refusal the page shows as it is: the status and a sentence for a person. */
 export class PageApiError extends Error {
@@ -63,12 +85,11 @@ export class PageApiError extends Error {
   }
 }
 
+/** The first problem, as the sentence its schema wrote for a person (no field names: the page shows it). */
 export function parseBody<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> {
   const parsed = schema.safeParse(raw);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const field = issue?.path.join('.') ?? '';
-  throw new PageApiError(400, `${field === '' ? '' : `${field} `}${issue?.message ?? 'is invalid'}`.trim());
+  throw new PageApiError(400, parsed.error.issues[0]?.message ?? 'The sandbox could not read that request.');
 }
 
 export interface PageApiDeps {
@@ -159,6 +180,17 @@ export function createPageApi(deps: PageApiDeps) {
         deps.slack.clickButton({ appUrl: appUrl(), userId: deps.cast.you, ...input }),
       );
       const entry = inbound(`block_actions ${input.actionId}`, at, result);
+      return { ok: entry.ok, status: result.status };
+    },
+
+    /**
+     * Someone opened the app's Home tab: Slack sends the app a signed `app_home_opened` event, and the bot
+     * publishes the tab with views.publish, which the page then draws.
+     */
+    async openAppHome() {
+      const at = deps.clock.now();
+      const result = await asSlack(() => deps.slack.openAppHome({ appUrl: appUrl(), userId: deps.cast.you }));
+      const entry = inbound('app_home_opened', at, result);
       return { ok: entry.ok, status: result.status };
     },
 

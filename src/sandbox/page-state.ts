@@ -50,6 +50,8 @@ export function pageAccount(account: AccountSettings): PageAccount {
 
 /** Everything the page draws, as one JSON value; the page keeps no state of its own that matters. */
 export interface PageState {
+  /** This run of the sandbox: a new id after a restart tells the page that everything went back to the seed. */
+  run: { id: string; startedAt: string };
   /** Simulated now, and how far it runs ahead of real time (the page ticks its clock from these). */
   now: string;
   offsetMs: number;
@@ -68,6 +70,8 @@ export interface PageState {
     messages: Record<string, FakeMessage[]>;
     /** Only yours: nobody else's "only visible to you" replies are visible to you. */
     ephemerals: EphemeralMessage[];
+    /** The app's Home tab as the bot last published it for you (views.publish), or null before the first. */
+    home: { blocks: unknown[]; publishedAt: string } | null;
   };
   opentrain: {
     owner: string;
@@ -95,6 +99,7 @@ export interface PageState {
 }
 
 export interface PageStateSources {
+  run: { id: string; startedAt: Date };
   clock: ShiftableClock;
   opentrain: OpenTrainSimulator;
   slack: SlackFake;
@@ -122,7 +127,11 @@ export function buildPageState(sources: PageStateSources): PageState {
   const contracts = new Map(sim.contracts.map((contract) => [contract.id, contract]));
   const jobs = new Map(sim.jobs.map((job) => [job.id, job]));
 
+  const home = ws.homeViews[you.id];
+  const homeBlocks = home?.view.blocks;
+
   return {
+    run: { id: sources.run.id, startedAt: sources.run.startedAt.toISOString() },
     now: now.toISOString(),
     offsetMs: now.getTime() - Date.now(),
     pollEveryMs: sources.pollEveryMs,
@@ -139,6 +148,13 @@ export function buildPageState(sources: PageStateSources): PageState {
       sidebar,
       messages: Object.fromEntries(sidebar.map((channel) => [channel.id, ws.messages[channel.id] ?? []])),
       ephemerals: ws.ephemerals[you.id] ?? [],
+      home:
+        home === undefined
+          ? null
+          : {
+              blocks: Array.isArray(homeBlocks) ? homeBlocks : [],
+              publishedAt: new Date(home.publishedAt).toISOString(),
+            },
     },
     opentrain: {
       owner: `${sim.owner.firstName} ${sim.owner.lastName}`,

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
+import { isEnvExamplePlaceholder } from '../config.js';
 
 /** The settings that would let the bot act in a real Slack workspace or on a real OpenTrain account. */
 export const realCredentialNames = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'OT_API_TOKEN'] as const;
@@ -30,10 +31,15 @@ export class RealCredentialsError extends Error {
   }
 }
 
+/** Empty values count as unset (as loadConfig treats them), and so do .env.example's placeholders. */
+function isReal(name: string, value: string | undefined): boolean {
+  return (value ?? '').trim() !== '' && !isEnvExamplePlaceholder(name, value);
+}
+
 /**
  * Lists the real credentials visible to this process: in `env`, and in the .env file at `dotenvPath` (which
- * `npm start` loads, so a developer who set up the real bot has them there). Empty values count as unset, the
- * way loadConfig treats them.
+ * `npm start` loads, so a developer who set up the real bot has them there). A .env copied from .env.example
+ * and not filled in yet holds no credential, so it does not stop the sandbox.
  */
 export function findRealCredentials(
   env: Record<string, string | undefined>,
@@ -41,12 +47,12 @@ export function findRealCredentials(
 ): FoundCredential[] {
   const found: FoundCredential[] = [];
   for (const name of realCredentialNames) {
-    if ((env[name] ?? '') !== '') found.push({ name, source: 'the environment' });
+    if (isReal(name, env[name])) found.push({ name, source: 'the environment' });
   }
   if (dotenvPath === undefined || !existsSync(dotenvPath)) return found;
   const fromFile = parseEnv(readFileSync(dotenvPath, 'utf8'));
   for (const name of realCredentialNames) {
-    if ((fromFile[name] ?? '') !== '' && !found.some((item) => item.name === name)) {
+    if (isReal(name, fromFile[name]) && !found.some((item) => item.name === name)) {
       found.push({ name, source: dotenvPath });
     }
   }

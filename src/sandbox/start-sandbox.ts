@@ -70,10 +70,11 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const slack = createSlackFake({ clock, botToken: `xoxb-sandbox-${secret()}`, signingSecret: secret() });
   const opened = new Set<string>();
   const inbound: TrafficEntry[] = [];
+  const run = { id: randomBytes(6).toString('hex'), startedAt: new Date() };
   let service: Service | undefined;
 
   function state() {
-    return buildPageState({ clock, opentrain, slack, cast: sandboxCast, pollEveryMs, opened, inbound });
+    return buildPageState({ run, clock, opentrain, slack, cast: sandboxCast, pollEveryMs, opened, inbound });
   }
   const live = createLiveEvents({ build: state });
   const api = createPageApi({

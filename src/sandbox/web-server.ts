@@ -22,7 +22,8 @@ const maxJsonBytes = 16 * 1024;
 
 /**
  * One origin for everything, so the page needs no CORS and a newcomer one address:
- * - `/`, `/web/*`: the page; `/sandbox/*`: its JSON endpoints and its event stream;
+ * - `/`, `/web/*`: the page; `/sandbox/*`: its JSON endpoints (command, click, app-home, clock, account,
+ *   approvals) and its event stream;
  * - `/slack/*`: the Slack fake (Web API, response_urls, permalinks), which the bot calls;
  * - `/api/public/v1/*`, `/approvals/*`, `/_sim/*`: the OpenTrain simulator, at the root because its approval
  *   page posts to and redirects to absolute paths, exactly like approvalUrl in the real app.
@@ -56,6 +57,7 @@ export function createSandboxServer(deps: SandboxServerDeps): Server {
     '/sandbox/click': (body) => deps.api.click(body),
     '/sandbox/clock': (body) => deps.api.advance(body),
     '/sandbox/account': (body) => deps.api.account(body),
+    '/sandbox/app-home': () => deps.api.openAppHome(),
   };
 
   async function handlePost(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {

@@ -29,6 +29,7 @@ const Refusal = z.object({
   contractId: z.string().nullable(),
   requiredScopes: z.array(z.string()),
   featureKey: z.string().nullable(),
+  featureUnconfirmed: z.boolean().default(false),
   billingUrl: z.string().nullable(),
   claimUrl: z.string().nullable(),
 });

@@ -6,7 +6,7 @@ import type { TickDeps } from './poll-tick.js';
 /** OpenTrain reads run this many at a time: 1,000 resolutions in a tick must not take 1,000 round trips. */
 const readConcurrency = 16;
 /** OpenTrain documents 1–200 events per page. */
-export const feedPageSize = 100;
+export const feedPageSize = 200;
 
 /** Runs `work` over `items`, at most `limit` at once, keeping their order. */
 export async function mapBounded<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {

@@ -141,6 +141,8 @@ describe('/fund-milestone', () => {
     ['help', 'Request funding for an OpenTrain milestone'],
     ['<@U0BOB>', 'does not look like a milestone id'],
     ['<https://app.opentrain.ai/contracts/C-501>', 'does not contain a milestone id'],
+    ['m-1001', 'upper case: did you mean `M-1001`?'],
+    ['M 1001 ready', 'did you mean `M-1001`?'],
   ])('answers %j with guidance and sends nothing to OpenTrain', async (text, expected) => {
     const ack = await h.command(text);
 

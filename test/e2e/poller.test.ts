@@ -107,7 +107,7 @@ describe('the poller follows a feed that spans several pages', () => {
     // Page n is asked for with the last id of page n - 1; the last page is full and says hasMore: false.
     expect(updatesCursors(h)).toEqual([before, fresh[1], fresh[3], fresh[5]]);
     expect(
-      h.opentrain.requests.filter((r) => r.path === '/updates').every((r) => r.query.includes('limit=100')),
+      h.opentrain.requests.filter((r) => r.path === '/updates').every((r) => r.query.includes('limit=200')),
     ).toBe(true);
     const confirmed = outcomes.filter(([, outcome]) => outcome === 'confirmed');
     expect(approvalReads(h)).toEqual(

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -32,6 +32,13 @@ describe('the sandbox and real credentials', () => {
       { name: 'SLACK_BOT_TOKEN', source: 'the environment' },
       { name: 'OT_API_TOKEN', source: path },
     ]);
+  });
+
+  it('takes a .env copied from .env.example and not filled in yet for no credentials at all', () => {
+    const path = dotenv(readFileSync(new URL('../../.env.example', import.meta.url), 'utf8'));
+
+    expect(findRealCredentials({ OT_API_TOKEN: 'ot_pat_your_token' }, path)).toEqual([]);
+    expect(() => assertNoRealCredentials({}, { dotenvPath: path })).not.toThrow();
   });
 
   it('refuses with a message that names them, says why, and says how to go ahead anyway', () => {

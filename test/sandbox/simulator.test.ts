@@ -65,13 +65,13 @@ describe('the OpenTrain simulator /updates page cap', () => {
     expect(byDefault.body.hasMore).toBe(true);
   });
 
-  it('keeps the documented-by-choice limits when no cap is set: default 50, max 100', async () => {
+  it('keeps the documented limits when no cap is set: up to 200, default 50 (the docs state none)', async () => {
     h = await startSimulator();
     await makeEvents(h, 55);
 
     const byDefault = await h.call('GET', '/updates');
-    const max = await h.call('GET', '/updates?limit=100');
-    const over = await h.call('GET', '/updates?limit=101');
+    const max = await h.call('GET', '/updates?limit=200');
+    const over = await h.call('GET', '/updates?limit=201');
 
     expect(h.sim.updatesMaxPageSize).toBeUndefined();
     expect(byDefault.body.events).toHaveLength(50);

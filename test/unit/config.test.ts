@@ -1,5 +1,16 @@
+import { readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, describeConfig, loadConfig } from '../../src/config.js';
+import {
+  ConfigError,
+  describeConfig,
+  envExamplePlaceholders,
+  isEnvExamplePlaceholder,
+  loadConfig,
+  loadOpenTrainSettings,
+} from '../../src/config.js';
+
+const envExample = parseEnv(readFileSync(new URL('../../.env.example', import.meta.url), 'utf8'));
 
 const valid = {
   SLACK_BOT_TOKEN: 'xoxb-1-2-secretbot',
@@ -134,6 +145,46 @@ describe('loadConfig', () => {
     );
     expect(problems.join('\n')).not.toMatch(/supersecret/);
     expect(problems.join('\n')).toContain('"soon"');
+  });
+
+  it('refuses .env.example copied unchanged, naming each placeholder, the line to fix and where the real value is', () => {
+    const problems = problemsOf(envExample);
+
+    expect(problems).toHaveLength(3);
+    expect(problems.map((problem) => problem.split(' ')[0])).toEqual([
+      'SLACK_BOT_TOKEN',
+      'SLACK_SIGNING_SECRET',
+      'OT_API_TOKEN',
+    ]);
+    for (const problem of problems) {
+      const name = problem.split(' ')[0] ?? '';
+      expect(problem).toContain('placeholder from .env.example');
+      expect(problem).toContain(`${name}=… line in .env`);
+    }
+    expect(problems[0]).toContain('OAuth & Permissions');
+    expect(problems[1]).toContain('Basic Information');
+    expect(problems[2]).toContain('Settings → API keys');
+  });
+
+  it('accepts every other value .env.example ships, so only the placeholders need filling in', () => {
+    const filled = {
+      ...envExample,
+      SLACK_BOT_TOKEN: valid.SLACK_BOT_TOKEN,
+      SLACK_SIGNING_SECRET: valid.SLACK_SIGNING_SECRET,
+      OT_API_TOKEN: valid.OT_API_TOKEN,
+    };
+
+    expect(problemsOf(filled)).toEqual([]);
+    for (const [name, value] of Object.entries(envExample)) {
+      const expected = name in envExamplePlaceholders;
+      expect(isEnvExamplePlaceholder(name, value), name).toBe(expected);
+    }
+  });
+
+  it('refuses the OpenTrain placeholder in the operator CLI settings too, spaces or not', () => {
+    expect(() => loadOpenTrainSettings({ OT_API_TOKEN: ' ot_pat_your_token ' })).toThrow(
+      /OT_API_TOKEN is still the placeholder/,
+    );
   });
 
   it('describes settings with secrets hidden', () => {

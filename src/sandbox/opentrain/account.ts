@@ -8,7 +8,7 @@ export function defaultAccount(): AccountSettings {
   return {
     claimed: true,
     scopes: ['payments:read', 'payments:write', 'webhooks:manage'],
-    features: { paymentsWrite: true, webhooks: true, hiring: true },
+    features: { paymentsWrite: true, webhooks: true, hiring: true, jobDrafting: true },
     paymentMethod: true,
     milestoneActionsRequireClaim: true,
   };
@@ -23,7 +23,7 @@ export function mergeAccount(base: AccountSettings, patch: AccountPatch = {}): A
   if (patch.milestoneActionsRequireClaim !== undefined) {
     merged.milestoneActionsRequireClaim = patch.milestoneActionsRequireClaim;
   }
-  for (const key of ['paymentsWrite', 'webhooks', 'hiring'] as const) {
+  for (const key of ['paymentsWrite', 'webhooks', 'hiring', 'jobDrafting'] as const) {
     const value = patch.features?.[key];
     if (value !== undefined) merged.features[key] = value;
   }

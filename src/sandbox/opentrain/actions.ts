@@ -8,7 +8,7 @@ import type { ApprovalRecord, ContractRecord, HireTerms, MilestoneRecord } from 
 // documented order, then "idempotent while pending", then a new approval.
 
 /** Where a human adds a card; the docs name the field (billingUrl) but not its value (Gap 1). */
-export const billingUrl = 'https://app.opentrain.ai/settings/billing';
+export const billingPath = '/settings/billing';
 
 export interface ApprovalRequestOutcome {
   approval: ApprovalRecord;
@@ -37,7 +37,7 @@ function requirePaymentMethod(state: SimState): void {
     throw conflict(
       'payment_method_required',
       'No payment method on file. A human must add a card in the OpenTrain app.',
-      { billingUrl },
+      { billingUrl: state.appUrl(billingPath) },
     );
   }
 }

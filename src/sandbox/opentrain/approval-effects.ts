@@ -58,6 +58,7 @@ function hire(state: SimState, a: ApprovalRecord): Record<string, unknown> {
     updatedAt: now,
     freelancer: { ...proposal.freelancer },
     jobDmConversationId: state.nextId('CONV-'),
+    budget: { state: 'OK', fundedVolume: 0, consumedVolume: 0, lastUsageAt: null },
   };
   state.contracts.set(contract.id, contract);
   // The first milestone is created and funded in the same step, per the hire guide.

@@ -31,6 +31,7 @@ export function createApprovalRecord(state: SimState, input: NewApproval): Appro
     result: null,
     createdAt: now.toISOString(),
     terms: input.terms ?? null,
+    reportedStatus: null,
   };
   state.approvals.set(approval.id, approval);
   state.changed({ kind: 'approval', id: approval.id });
@@ -44,6 +45,7 @@ function finish(
   resolvedAt: string,
 ): void {
   a.status = status;
+  a.reportedStatus = null;
   a.resolvedAt = resolvedAt;
   state.changed({ kind: 'approval', id: a.id });
   // `approval.confirmed` fires on every terminal state despite its name; data carries the real status.
@@ -136,6 +138,40 @@ export function expireApproval(state: SimState, approvalId: string): ApprovalRec
   const now = state.nowIso();
   if (Date.parse(approval.expiresAt) > Date.parse(now)) approval.expiresAt = now;
   finish(state, approval, 'expired', now);
+  return approval;
+}
+
+/** Statuses the docs name; `reportStatus` takes any other word (or `pending`, to go back to the real one). */
+const documentedStatuses: readonly string[] = ['pending', 'confirmed', 'declined', 'expired'];
+
+/**
+ * Makes a still-pending approval report a status outside the documented four (say `on_hold`), as a later
+ * OpenTrain might; `pending` stops it. With `event`, an `approval.confirmed` event carries the word too, as the
+ * feed would if OpenTrain counted it as an end. The approval stays pending underneath: confirm, decline and
+ * expiry still work and clear the word.
+ */
+export function reportApprovalStatus(
+  state: SimState,
+  approvalId: string,
+  status: string,
+  options: { event?: boolean } = {},
+): ApprovalRecord {
+  const approval = requirePending(state, approvalId, 'given another status');
+  if (status !== 'pending' && documentedStatuses.includes(status)) {
+    throw new ApiError(
+      400,
+      `Use confirm, decline or expire for ${status}; reportStatus is for statuses outside the documented four.`,
+      { field: 'status' },
+    );
+  }
+  approval.reportedStatus = status === 'pending' ? null : status;
+  state.changed({ kind: 'approval', id: approval.id });
+  if (options.event === true && approval.reportedStatus !== null) {
+    state.emit('approval.confirmed', approval.id, approval.jobId, {
+      approvalId: approval.id,
+      status: approval.reportedStatus,
+    });
+  }
   return approval;
 }
 

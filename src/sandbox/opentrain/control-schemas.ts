@@ -52,6 +52,7 @@ export const AccountPatchInput = z.object({
       paymentsWrite: z.boolean().optional(),
       webhooks: z.boolean().optional(),
       hiring: z.boolean().optional(),
+      jobDrafting: z.boolean().optional(),
     })
     .optional(),
   paymentMethod: z.boolean().optional(),
@@ -82,3 +83,14 @@ export const ExternalApprovalInput = z.discriminatedUnion('type', [
 export type ExternalApprovalInput = z.input<typeof ExternalApprovalInput>;
 
 export const MilestoneStatusInput = z.object({ status: z.enum(milestoneStatuses) });
+
+/** A status word outside the documented four (or `pending` to stop); see reportApprovalStatus. */
+export const ReportStatusInput = z.object({
+  status: z.string().regex(/^[a-z][a-z_]{0,39}$/, { error: 'must be a lower-case word like on_hold' }),
+  event: z.boolean().optional(),
+});
+
+export const UsageInput = z.object({
+  consumedVolume: z.number().nonnegative(),
+  fundedVolume: z.number().nonnegative().optional(),
+});

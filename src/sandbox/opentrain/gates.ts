@@ -4,13 +4,21 @@ import type { AccountFeatures } from './types.js';
 
 // The three independent gates (scope, feature flag, claim), checked in that order after the token.
 
-const claimUrl = 'https://app.opentrain.ai/claim';
+/** The claim page, on the app's own origin like every link OpenTrain hands out. */
+const claimPath = '/claim';
 
-const featureKeys: Record<keyof AccountFeatures, string> = {
+export const featureKeys: Record<keyof AccountFeatures, string> = {
   paymentsWrite: 'public_api_payments_write',
   webhooks: 'public_api_webhooks',
   hiring: 'public_api_hiring',
+  jobDrafting: 'public_api_job_drafting',
 };
+
+/**
+ * `details.mode` of a feature-disabled 403. The docs name the field but not its values; the capabilities probe
+ * reports the rollout as ALL or ALLOWLIST, and an account a flag is off for is one its allowlist leaves out.
+ */
+export const disabledFeatureMode = 'ALLOWLIST';
 
 /** `:write` implies the matching `:read`. */
 export function hasScope(state: SimState, scope: string): boolean {
@@ -30,12 +38,15 @@ export function requireAnyScope(state: SimState, anyOf: string[]): void {
 }
 
 /**
- * The feature-disabled 403's details are undocumented (Gap 14), so the simulator sends none: a client has to
- * do what the docs advise and ask GET /job-drafts/capabilities, rather than lean on a shape we made up.
+ * A disabled feature answers 403 with `details.featureKey` and `details.mode`: the shape the docs give for the
+ * one gate they document in full (the capabilities probe), used for every flag, with no `reason`.
  */
 export function requireFeature(state: SimState, feature: keyof AccountFeatures): void {
   if (state.account.features[feature]) return;
-  throw new ApiError(403, `The ${featureKeys[feature]} feature is not enabled for this account.`);
+  throw new ApiError(403, `The ${featureKeys[feature]} feature is not enabled for this account.`, {
+    featureKey: featureKeys[feature],
+    mode: disabledFeatureMode,
+  });
 }
 
 /** `action` completes "A human must claim this agent account before it can <action>." */
@@ -44,7 +55,7 @@ export function requireClaim(state: SimState, action: string): void {
   throw new ApiError(403, `A human must claim this agent account before it can ${action}.`, {
     reason: 'account_claim_required',
     action,
-    claimUrl,
+    claimUrl: state.appUrl(claimPath),
   });
 }
 

@@ -1,6 +1,6 @@
 import { refreshApprovals } from './approvals.js';
 import { badRequest, notFound } from './errors.js';
-import { hasScope, requireAnyScope, requireScopes } from './gates.js';
+import { hasScope, requireAnyScope, requireFeature, requireScopes } from './gates.js';
 import { type Route, route } from './router.js';
 import type { SimState } from './state.js';
 import { contractStatuses, type EventRecord, eventScopes } from './types.js';
@@ -9,11 +9,11 @@ import { contractView } from './views.js';
 // Contracts, the /updates feed, and the identity and capability probes.
 
 /**
- * /updates limit: default 50 (the docs' example) and max 100 (like every other documented list); Gap 5. A page
+ * /updates limit: 1 to 200 as documented; the default is not stated (Gap 5), so 50, the docs' example. A page
  * may still hold fewer than `limit` events when the simulator is told to cap pages (state.updatesMaxPageSize).
  */
 const defaultLimit = 50;
-const maxLimit = 100;
+const maxLimit = 200;
 
 /** Reading a contract shows pendingApproval, so its milestones' approvals get the lazy-expiry check first. */
 function refreshForContract(state: SimState, contractId: string): void {
@@ -139,5 +139,10 @@ export const readRoutes: Route[] = [
     };
   }),
 
-  route('GET', /^\/job-drafts\/capabilities$/, ({ state }) => ({ status: 200, body: capabilities(state) })),
+  // No scope needed, but the probe is part of job drafting: with that flag off it answers 403 (featureKey
+  // public_api_job_drafting), and a client cannot read the other flags at all.
+  route('GET', /^\/job-drafts\/capabilities$/, ({ state }) => {
+    requireFeature(state, 'jobDrafting');
+    return { status: 200, body: capabilities(state) };
+  }),
 ];

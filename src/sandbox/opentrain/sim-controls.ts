@@ -1,5 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { AccountPatchInput, FaultInput, MilestoneStatusInput, parseInput } from './control-schemas.js';
+import {
+  AccountPatchInput,
+  FaultInput,
+  MilestoneStatusInput,
+  parseInput,
+  ReportStatusInput,
+  UsageInput,
+} from './control-schemas.js';
 import { ApiError, errorEnvelope } from './errors.js';
 import type { Fault } from './faults.js';
 import { readBody, redirect, sendJson } from './http-io.js';
@@ -18,6 +25,8 @@ export interface SimulatorControls {
   confirm(approvalId: string): unknown;
   decline(approvalId: string): unknown;
   expire(approvalId: string): unknown;
+  reportStatus(approvalId: string, status: string, options?: { event?: boolean }): unknown;
+  recordUsage(contractId: string, usage: { consumedVolume: number; fundedVolume?: number }): unknown;
   createApproval(input: unknown): unknown;
   injectFault(fault: Fault): void;
   clearFaults(): void;
@@ -68,6 +77,13 @@ function controlRoutes(sim: SimulatorControls): Route[] {
       return ok({ approval: sim[action](approvalId) });
     }),
     route('POST', /^\/approvals\/sweep-expired$/, () => ok({ expired: sim.sweepExpired() })),
+    route('POST', /^\/approvals\/(?<approvalId>[^/]+)\/status$/, (ctx) => {
+      const { status, event } = parseInput(ReportStatusInput, jsonBody(ctx));
+      return ok({ approval: sim.reportStatus(ctx.params.approvalId ?? '', status, { event }) });
+    }),
+    route('POST', /^\/contracts\/(?<contractId>[^/]+)\/usage$/, (ctx) =>
+      ok({ contract: sim.recordUsage(ctx.params.contractId ?? '', parseInput(UsageInput, jsonBody(ctx))) }),
+    ),
     route('GET', /^\/faults$/, () => ok({ faults: sim.faults.map(faultJson) })),
     route('POST', /^\/faults$/, (ctx) => {
       sim.injectFault(parseInput(FaultInput, jsonBody(ctx)));

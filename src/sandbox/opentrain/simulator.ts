@@ -4,7 +4,14 @@ import type { Clock } from '../../clock.js';
 import { defaultAccount, mergeAccount } from './account.js';
 import { apiBasePath, createApiHandler } from './api-handler.js';
 import { setMilestoneStatus } from './approval-effects.js';
-import { confirmApproval, declineApproval, expireApproval, refreshApprovals } from './approvals.js';
+import {
+  confirmApproval,
+  declineApproval,
+  expireApproval,
+  refreshApprovals,
+  reportApprovalStatus,
+} from './approvals.js';
+import { recordUsage, type UsageInput } from './budget.js';
 import { type ExternalApprovalInput, parseInput } from './control-schemas.js';
 import { notFound } from './errors.js';
 import { createExternalApproval } from './external-approvals.js';
@@ -56,7 +63,7 @@ export interface OpenTrainSimulatorOptions {
   webhookDisableAfterFailures?: number;
   /**
    * Caps every /updates page at this many events, whatever `limit` the caller asks for (a positive integer).
-   * Unset, pages follow `limit` alone (default 50, max 100). Also settable later through `updatesMaxPageSize`.
+   * Unset, pages follow `limit` alone (default 50, max 200). Also settable later through `updatesMaxPageSize`.
    */
   updatesMaxPageSize?: number;
 }
@@ -75,6 +82,16 @@ export interface OpenTrainSimulator extends SimulatorControls {
   confirm(approvalId: string): ApprovalView;
   decline(approvalId: string): ApprovalView;
   expire(approvalId: string): ApprovalView;
+  /**
+   * A pending approval reports `status` (a word outside the documented four, like `on_hold`) until it is
+   * resolved or this is called with `pending`; `event` also puts it in an `approval.confirmed` event.
+   */
+  reportStatus(approvalId: string, status: string, options?: { event?: boolean }): ApprovalView;
+  /**
+   * Usage on an hourly or per-label contract; crossing 80 % or 100 % of the funded volume changes its budget
+   * state and emits `contract.budget_state_changed`. Fixed-price contracts refuse it (always OK).
+   */
+  recordUsage(contractId: string, usage: UsageInput): ContractView;
   createApproval(input: ExternalApprovalInput): ApprovalView;
   setAccount(patch: AccountPatch): AccountSettings;
   addContract(contract: ContractSeed): ContractView;
@@ -209,6 +226,9 @@ export function createOpenTrainSimulator(options: OpenTrainSimulatorOptions): Op
     confirm: (approvalId) => approvalView(state, confirmApproval(state, approvalId)),
     decline: (approvalId) => approvalView(state, declineApproval(state, approvalId)),
     expire: (approvalId) => approvalView(state, expireApproval(state, approvalId)),
+    reportStatus: (approvalId, status, statusOptions) =>
+      approvalView(state, reportApprovalStatus(state, approvalId, status, statusOptions)),
+    recordUsage: (contractId, usage) => contractView(state, recordUsage(state, contractId, usage), true),
     createApproval: (input) => approvalView(state, createExternalApproval(state, input)),
     injectFault: (fault) => faults.add(fault),
     clearFaults: () => faults.clear(),

@@ -39,6 +39,8 @@ export interface SimState {
   nowIso(): string;
   /** Where approvalUrl points: `<base>/approvals/<id>`. */
   approvalUrl(approvalId: string): string;
+  /** A page of the OpenTrain app (billing settings, the claim page), on the same origin as approvalUrl. */
+  appUrl(path: string): string;
   /** Readable sequential ids: nextId('A-') -> 'A-2001'. Seeded ids are reserved so new ones never collide. */
   nextId(prefix: string): string;
   emit(type: EventType, resourceId: string, jobId: string | null, data: Record<string, unknown>): EventRecord;
@@ -91,6 +93,7 @@ export function createSimState(options: SimStateOptions): SimState {
     updatesMaxPageSize: undefined,
     nowIso: () => clock.now().toISOString(),
     approvalUrl: (approvalId) => `${options.approvalBaseUrl()}/approvals/${encodeURIComponent(approvalId)}`,
+    appUrl: (path) => `${options.approvalBaseUrl()}${path}`,
     nextId(prefix) {
       const n = counters.get(prefix) ?? firstIds[prefix] ?? 1001;
       counters.set(prefix, n + 1);
@@ -162,6 +165,7 @@ export function createSimState(options: SimStateOptions): SimState {
         updatedAt: createdAt,
         freelancer: parsed.freelancer,
         jobDmConversationId: parsed.jobDmConversationId,
+        budget: { state: 'OK', fundedVolume: 0, consumedVolume: 0, lastUsageAt: null },
       };
       state.contracts.set(contract.id, contract);
       reserveId(contract.id);

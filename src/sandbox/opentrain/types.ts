@@ -10,6 +10,11 @@ export type ApprovalType = (typeof approvalTypes)[number];
 
 export const approvalStatuses = ['pending', 'confirmed', 'declined', 'expired'] as const;
 export type ApprovalStatus = (typeof approvalStatuses)[number];
+/**
+ * What an approval reports: one of the four documented statuses, or (through the `reportStatus` control) any
+ * other word, so a client's handling of a status OpenTrain adds later can be tried.
+ */
+export type ReportedApprovalStatus = ApprovalStatus | (string & {});
 
 /**
  * The docs only print NOT_FUNDED and ACTIVE_FUNDED verbatim (Gap 11). PAID, CANCELLED and REFUNDED are our
@@ -23,6 +28,10 @@ export type ContractStatus = (typeof contractStatuses)[number];
 
 export const paymentTypes = ['FIXED_PRICE', 'PAY_PER_HOUR', 'PAY_PER_LABEL'] as const;
 export type PaymentType = (typeof paymentTypes)[number];
+
+/** Budget state of a contract: OK below 80 % consumed, LOW from 80 %, DEPLETED from 100 %. */
+export const budgetStates = ['OK', 'LOW', 'DEPLETED'] as const;
+export type BudgetState = (typeof budgetStates)[number];
 
 export const jobStatuses = ['DRAFT', 'OPEN', 'ONGOING', 'COMPLETED', 'ARCHIVED', 'PENDING_APPROVAL'] as const;
 export type JobStatus = (typeof jobStatuses)[number];
@@ -48,6 +57,11 @@ export interface AccountFeatures {
   webhooks: boolean;
   /** `public_api_hiring`: POST /proposals/{id}/hire. */
   hiring: boolean;
+  /**
+   * `public_api_job_drafting`: job drafts, and GET /job-drafts/capabilities itself, which answers 403 when it is
+   * off (so a client cannot learn the other flags from it).
+   */
+  jobDrafting: boolean;
 }
 
 export interface AccountSettings {
@@ -106,6 +120,15 @@ export interface ContractRecord {
   updatedAt: string;
   freelancer: Freelancer;
   jobDmConversationId: string | null;
+  /** Usage against the funded volume; only hourly and per-label contracts move (recordUsage). */
+  budget: ContractBudget;
+}
+
+export interface ContractBudget {
+  state: BudgetState;
+  fundedVolume: number;
+  consumedVolume: number;
+  lastUsageAt: string | null;
 }
 
 export interface MilestoneRecord {
@@ -151,6 +174,11 @@ export interface ApprovalRecord {
   createdAt: string;
   /** Only for proposal_hire: the terms, so a re-request with the same terms is recognised. Never serialised. */
   terms: HireTerms | null;
+  /**
+   * A status outside the documented four that the approval reports instead of `status` while it is set (the
+   * `reportStatus` control); any real resolution (confirm, decline, expiry) clears it. Never serialised.
+   */
+  reportedStatus: string | null;
 }
 
 export interface EventRecord {

@@ -1,7 +1,6 @@
 import type { SimState } from './state.js';
 import type {
   ApprovalRecord,
-  ApprovalStatus,
   ApprovalType,
   ContractRecord,
   ContractStatus,
@@ -10,13 +9,15 @@ import type {
   MilestoneRecord,
   MilestoneStatus,
   PaymentType,
+  ReportedApprovalStatus,
   WebhookRecord,
 } from './types.js';
 
 export interface ApprovalView {
   id: string;
   type: ApprovalType;
-  status: ApprovalStatus;
+  /** One of the documented four, unless the `reportStatus` control set another word. */
+  status: ReportedApprovalStatus;
   contractId: string | null;
   milestoneId: string | null;
   jobId: string | null;
@@ -83,7 +84,7 @@ export function approvalView(state: SimState, a: ApprovalRecord): ApprovalView {
   return {
     id: a.id,
     type: a.type,
-    status: a.status,
+    status: a.reportedStatus ?? a.status,
     contractId: a.contractId,
     milestoneId: a.milestoneId,
     jobId: a.jobId,
@@ -131,23 +132,49 @@ export function milestoneView(state: SimState, m: MilestoneRecord): MilestoneVie
   };
 }
 
+/** The volumes and state the budget shows and `contract.budget_state_changed` carries. */
+export function budgetFigures(c: ContractRecord): {
+  state: ContractRecord['budget']['state'];
+  fundedVolume: number;
+  consumedVolume: number;
+  remainingVolume: number;
+  consumedFraction: number;
+} {
+  const { state, fundedVolume, consumedVolume } = c.budget;
+  return {
+    state,
+    fundedVolume,
+    consumedVolume,
+    remainingVolume: Math.max(0, fundedVolume - consumedVolume),
+    consumedFraction: fundedVolume > 0 ? Math.round((consumedVolume / fundedVolume) * 10_000) / 10_000 : 0,
+  };
+}
+
 function budgetView(c: ContractRecord, milestones: MilestoneRecord[]): Record<string, unknown> {
   const active = milestones.find((m) => m.status === 'ACTIVE_FUNDED');
   let fundedAmountUsd = 0;
   for (const m of milestones) {
     if (m.status === 'ACTIVE_FUNDED' || m.status === 'PAID') fundedAmountUsd += m.amountUsd ?? 0;
   }
-  // Usage is not simulated, so nothing is ever consumed and every contract stays OK.
+  const figures = budgetFigures(c);
+  // Usage moves only through the recordUsage control: hours for PAY_PER_HOUR, labels for PAY_PER_LABEL.
+  const hourly = c.paymentType === 'PAY_PER_HOUR';
+  const perLabel = c.paymentType === 'PAY_PER_LABEL';
   return {
     contractId: c.id,
     paymentType: c.paymentType,
-    state: 'OK',
-    fundedVolume: 0,
+    state: figures.state,
+    fundedVolume: figures.fundedVolume,
     fundedAmountUsd,
-    consumed: { seconds: 0, hours: 0, labels: 0, tasks: 0 },
-    consumedVolume: 0,
-    remainingVolume: 0,
-    consumedFraction: 0,
+    consumed: {
+      seconds: hourly ? figures.consumedVolume * 3_600 : 0,
+      hours: hourly ? figures.consumedVolume : 0,
+      labels: perLabel ? figures.consumedVolume : 0,
+      tasks: 0,
+    },
+    consumedVolume: figures.consumedVolume,
+    remainingVolume: figures.remainingVolume,
+    consumedFraction: figures.consumedFraction,
     activeMilestone:
       active === undefined
         ? null
@@ -158,7 +185,7 @@ function budgetView(c: ContractRecord, milestones: MilestoneRecord[]): Record<st
             volume: active.volume,
             status: active.status,
           },
-    lastUsageAt: null,
+    lastUsageAt: c.budget.lastUsageAt,
   };
 }
 

@@ -1,19 +1,31 @@
 // @ts-check
 // The sandbox page: one live state from the server (Server-Sent Events), drawn into a Slack pane and an
 // OpenTrain pane. Every action goes to the server, which acts through the fakes exactly like the products:
-// a typed command becomes a signed slash command, a clicked card button a signed block_actions.
+// a typed command becomes a signed slash command, a clicked card button a signed block_actions, opening the
+// app's Home tab a signed app_home_opened event.
 
-import { renderClock, renderConnection, renderGuide, renderTraffic } from './chrome.js';
+import { renderClock, renderGuide, renderTraffic } from './chrome.js';
+import { announceRestart, connect } from './connection.js';
 import { advance, post, setUpClockControls, setUpComposer, toast } from './controls.js';
 import { byId } from './dom.js';
+import { drawStaticIcons, icon } from './icons.js';
+import { loadMemory, saveMemory } from './memory.js';
 import { renderOpenTrain } from './opentrain-view.js';
-import { channelTopic, newestTs, renderContext, renderMessages, renderSidebar } from './slack-view.js';
+import {
+  channelTopic,
+  newestTs,
+  renderContext,
+  renderHome,
+  renderMessages,
+  renderSidebar,
+} from './slack-view.js';
 
 /** @type {any} */
 let state;
 /** @type {import('./slack-view.js').SlackUi} */
 const slackUi = {
   channel: '',
+  appTab: 'messages',
   lastSeen: new Map(),
   openThreads: new Set(),
   highlight: undefined,
@@ -22,6 +34,8 @@ const slackUi = {
 };
 /** @type {import('./opentrain-view.js').OpenTrainUi} */
 const otUi = { tab: 'contracts', approvalId: undefined, notice: undefined };
+/** The sandbox run the page is showing; another one means the sandbox restarted. */
+let runId = '';
 let firstRender = true;
 // Redraw a pane only when what it shows changed: a redraw under a pressed mouse button would eat the click.
 let messagesDrawn = '';
@@ -33,31 +47,67 @@ function nowMs() {
   return Date.now() + (state?.offsetMs ?? 0);
 }
 
+/** @param {any} channel */
+function isApp(channel) {
+  return channel?.kind === 'im';
+}
+
+/**
+ * A new state from the server. A new run id means the sandbox restarted: what the page remembered (what was
+ * read, open threads, the approval on show) belongs to the old run, so it is dropped, and the page says so.
+ * @param {any} next
+ */
+function receive(next) {
+  const previousRun = runId === '' ? loadMemory()?.runId : runId;
+  state = next;
+  if (state.run.id !== runId) {
+    const memory = loadMemory();
+    const restarted = previousRun !== undefined && previousRun !== state.run.id;
+    runId = state.run.id;
+    slackUi.lastSeen = new Map();
+    slackUi.openThreads.clear();
+    slackUi.signatures.clear();
+    slackUi.drawn.clear();
+    slackUi.highlight = undefined;
+    otUi.approvalId = undefined;
+    otUi.notice = undefined;
+    // Unread badges survive a reload of the same run; everything else the page saw before counts as read.
+    for (const channel of state.slack.sidebar) {
+      const seen = memory?.runId === runId ? memory.lastSeen[channel.id] : undefined;
+      slackUi.lastSeen.set(channel.id, seen ?? newestTs(state, channel.id));
+    }
+    firstRender = true;
+    if (restarted) announceRestart();
+  }
+  render();
+}
+
 function render() {
   if (state === undefined) return;
   const sidebar = /** @type {any[]} */ (state.slack.sidebar);
   if (!sidebar.some((channel) => channel.id === slackUi.channel)) slackUi.channel = state.typingChannel;
-  if (firstRender)
-    for (const channel of sidebar) slackUi.lastSeen.set(channel.id, newestTs(state, channel.id));
-  slackUi.lastSeen.set(slackUi.channel, newestTs(state, slackUi.channel));
   const open = sidebar.find((channel) => channel.id === slackUi.channel);
+  const app = isApp(open);
+  const home = app && slackUi.appTab === 'home';
+  if (!home) slackUi.lastSeen.set(slackUi.channel, newestTs(state, slackUi.channel));
+  saveMemory(runId, slackUi.lastSeen);
   renderSidebar(byId('channel-list'), byId('app-list'), state, slackUi);
-  byId('conv-title').textContent =
-    open.kind === 'im' ? `${open.label} (app)` : `${open.kind === 'private' ? '🔒 ' : '#'}${open.label}`;
-  byId('conv-topic').textContent = channelTopic(state, slackUi.channel);
-  composer.placeholder = `Message ${open.kind === 'im' ? open.label : `#${open.label}`}  (try /fund-milestone M-1001)`;
+  renderConversationChrome(open, app, home);
 
   const minute = Math.floor(nowMs() / 60_000);
   const messages = JSON.stringify([
     slackUi.channel,
-    state.slack.messages[slackUi.channel],
-    state.slack.ephemerals,
+    home ? state.slack.home : state.slack.messages[slackUi.channel],
+    home ? null : state.slack.ephemerals,
     [...slackUi.openThreads],
     slackUi.highlight,
+    slackUi.appTab,
     minute,
   ]);
   if (messages !== messagesDrawn) {
-    renderMessages(byId('messages'), state, slackUi, renderContext(state, nowMs), firstRender);
+    const ctx = renderContext(state, nowMs);
+    if (home) renderHome(byId('home-view'), state, ctx);
+    else renderMessages(byId('messages'), state, slackUi, ctx, firstRender);
     messagesDrawn = messages;
   }
   const openTrain = JSON.stringify([state.opentrain, state.pollEveryMs, otUi, minute]);
@@ -71,12 +121,60 @@ function render() {
   firstRender = false;
 }
 
+/**
+ * The header, the app's Home/Messages tabs, and the composer: the app's Messages tab is read-only, as the
+ * manifest sets it (messages_tab_read_only_enabled), so it has a notice where the composer would be.
+ * @param {any} open the open channel
+ * @param {boolean} app
+ * @param {boolean} home
+ */
+function renderConversationChrome(open, app, home) {
+  const title = byId('conv-title');
+  if (app)
+    title.replaceChildren(
+      open.label,
+      Object.assign(document.createElement('span'), { className: 'app-badge', textContent: 'APP' }),
+    );
+  else if (open.kind === 'private') title.replaceChildren(icon('padlock'), ` ${open.label}`);
+  else title.textContent = `#${open.label}`;
+  byId('conv-topic').textContent = channelTopic(state, slackUi.channel);
+  byId('app-tabs').hidden = !app;
+  for (const tab of document.querySelectorAll('[data-app-tab]')) {
+    tab.setAttribute(
+      'aria-selected',
+      String(tab instanceof HTMLElement && tab.dataset.appTab === slackUi.appTab),
+    );
+  }
+  byId('messages').hidden = home;
+  byId('home-view').hidden = !home;
+  byId('composer').hidden = app;
+  byId('read-only').hidden = !app || home;
+  // A phone has no room for the hint after the channel name.
+  const hint = window.innerWidth > 640 ? '  (try /fund-milestone M-1001)' : '';
+  composer.placeholder = `Message #${open.label}${hint}`;
+}
+
+/** Opening the Home tab: Slack sends the app a signed app_home_opened, and the bot publishes the view. */
+function openHome() {
+  post('/sandbox/app-home', {}).catch(toast);
+}
+
 /** @param {string} channel @param {string} [ts] */
 function showChannel(channel, ts) {
   slackUi.channel = channel;
   slackUi.highlight = ts === undefined ? undefined : { channel, ts };
+  const open = state?.slack.sidebar.find((/** @type {any} */ c) => c.id === channel);
+  if (isApp(open) && ts !== undefined) slackUi.appTab = 'messages';
   render();
-  composer.focus();
+  if (isApp(open) && slackUi.appTab === 'home') openHome();
+  if (!isApp(open)) composer.focus();
+}
+
+/** @param {'home' | 'messages'} tab */
+function showAppTab(tab) {
+  slackUi.appTab = tab;
+  render();
+  if (tab === 'home') openHome();
 }
 
 /** @param {string} approvalId */
@@ -85,9 +183,7 @@ function openApproval(approvalId) {
   otUi.tab = 'approvals';
   render();
   byId('opentrain').scrollIntoView({ block: 'nearest', behavior: 'smooth' });
-  post(`/sandbox/approvals/${encodeURIComponent(approvalId)}/open`, {}).catch((error) =>
-    toast(error.message),
-  );
+  post(`/sandbox/approvals/${encodeURIComponent(approvalId)}/open`, {}).catch(toast);
 }
 
 /**
@@ -131,7 +227,7 @@ function pressUrlButton(link, event) {
     event.preventDefault();
     if (!followInside(link.href)) window.open(link.href, '_blank', 'noopener,noreferrer');
   }
-  post('/sandbox/click', { channelId: channel, messageTs, actionId }).catch((error) => toast(error.message));
+  post('/sandbox/click', { channelId: channel, messageTs, actionId }).catch(toast);
 }
 
 /** @param {string} approvalId @param {'confirm' | 'decline'} action */
@@ -160,6 +256,7 @@ document.addEventListener('click', (event) => {
     event.preventDefault();
     return showChannel(data.channel);
   }
+  if (data.appTab !== undefined) return showAppTab(data.appTab === 'home' ? 'home' : 'messages');
   if (data.thread !== undefined) {
     if (slackUi.openThreads.has(data.thread)) slackUi.openThreads.delete(data.thread);
     else slackUi.openThreads.add(data.thread);
@@ -176,13 +273,16 @@ document.addEventListener('click', (event) => {
     return void decide(data.approval, data.otAction === 'decline' ? 'decline' : 'confirm');
   }
   if (data.fill !== undefined) {
+    if (isApp(state?.slack.sidebar.find((/** @type {any} */ c) => c.id === slackUi.channel))) {
+      showChannel(state.typingChannel);
+    }
     composer.value = `/fund-milestone ${data.fill}`;
     composer.dispatchEvent(new Event('input'));
     return composer.focus();
   }
   if (data.advance !== undefined) return void advance(data.advance);
-  if (el instanceof HTMLAnchorElement && el.closest('#messages') !== null && followInside(el.href))
-    event.preventDefault();
+  const inMessages = el.closest('#messages, #home-view') !== null;
+  if (el instanceof HTMLAnchorElement && inMessages && followInside(el.href)) event.preventDefault();
 });
 
 // A middle click opens a link in a new tab without a click event; Slack still reports the button press.
@@ -196,21 +296,13 @@ document.addEventListener('change', (event) => {
   if (!(input instanceof HTMLInputElement) || input.dataset.account === undefined) return;
   const checkedMeans = input.dataset.valueWhenChecked === 'true';
   const value = input.checked ? checkedMeans : !checkedMeans;
-  post('/sandbox/account', { [input.dataset.account]: value }).catch((error) => toast(error.message));
+  post('/sandbox/account', { [input.dataset.account]: value }).catch(toast);
 });
 
+drawStaticIcons();
 setUpClockControls();
 setUpComposer(() => slackUi.channel);
-
-const events = new EventSource('/sandbox/events');
-events.addEventListener('state', (event) => {
-  state = JSON.parse(/** @type {MessageEvent} */ (event).data);
-  renderConnection('live');
-  render();
-});
-events.addEventListener('error', () =>
-  renderConnection(events.readyState === EventSource.CLOSED ? 'down' : 'connecting'),
-);
+connect((data) => receive(JSON.parse(data)));
 // Only the clock's seconds tick locally; everything else arrives as state.
 setInterval(() => {
   if (state !== undefined) renderClock(state, nowMs());

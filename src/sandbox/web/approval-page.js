@@ -2,6 +2,7 @@
 // The page approvalUrl opens in the sandbox: the request, its state, and Confirm / Decline for a person.
 
 import { h } from './dom.js';
+import { icon } from './icons.js';
 import { approvalLabels, money, pill } from './ot-parts.js';
 import { formatDateTime, relativeTo } from './time.js';
 
@@ -78,7 +79,8 @@ export function approvalPage(a, state, ui, nowMs) {
     h(
       'a',
       { class: 'external', href: a.approvalUrl, target: '_blank', rel: 'noopener noreferrer' },
-      'Open the simulator’s own approval page ↗',
+      'Open the simulator’s own approval page ',
+      icon('external'),
     ),
   );
 }

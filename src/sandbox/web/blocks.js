@@ -25,12 +25,21 @@ export function textObject(value, ctx) {
   const text = record(value);
   const content = typeof text.text === 'string' ? text.text : '';
   if (text.type === 'mrkdwn') return renderMrkdwn(content, ctx);
-  return document.createTextNode(text.emoji === false ? content : withEmoji(content));
+  if (text.emoji === false) return document.createTextNode(content);
+  const fragment = document.createDocumentFragment();
+  fragment.append(...withEmoji(content));
+  return fragment;
 }
 
 /**
+ * Where blocks are drawn: a message (its buttons send Slack's block_actions through the page), or the app's
+ * Home tab (its URL buttons only open their link: the Slack fake sends block_actions for messages only).
+ * @typedef {{ messageTs: string; channel: string } | { view: 'home' }} Where
+ */
+
+/**
  * @param {unknown} value a button element
- * @param {{ blockId: string; messageTs: string; channel: string }} where
+ * @param {Where & { blockId: string }} where
  * @param {RenderContext} ctx
  */
 function button(value, where, ctx) {
@@ -49,7 +58,20 @@ function button(value, where, ctx) {
       label,
     );
   }
-  // A URL button: the link opens, and the page also sends Slack's block_actions for it (see slack-view.js).
+  if ('view' in where) {
+    return h(
+      'a',
+      {
+        class: `btn${style}`,
+        href: element.url,
+        target: '_blank',
+        rel: 'noopener noreferrer',
+        'data-view-link': '',
+      },
+      label,
+    );
+  }
+  // A URL button: the link opens, and the page also sends Slack's block_actions for it (see app.js).
   return h(
     'a',
     {
@@ -69,7 +91,7 @@ function button(value, where, ctx) {
 /**
  * @param {unknown[]} blocks
  * @param {string} fallbackText shown when there are no blocks, as Slack does
- * @param {{ messageTs: string; channel: string }} where
+ * @param {Where} where
  * @param {RenderContext} ctx
  * @returns {HTMLElement}
  */

@@ -106,11 +106,3 @@ export function renderTraffic(state) {
     summary.textContent = `last: ${from} → ${to} ${last.label} · ${last.outcome}`;
   }
 }
-
-/** @param {'live' | 'connecting' | 'down'} status */
-export function renderConnection(status) {
-  const badge = byId('connection');
-  badge.dataset.status = status;
-  badge.textContent =
-    status === 'live' ? 'live' : status === 'connecting' ? 'reconnecting…' : 'sandbox stopped';
-}

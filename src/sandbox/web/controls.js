@@ -1,30 +1,50 @@
 // @ts-check
 // The page's requests to the sandbox server, and the controls that only send: the clock and the composer.
 
+import { markDown, SandboxDownError, whenBack } from './connection.js';
 import { byId } from './dom.js';
 
 /**
+ * POSTs JSON to the sandbox server. A refusal throws its sentence; no answer at all throws SandboxDownError
+ * (and the page says the sandbox stopped, until it is back).
  * @param {string} path
  * @param {unknown} body
  */
 export async function post(path, body) {
-  const response = await fetch(path, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
+  /** @type {Response} */
+  let response;
+  try {
+    response = await fetch(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  } catch {
+    markDown();
+    throw new SandboxDownError();
+  }
   const json = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(typeof json.error === 'string' ? json.error : `HTTP ${response.status}`);
+  if (!response.ok) {
+    throw new Error(
+      typeof json.error === 'string'
+        ? json.error
+        : `The sandbox could not do that (HTTP ${response.status}).`,
+    );
+  }
   return json;
 }
 
-/** @param {string} text */
-export function toast(text) {
+/**
+ * A short message over the page. One about a stopped sandbox goes away as soon as the sandbox is back.
+ * @param {unknown} error an Error, or a sentence
+ */
+export function toast(error) {
   const box = byId('toast');
-  box.textContent = text;
+  box.textContent = error instanceof Error ? error.message : String(error);
   box.hidden = false;
   clearTimeout(Number(box.dataset.timer));
   box.dataset.timer = String(setTimeout(() => (box.hidden = true), 6_000));
+  if (error instanceof SandboxDownError) whenBack(() => (box.hidden = true));
 }
 
 /** @param {string} by e.g. "23h" */
@@ -34,7 +54,7 @@ export async function advance(by) {
   try {
     await post('/sandbox/clock', { by });
   } catch (error) {
-    toast(error instanceof Error ? error.message : String(error));
+    toast(error);
   } finally {
     for (const button of buttons) button.removeAttribute('disabled');
   }
@@ -81,6 +101,11 @@ export function setUpComposer(channel) {
     } catch (error) {
       hint.dataset.tone = 'error';
       hint.textContent = error instanceof Error ? error.message : String(error);
+      if (error instanceof SandboxDownError) {
+        whenBack(() => {
+          if (hint.textContent === error.message) hint.textContent = '';
+        });
+      }
     }
   });
 }

@@ -3,6 +3,7 @@
 // >quotes, :emoji:, and the <…> forms (links, user and channel mentions, date tokens). Built as DOM nodes.
 
 import { h } from './dom.js';
+import { drawnEmoji, icon } from './icons.js';
 import { formatDateToken } from './time.js';
 
 /**
@@ -12,7 +13,10 @@ import { formatDateToken } from './time.js';
  * @property {() => number} nowMs simulated now, for "today"/"tomorrow" in date tokens
  */
 
-/** The shortcodes Countersign uses, and a few common ones. Unknown ones stay as typed, like Slack's. */
+/**
+ * The shortcodes Countersign uses, and a few common ones. Those in icons.js are drawn as pictures (no emoji
+ * font needed); the rest fall back to the character. Unknown ones stay as typed, like Slack's.
+ */
 export const emoji = /** @type {Record<string, string>} */ ({
   alarm_clock: '⏰',
   credit_card: '💳',
@@ -46,9 +50,35 @@ export function decodeEntities(text) {
   return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }
 
-/** @param {string} text plain_text with `emoji: true` */
+/**
+ * One emoji, as Slack shows it: a picture, or the character when there is no picture for it.
+ * @param {string} name the shortcode without colons
+ * @returns {Node | undefined} undefined for a shortcode this page does not know
+ */
+export function emojiNode(name) {
+  if (drawnEmoji.has(name)) return icon(name, `:${name}:`);
+  const glyph = emoji[name];
+  return glyph === undefined ? undefined : h('span', { class: 'emoji', title: `:${name}:` }, glyph);
+}
+
+/**
+ * plain_text with `emoji: true`: text with its :shortcodes: drawn.
+ * @param {string} text
+ * @returns {Node[]}
+ */
 export function withEmoji(text) {
-  return text.replace(/:([a-z0-9_+'-]+):/g, (whole, name) => emoji[name] ?? whole);
+  /** @type {Node[]} */
+  const nodes = [];
+  let last = 0;
+  for (const match of text.matchAll(/:([a-z0-9_+'-]+):/g)) {
+    const node = emojiNode(match[1] ?? '');
+    if (node === undefined) continue;
+    if (match.index > last) nodes.push(document.createTextNode(text.slice(last, match.index)));
+    nodes.push(node);
+    last = match.index + match[0].length;
+  }
+  if (last < text.length) nodes.push(document.createTextNode(text.slice(last)));
+  return nodes;
 }
 
 /**
@@ -126,10 +156,10 @@ function inline(text, ctx) {
       continue;
     }
     const shortcode = c === ':' ? /^:([a-z0-9_+'-]+):/.exec(text.slice(i)) : null;
-    const glyph = shortcode === null ? undefined : emoji[shortcode[1] ?? ''];
-    if (shortcode !== null && glyph !== undefined) {
+    const picture = shortcode === null ? undefined : emojiNode(shortcode[1] ?? '');
+    if (shortcode !== null && picture !== undefined) {
       flush();
-      out.push(h('span', { class: 'emoji', title: shortcode[0] }, glyph));
+      out.push(picture);
       i += shortcode[0].length;
       continue;
     }

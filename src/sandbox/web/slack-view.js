@@ -4,12 +4,14 @@
 
 import { renderBlocks } from './blocks.js';
 import { h, replace } from './dom.js';
+import { icon } from './icons.js';
 import { dayDivider, formatDateTime, formatTime } from './time.js';
 
 /**
  * @typedef {any} PageState the JSON from /sandbox/state (src/sandbox/page-state.ts)
  * @typedef {object} SlackUi
  * @property {string} channel the open channel
+ * @property {'home' | 'messages'} appTab which tab of the app's DM is open
  * @property {Map<string, string>} lastSeen newest ts seen per channel, for unread badges
  * @property {Set<string>} openThreads "channel/ts" of threads shown expanded
  * @property {{ channel: string; ts: string } | undefined} highlight a message to scroll to once
@@ -84,7 +86,7 @@ export function renderSidebar(channels, apps, state, ui) {
       channel.id === ui.channel
         ? 0
         : channelItems(state, channel.id).filter((item) => compareTs(item.m.ts, seen) > 0).length;
-    const glyph = channel.kind === 'im' ? '●' : channel.kind === 'private' ? '🔒' : '#';
+    const glyph = channel.kind === 'im' ? '●' : channel.kind === 'private' ? icon('padlock') : '#';
     const classes = ['channel', channel.id === ui.channel ? 'active' : '', unread > 0 ? 'unread' : ''];
     return h(
       'li',
@@ -116,7 +118,8 @@ function sender(item, state) {
   if (item.ephemeral && item.m.source === 'slack') return { name: 'Slackbot', bot: true, initial: 'S' };
   const userId = item.ephemeral ? state.slack.botUserId : item.m.user;
   const user = state.slack.users.find((/** @type {any} */ u) => u.id === userId);
-  if (user?.isBot || item.m.botId !== undefined) return { name: 'Countersign', bot: true, initial: '✓' };
+  if (user?.isBot || item.m.botId !== undefined)
+    return { name: 'Countersign', bot: true, initial: icon('check') };
   const name = user === undefined ? userId : displayName(user.realName);
   return { name, bot: false, initial: name.charAt(0).toUpperCase() };
 }
@@ -152,9 +155,7 @@ function messageElement(item, state, ui, ctx, firstRender) {
     h(
       'div',
       { class: 'msg-body' },
-      item.ephemeral
-        ? h('div', { class: 'only-you' }, h('span', { 'aria-hidden': 'true' }, '👁 '), 'Only visible to you')
-        : null,
+      item.ephemeral ? h('div', { class: 'only-you' }, icon('eye'), 'Only visible to you') : null,
       h(
         'div',
         { class: 'msg-meta' },
@@ -232,6 +233,29 @@ export function renderMessages(list, state, ui, ctx, firstRender) {
   } else list.scrollTop = atBottom || quiet ? list.scrollHeight : previousTop;
 }
 
+/**
+ * The app's Home tab: the view the bot published with views.publish, drawn like a message's blocks. Its URL
+ * buttons open their link (the approval opens in the OpenTrain pane).
+ * @param {HTMLElement} panel
+ * @param {PageState} state
+ * @param {import('./mrkdwn.js').RenderContext} ctx
+ */
+export function renderHome(panel, state, ctx) {
+  const home = state.slack.home;
+  if (home === null) {
+    replace(
+      panel,
+      h(
+        'div',
+        { class: 'empty' },
+        'Countersign has not published a Home tab for you yet. Opening this tab tells it to (app_home_opened); it appears here in a moment.',
+      ),
+    );
+    return;
+  }
+  replace(panel, h('div', { class: 'home-body' }, renderBlocks(home.blocks, '', { view: 'home' }, ctx)));
+}
+
 /** @param {PageState} state @param {string} channel */
 function emptyChannel(state, channel) {
   const kind = state.slack.sidebar.find((/** @type {any} */ c) => c.id === channel)?.kind;
@@ -250,6 +274,7 @@ export function channelTopic(state, channel) {
     return 'Where Countersign posts approval cards and edits them as they resolve.';
   if (channel === state.typingChannel) return 'Your project channel. Request funding from here.';
   const kind = state.slack.sidebar.find((/** @type {any} */ c) => c.id === channel)?.kind;
-  if (kind === 'im') return 'Your DM with the Countersign app: reminders and outcomes.';
+  if (kind === 'im')
+    return 'The Countersign app: your reminders and outcomes (Messages), what is waiting on you (Home).';
   return kind === 'private' ? 'A private channel.' : '';
 }

@@ -35,6 +35,9 @@ function sentenceFor(refusal: Refusal, milestoneId: string): string {
     }
     case 'feature-disabled': {
       const feature = code(refusal.featureKey ?? 'public_api_payments_write');
+      if (refusal.featureUnconfirmed) {
+        return `:no_entry: OpenTrain refused to fund ${id} without saying why, and would not say which features the account has: payment requests through the API (feature ${feature}) may be switched off for this account. Nothing was requested. Ask OpenTrain support, or fund ${id} in the OpenTrain app.`;
+      }
       return `:no_entry: Payment requests through the API are switched off for this OpenTrain account (feature ${feature}), so nothing was requested. Ask OpenTrain support to turn it on, or fund ${id} in the OpenTrain app.`;
     }
     case 'claim-required': {

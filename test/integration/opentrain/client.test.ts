@@ -138,39 +138,104 @@ describe('OpenTrain client against the simulator', () => {
     await expect(client.getApproval('A-3')).rejects.toMatchObject({ failure: 'bad-response' });
   });
 
-  it('asks for the capabilities when a write gets a bare 403, and names the feature flag that is off', async () => {
-    const bare403 = { error: 'Forbidden', code: 'FORBIDDEN', requestId: 'req_x' };
+  it('reads the feature a 403 names (details.featureKey) without asking the capabilities', async () => {
     try {
       sim.setAccount({ features: { paymentsWrite: false, webhooks: false } });
-      await expect(client.fundMilestone('M-1001')).rejects.toMatchObject({
-        failure: 'feature-disabled',
-        status: 403,
-        details: { feature: 'public_api_payments_write' },
-      });
-      await expect(client.listWebhooks()).rejects.toMatchObject({
-        failure: 'feature-disabled',
-        details: { feature: 'public_api_webhooks' },
-      });
-      expect(sim.requests.filter((r) => r.path === '/job-drafts/capabilities')).toHaveLength(2);
 
-      // A bare 403 while the flag is on (someone else's resource, say) stays a plain refusal, as it does
-      // when the capabilities cannot be read.
-      sim.setAccount({ features: { paymentsWrite: true, webhooks: true } });
-      sim.injectFault({
-        method: 'POST',
-        path: '/milestones/M-1001/fund',
+      const fund = client.fundMilestone('M-1001');
+      const webhooks = client.listWebhooks();
+
+      await expect(fund).rejects.toMatchObject({
+        failure: 'feature-disabled',
         status: 403,
-        body: bare403,
-        times: 2,
+        details: { featureKey: 'public_api_payments_write', mode: 'ALLOWLIST' },
+        featureUnconfirmed: false,
       });
+      await expect(webhooks).rejects.toMatchObject({
+        failure: 'feature-disabled',
+        details: { featureKey: 'public_api_webhooks' },
+      });
+      expect(sim.requests.filter((r) => r.path === '/job-drafts/capabilities')).toHaveLength(0);
+    } finally {
+      sim.setAccount({ features: { paymentsWrite: true, webhooks: true } });
+    }
+  });
+
+  describe('a bare 403 on a write', () => {
+    const bare403 = { error: 'Forbidden', code: 'FORBIDDEN', requestId: 'req_x' };
+    function bareFundRefusal(): void {
+      sim.injectFault({ method: 'POST', path: '/milestones/M-1001/fund', status: 403, body: bare403 });
+    }
+
+    it('asks the capabilities, and names the flag they say is off', async () => {
+      try {
+        sim.setAccount({ features: { paymentsWrite: false } });
+        bareFundRefusal();
+
+        await expect(client.fundMilestone('M-1001')).rejects.toMatchObject({
+          failure: 'feature-disabled',
+          requestId: 'req_x',
+          details: { featureKey: 'public_api_payments_write' },
+          featureUnconfirmed: false,
+        });
+        expect(sim.requests.filter((r) => r.path === '/job-drafts/capabilities')).toHaveLength(1);
+      } finally {
+        sim.setAccount({ features: { paymentsWrite: true } });
+      }
+    });
+
+    it('says API payments may be off when the capabilities probe answers 403 itself (job drafting off)', async () => {
+      try {
+        sim.setAccount({ features: { jobDrafting: false } });
+        bareFundRefusal();
+
+        const refusal = client.fundMilestone('M-1001');
+
+        await expect(refusal).rejects.toMatchObject({
+          failure: 'feature-disabled',
+          status: 403,
+          requestId: 'req_x',
+          details: { featureKey: 'public_api_payments_write', featureConfirmed: false },
+          featureUnconfirmed: true,
+        });
+        expect(sim.requests.map((r) => [r.path, r.status])).toEqual([
+          ['/milestones/M-1001/fund', 403],
+          ['/job-drafts/capabilities', 403],
+        ]);
+      } finally {
+        sim.setAccount({ features: { jobDrafting: true } });
+      }
+    });
+
+    it('stays a plain refusal while the flag is on, or when the capabilities fail some other way', async () => {
+      bareFundRefusal();
       await expect(client.fundMilestone('M-1001')).rejects.toMatchObject({ failure: 'forbidden' });
+
+      bareFundRefusal();
       sim.injectFault({ method: 'GET', path: '/job-drafts/capabilities', status: 500 });
       await expect(client.fundMilestone('M-1001')).rejects.toMatchObject({
         failure: 'forbidden',
         requestId: 'req_x',
+        featureUnconfirmed: false,
       });
+    });
+  });
+
+  it('reads who the token is and its scopes from GET /auth/me', async () => {
+    try {
+      const me = await client.me();
+      sim.setAccount({ scopes: ['payments:read'] });
+      const narrowed = await client.me();
+
+      expect(me).toEqual({
+        actorName: 'Mira Chen',
+        tokenLabel: 'countersign-sandbox',
+        scopes: ['payments:read', 'payments:write', 'webhooks:manage'],
+        organizationId: 'O-7',
+      });
+      expect(narrowed.scopes).toEqual(['payments:read']);
     } finally {
-      sim.setAccount({ features: { paymentsWrite: true, webhooks: true } });
+      sim.setAccount({ scopes: ['payments:read', 'payments:write', 'webhooks:manage'] });
     }
   });
 

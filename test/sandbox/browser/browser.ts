@@ -7,22 +7,46 @@ import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { createLogger } from '../../../src/logger.js';
 import { type Sandbox, startSandbox } from '../../../src/sandbox/start-sandbox.js';
 
-/** Debian's Chromium (`apt-get install chromium`); the tests never download a browser. */
-export const chromiumPath = '/usr/bin/chromium';
-
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 export const artifactsDir = join(repoRoot, 'test-results');
 /** The picture next to the README's quick start; rewritten only with UPDATE_SCREENSHOT=1. */
 export const readmeScreenshot = join(repoRoot, 'src/sandbox/web/screenshot.png');
 
-export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(chromiumPath)) {
-    throw new Error(
-      `No Chromium at ${chromiumPath}. Install Debian's package: sudo apt-get install chromium`,
-    );
+/** Where Debian (and Ubuntu) put Chromium; the tests never download a browser. */
+export const defaultChromiumPaths = ['/usr/bin/chromium', '/usr/bin/chromium-browser'] as const;
+
+/** The variables that point the tests at another Chromium or Chrome, ours first, then Playwright users' habit. */
+export const chromiumPathVariables = ['CHROMIUM_PATH', 'PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH'] as const;
+
+export const installChromiumHint =
+  "Install Debian's package (sudo apt-get install --no-install-recommends chromium), or set CHROMIUM_PATH to a Chromium or Chrome binary.";
+
+/**
+ * The Chromium to drive: the first variable that is set (it must exist: a wrong path is an error, not a reason
+ * to fall back), else the first default path that exists.
+ */
+export function findChromium(
+  env: Record<string, string | undefined>,
+  exists: (path: string) => boolean = existsSync,
+): { path: string } | { problem: string } {
+  for (const name of chromiumPathVariables) {
+    const path = env[name]?.trim();
+    if (path === undefined || path === '') continue;
+    if (exists(path)) return { path };
+    return { problem: `${name} is set to ${path}, but there is no file there. ${installChromiumHint}` };
   }
+  const found = defaultChromiumPaths.find((path) => exists(path));
+  if (found !== undefined) return { path: found };
+  return {
+    problem: `The browser tests need Chromium and found none at ${defaultChromiumPaths.join(' or ')}. ${installChromiumHint}`,
+  };
+}
+
+export async function launchChromium(): Promise<Browser> {
+  const chromiumAt = findChromium(process.env);
+  if ('problem' in chromiumAt) throw new Error(chromiumAt.problem);
   return chromium.launch({
-    executablePath: chromiumPath,
+    executablePath: chromiumAt.path,
     args: [
       '--headless',
       '--no-sandbox',
@@ -48,8 +72,13 @@ export interface Session {
   close(): Promise<void>;
 }
 
+export interface SessionOptions {
+  /** Defaults to a laptop screen, 1440 × 900. */
+  viewport?: { width: number; height: number };
+}
+
 /** A fresh sandbox (real bot, fresh store, reseeded fakes) and a page open on it. */
-export async function openSandbox(browser: Browser): Promise<Session> {
+export async function openSandbox(browser: Browser, options: SessionOptions = {}): Promise<Session> {
   const logs: string[] = [];
   const destination = new Writable({
     write(chunk, _encoding, done) {
@@ -59,7 +88,7 @@ export async function openSandbox(browser: Browser): Promise<Session> {
   });
   const sandbox = await startSandbox({ env: {}, log: createLogger({ level: 'warn', destination }) });
   const context = await browser.newContext({
-    viewport: { width: 1440, height: 900 },
+    viewport: options.viewport ?? { width: 1440, height: 900 },
     locale: 'en-US',
     timezoneId: browserTimeZone,
   });
@@ -103,13 +132,16 @@ export async function saveScreenshot(page: Page, name: string, options: { readme
   }
 }
 
+/** Characters that need an emoji font; the page draws its pictures as SVG instead, so it shows none. */
+export const emojiCharacter = /\p{Extended_Pictographic}/u;
+
 /** Intl in Node and in Chromium may differ in spaces (U+202F before AM/PM); compare words only. */
 export function words(text: string | null): string {
   return (text ?? '').replace(/\s+/g, ' ').trim();
 }
 
 /** One Chromium for the enclosing describe and a fresh sandbox and page for each of its tests. */
-export function useSandboxSession(): { readonly current: Session } {
+export function useSandboxSession(options: SessionOptions = {}): { readonly current: Session } {
   let browser: Browser | undefined;
   let session: Session | undefined;
   beforeAll(async () => {
@@ -120,7 +152,7 @@ export function useSandboxSession(): { readonly current: Session } {
   });
   beforeEach(async () => {
     if (browser === undefined) throw new Error('Chromium did not start');
-    session = await openSandbox(browser);
+    session = await openSandbox(browser, options);
   });
   afterEach(async () => {
     await session?.close();

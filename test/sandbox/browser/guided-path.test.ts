@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { sandboxIds } from '../../../src/sandbox/slack/default-workspace.js';
 import {
   browserTimeZone,
+  emojiCharacter,
   openChannel,
   saveScreenshot,
   typeInSlack,
@@ -21,7 +22,9 @@ describe('the sandbox page: the guided path', () => {
       hasText: 'Funding requested for First labeling batch',
     });
     await receipt.waitFor();
-    expect(words(await receipt.locator('.only-you').textContent())).toBe('👁 Only visible to you');
+    expect(words(await receipt.locator('.only-you').textContent())).toBe('Only visible to you');
+    // The bot's :white_check_mark: is drawn as a picture, which needs no emoji font.
+    expect(await receipt.locator('.icon.emoji[aria-label=":white_check_mark:"] svg').count()).toBe(1);
     await page.locator('#step-1.done').waitFor();
 
     await openChannel(page, 'finance-approvals');
@@ -74,6 +77,8 @@ describe('the sandbox page: the guided path', () => {
     expect(sandbox.slack.dmChannelOf(sandboxIds.bob)).toBeDefined();
 
     await openChannel(page, 'finance-approvals');
+    // No character on the page needs an emoji font (CI's Chromium has none): every pictogram is SVG.
+    expect(await page.locator('body').innerText()).not.toMatch(emojiCharacter);
     await saveScreenshot(page, 'sandbox-guided-path', { readme: true });
   });
 

@@ -252,6 +252,26 @@ describe('approvals', () => {
     expect(after).not.toContain('<form');
   });
 
+  it('words the approval page for a person: dates, statuses and "AI trainer", no wire values', async () => {
+    const approval = await fund('M-1002');
+    h.clock.advance(2 * 3_600_000);
+
+    const html = await (await fetch(`${h.sim.origin}/approvals/${approval.id}`)).text();
+    h.sim.reportStatus(approval.id, 'on_hold');
+    const onHold = await (await fetch(`${h.sim.origin}/approvals/${approval.id}`)).text();
+
+    const text = html.replace(/<[^>]+>/g, ' ');
+    expect(text).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:/);
+    expect(text).not.toMatch(/NOT_FUNDED|ACTIVE_FUNDED|Freelancer/);
+    expect(text).toContain('AI trainer');
+    expect(text).toContain('Amara O., Nigeria');
+    expect(text).toContain('(M-1002, not funded)');
+    expect(text).toContain('Pending: waiting for a signed-in person');
+    expect(text).toMatch(/Requested\s+\w{3}, \w{3} \d{1,2}, \d{4}, \d{1,2}:\d{2} [AP]M UTC \(2 hours ago\)/);
+    expect(text).toMatch(/Expires\s+.* UTC \(in 3 days\)/);
+    expect(onHold).toContain('On hold');
+  });
+
   it('escapes everything it puts on the approval page', async () => {
     h.sim.addContract({
       id: 'C-900',

@@ -122,6 +122,30 @@ describe('contract reads, identity and capabilities', () => {
     });
   });
 
+  it('GET /auth/me lists only the scopes the token has', async () => {
+    h.sim.setAccount({ scopes: ['payments:read', 'webhooks:manage'] });
+
+    const res = await h.call('GET', '/auth/me');
+    const stranger = await h.call('GET', '/auth/me', { token: 'ot_pat_someone_else' });
+
+    expect(res.body.token.scopes).toEqual(['payments:read', 'webhooks:manage']);
+    expect(stranger.status).toBe(401);
+    expect(stranger.body.code).toBe('UNAUTHORIZED');
+  });
+
+  it('GET /job-drafts/capabilities answers 403 with featureKey public_api_job_drafting when drafting is off', async () => {
+    h.sim.setAccount({ features: { jobDrafting: false } });
+
+    const res = await h.call('GET', '/job-drafts/capabilities');
+
+    expect(res.status).toBe(403);
+    expect(res.body).toMatchObject({
+      code: 'FORBIDDEN',
+      details: { featureKey: 'public_api_job_drafting', mode: 'ALLOWLIST' },
+    });
+    expect(res.body.capabilities).toBeUndefined();
+  });
+
   it('GET /job-drafts/capabilities reflects the account feature flags', async () => {
     h.sim.setAccount({ features: { webhooks: false } });
 

@@ -110,7 +110,7 @@ describe('POST /milestones/{id}/fund', () => {
     expect(res.body).toMatchObject({ code: 'FORBIDDEN', details: { requiredScopes: ['payments:write'] } });
   });
 
-  it('answers a bare 403 when public_api_payments_write is off (its details are undocumented)', async () => {
+  it('answers 403 naming the feature (details.featureKey and mode) when public_api_payments_write is off', async () => {
     h.sim.setAccount({ features: { paymentsWrite: false } });
 
     const res = await h.call('POST', '/milestones/M-1001/fund');
@@ -118,7 +118,7 @@ describe('POST /milestones/{id}/fund', () => {
 
     expect(res.status).toBe(403);
     expect(res.body).toMatchObject({ code: 'FORBIDDEN', requestId: expect.any(String) });
-    expect(res.body.details).toBeUndefined();
+    expect(res.body.details).toEqual({ featureKey: 'public_api_payments_write', mode: 'ALLOWLIST' });
     expect(capabilities.body.capabilities.paymentsWrite).toBe(false);
   });
 
@@ -133,7 +133,7 @@ describe('POST /milestones/{id}/fund', () => {
     expect(res.body.details).toEqual({
       reason: 'account_claim_required',
       action: 'fund milestones',
-      claimUrl: 'https://app.opentrain.ai/claim',
+      claimUrl: `${new URL(h.baseUrl).origin}/claim`,
     });
     expect(relaxed.status).toBe(202);
   });
@@ -146,7 +146,7 @@ describe('POST /milestones/{id}/fund', () => {
 
     expect(scope.body.details.requiredScopes).toEqual(['payments:write']);
     expect(feature.status).toBe(403);
-    expect(feature.body.details).toBeUndefined();
+    expect(feature.body.details.featureKey).toBe('public_api_payments_write');
   });
 
   it('answers 404 for an unknown milestone', async () => {
@@ -179,7 +179,7 @@ describe('POST /milestones/{id}/fund', () => {
     expect(res.status).toBe(409);
     expect(res.body.details).toEqual({
       reason: 'payment_method_required',
-      billingUrl: 'https://app.opentrain.ai/settings/billing',
+      billingUrl: `${new URL(h.baseUrl).origin}/settings/billing`,
     });
   });
 

@@ -44,16 +44,22 @@ describe('GET /updates', () => {
     expect(drained.body).toEqual({ events: [], nextCursor: third.body.nextCursor, hasMore: false });
   });
 
-  it('returns 50 events by default and accepts 100 as the maximum limit', async () => {
-    await makeEvents(55);
+  it('returns 50 events by default and accepts any limit up to the documented 200', async () => {
+    await makeEvents(205);
 
     const byDefault = await h.call('GET', '/updates');
-    const max = await h.call('GET', '/updates?limit=100');
+    const past100 = await h.call('GET', '/updates?limit=150');
+    const max = await h.call('GET', '/updates?limit=200');
+    const rest = await h.call('GET', `/updates?limit=200&cursor=${max.body.nextCursor}`);
 
     expect(byDefault.body.events).toHaveLength(50);
     expect(byDefault.body.hasMore).toBe(true);
-    expect(max.body.events).toHaveLength(55);
-    expect(max.body.hasMore).toBe(false);
+    expect(past100.status).toBe(200);
+    expect(past100.body.events).toHaveLength(150);
+    expect(max.body.events).toHaveLength(200);
+    expect(max.body.hasMore).toBe(true);
+    expect(rest.body.events).toHaveLength(5);
+    expect(rest.body.hasMore).toBe(false);
   });
 
   it('event records have the documented shape', async () => {
@@ -79,11 +85,11 @@ describe('GET /updates', () => {
     expect(res.body).toMatchObject({ code: 'BAD_REQUEST', details: { field: 'cursor' } });
   });
 
-  it.each(['0', '101', 'ten', '-5', ''])('rejects limit=%s with 400 field limit', async (limit) => {
+  it.each(['0', '201', '1000', 'ten', '-5', ''])('rejects limit=%s with 400 field limit', async (limit) => {
     const res = await h.call('GET', `/updates?limit=${limit}`);
 
     expect(res.status).toBe(400);
-    expect(res.body.details.field).toBe('limit');
+    expect(res.body.details).toMatchObject({ field: 'limit', min: 1, max: 200 });
   });
 
   it('needs one of the read scopes', async () => {

@@ -107,7 +107,7 @@ describe('webhooks', () => {
     expect(eleventh.status).toBe(409);
     expect(eleventh.body.details).toMatchObject({ reason: 'webhook_limit_reached', limit: 10 });
     expect(flagOff.status).toBe(403);
-    expect(flagOff.body.details).toBeUndefined();
+    expect(flagOff.body.details).toEqual({ featureKey: 'public_api_webhooks', mode: 'ALLOWLIST' });
     expect(noScope.body.details).toEqual({ requiredScopes: ['webhooks:manage'] });
   });
 

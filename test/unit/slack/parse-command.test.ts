@@ -51,6 +51,100 @@ describe('parseCommand: funding', () => {
   });
 });
 
+describe('parseCommand: input surprises', () => {
+  it.each(['M 1001', 'M- 1001', 'M -1001', 'm 1001', '"M 1001"'])(
+    'reads %j as a split id and suggests M-1001 instead of funding milestone M',
+    (text) => {
+      expect(parseFundCommand(`${text} batch 2 is ready`)).toEqual({
+        kind: 'invalid',
+        problem: 'Milestone ids have no spaces: did you mean `M-1001`?',
+        suggestion: 'M-1001',
+      });
+    },
+  );
+
+  it.each([
+    '"M-1001"',
+    "'M-1001'",
+    '\u201CM-1001\u201D',
+    '\u2018M-1001\u2019',
+    '\u201EM-1001\u201C',
+    '`M-1001`',
+    '"M-1001',
+    'M-1001"',
+  ])('strips the quotes in %s', (quoted) => {
+    expect(parseFundCommand(quoted)).toEqual({ kind: 'fund', milestoneId: 'M-1001', note: null });
+    expect(parseFundCommand(`${quoted} batch 2`)).toEqual({
+      kind: 'fund',
+      milestoneId: 'M-1001',
+      note: 'batch 2',
+    });
+  });
+
+  it('reads a whole command in one pair of quotes without them, and keeps quotes inside a note', () => {
+    expect(parseFundCommand('"M-1001 batch 2"')).toEqual({
+      kind: 'fund',
+      milestoneId: 'M-1001',
+      note: 'batch 2',
+    });
+    expect(parseFundCommand('M-1001 the "final" batch')).toEqual({
+      kind: 'fund',
+      milestoneId: 'M-1001',
+      note: 'the "final" batch',
+    });
+  });
+
+  it('never doubles the quotes when it echoes what was typed', () => {
+    const parsed = parseFundCommand('"M/1001"');
+
+    expect(parsed).toMatchObject({ kind: 'invalid' });
+    expect(parsed.kind === 'invalid' ? parsed.problem : '').toBe(
+      '`M/1001` does not look like a milestone id (letters, digits, - and _ only, like M-1001).',
+    );
+  });
+
+  it.each([
+    ['m-1001', 'M-1001'],
+    ['"m-1002"', 'M-1002'],
+    ['mc-7', 'MC-7'],
+  ])('stops a lower-case %s before OpenTrain and suggests %s', (typed, suggestion) => {
+    expect(parseFundCommand(`${typed} note`)).toEqual({
+      kind: 'invalid',
+      problem: `OpenTrain milestone ids are upper case: did you mean \`${suggestion}\`?`,
+      suggestion,
+    });
+  });
+
+  it('suggests the same in history', () => {
+    expect(parseFundCommand('history m-1001')).toMatchObject({ kind: 'invalid', suggestion: 'M-1001' });
+    expect(parseFundCommand('history M 1001')).toMatchObject({ kind: 'invalid', suggestion: 'M-1001' });
+  });
+
+  it.each([
+    ['cm_9x8y', 'an id of another shape'],
+    ['M1001', 'no hyphen: it may be a real id'],
+    ['Ms-1001', 'mixed case'],
+  ])('sends %s as typed (%s)', (id) => {
+    expect(parseFundCommand(id)).toEqual({ kind: 'fund', milestoneId: id, note: null });
+  });
+
+  it('trusts the case of an id inside a link', () => {
+    expect(parseFundCommand('<https://app.opentrain.ai/contracts/C-1/milestones/m-1001>')).toEqual({
+      kind: 'fund',
+      milestoneId: 'm-1001',
+      note: null,
+    });
+  });
+
+  it('leaves a milestone followed by a number in the note alone', () => {
+    expect(parseFundCommand('M-1001 2 batches')).toEqual({
+      kind: 'fund',
+      milestoneId: 'M-1001',
+      note: '2 batches',
+    });
+  });
+});
+
 describe('parseCommand: routes and history', () => {
   it('reads a route with a channel, approvers and autofund', () => {
     expect(

@@ -31,7 +31,7 @@ describe('fundingFailedReply', () => {
     ],
     [
       '403 feature disabled',
-      envelope(403, 'FORBIDDEN', { reason: 'feature_disabled', feature: 'public_api_payments_write' }),
+      envelope(403, 'FORBIDDEN', { featureKey: 'public_api_payments_write', mode: 'ALLOWLIST' }),
       ['switched off', '`public_api_payments_write`'],
     ],
     [

@@ -16,7 +16,11 @@ export type Command =
   | { readonly kind: 'route-list' }
   | { readonly kind: 'route-remove'; readonly target: RouteTarget }
   | { readonly kind: 'route-help'; readonly problem?: string }
-  | { readonly kind: 'invalid'; readonly problem: string };
+  /**
+   * `problem` is the sentence to show (plain text, escaped before it reaches Slack). `suggestion`, when set, is
+   * the id the person most likely meant (`M-1001` for `m-1001` or `M 1001`); nothing was sent to OpenTrain.
+   */
+  | { readonly kind: 'invalid'; readonly problem: string; readonly suggestion?: string };
 
 /** A job or contract id; `scope` is known when written as job:<id> or contract:<id>, else OpenTrain is asked. */
 export interface RouteTarget {
@@ -29,11 +33,37 @@ const maxNoteLength = 500;
 const milestoneParams = ['milestoneId', 'milestone_id', 'milestone'];
 
 /**
+ * Quotes people put around an id: straight, curly (what phones and macOS type), guillemets and Slack's code
+ * backticks. They are never part of an OpenTrain id.
+ */
+const quoteChars = `"'\u201C\u201D\u2018\u2019\u00AB\u00BB\u201E\u201A\``;
+const quotePairs: ReadonlyArray<readonly [string, string]> = [
+  ['"', '"'],
+  ["'", "'"],
+  ['\u201C', '\u201D'],
+  ['\u201E', '\u201C'],
+  ['\u2018', '\u2019'],
+  ['\u201A', '\u2018'],
+  ['\u00AB', '\u00BB'],
+  ['`', '`'],
+];
+
+/**
+ * OpenTrain's docs print ids only as placeholders (<MILESTONE_ID>); the ids people see, in the simulator's seed
+ * and in this README, are an upper-case prefix, a hyphen and digits: M-1001. Ids are case-sensitive, so a
+ * typed `m-1001` can only be a typo of `M-1001`, and a prefix and digits split by a space (`M 1001`) a typo of
+ * the joined id. Anything else (a link, an id of another shape) is sent as it is.
+ */
+const lowerCaseId = /^([a-z]{1,3})-(\d{1,12})$/;
+const splitPrefix = /^([A-Za-z]{1,3})-?$/;
+const splitDigits = /^-?(\d{1,12})$/;
+
+/**
  * Reads the command text. The app is installed with should_escape, so Slack sends channels as <#C…|name>,
  * people as <@U…|name>, user groups as <!subteam^S…|@handle> and links as <https://…|label>.
  */
 export function parseCommand(text: string): Command {
-  const trimmed = text.trim();
+  const trimmed = unquoteWhole(text.trim());
   if (trimmed === '' || /^(help|-h|--help|\?)$/i.test(trimmed)) return { kind: 'help' };
   const [first = '', ...rest] = trimmed.split(/\s+/);
   const verb = first.toLowerCase();
@@ -43,6 +73,8 @@ export function parseCommand(text: string): Command {
 }
 
 function parseFund(trimmed: string, first: string, rest: readonly string[]): Command {
+  const split = splitIdHint(first, rest[0]);
+  if (split !== undefined) return split;
   const note = trimmed.slice(first.length).trim();
   if (note.length > maxNoteLength) {
     return {
@@ -53,6 +85,19 @@ function parseFund(trimmed: string, first: string, rest: readonly string[]): Com
   const milestone = readMilestoneId(first);
   if (milestone.kind === 'invalid') return milestone;
   return { kind: 'fund', milestoneId: milestone.id, note: rest.length === 0 ? null : note };
+}
+
+/** `M 1001`, `M- 1001`, `m -1001`: a prefix and its digits split by a space. */
+function splitIdHint(first: string, next: string | undefined): Command | undefined {
+  const prefix = splitPrefix.exec(stripQuotes(first))?.[1];
+  const digits = next === undefined ? undefined : splitDigits.exec(stripQuotes(next))?.[1];
+  if (prefix === undefined || digits === undefined) return undefined;
+  const suggestion = `${prefix.toUpperCase()}-${digits}`;
+  return {
+    kind: 'invalid',
+    problem: `Milestone ids have no spaces: did you mean \`${suggestion}\`?`,
+    suggestion,
+  };
 }
 
 function parseHistory(args: readonly string[]): Command {
@@ -66,13 +111,18 @@ function parseHistory(args: readonly string[]): Command {
   // An approval link (…/approvals/<id>) names the approval; anything else is read like a milestone.
   const approval = /\/approvals\/([A-Za-z0-9_-]{1,128})(?:[/?#]|$)/.exec(unwrapSlackLink(first));
   if (approval?.[1] !== undefined) return { kind: 'history', id: approval[1] };
+  const split = splitIdHint(first, args[1]);
+  if (split !== undefined) return split;
   const milestone = readMilestoneId(first);
   return milestone.kind === 'invalid' ? milestone : { kind: 'history', id: milestone.id };
 }
 
-function readMilestoneId(token: string): { kind: 'ok'; id: string } | { kind: 'invalid'; problem: string } {
-  const target = unwrapSlackLink(token);
-  const id = /^https?:\/\//i.test(target) ? milestoneIdFromUrl(target) : target;
+type IdReading = { kind: 'ok'; id: string } | { kind: 'invalid'; problem: string; suggestion?: string };
+
+function readMilestoneId(token: string): IdReading {
+  const target = unwrapSlackLink(stripQuotes(token));
+  const fromLink = /^https?:\/\//i.test(target);
+  const id = fromLink ? milestoneIdFromUrl(target) : stripQuotes(target);
   if (id === undefined) {
     return {
       kind: 'invalid',
@@ -83,10 +133,45 @@ function readMilestoneId(token: string): { kind: 'ok'; id: string } | { kind: 'i
   if (!idPattern.test(id)) {
     return {
       kind: 'invalid',
-      problem: `"${id.slice(0, 40)}" does not look like a milestone id (letters, digits, - and _ only, like M-1001).`,
+      problem: `${shown(id)} does not look like a milestone id (letters, digits, - and _ only, like M-1001).`,
+    };
+  }
+  const lower = fromLink ? null : lowerCaseId.exec(id);
+  if (lower?.[1] !== undefined && lower[2] !== undefined) {
+    const suggestion = `${lower[1].toUpperCase()}-${lower[2]}`;
+    return {
+      kind: 'invalid',
+      problem: `OpenTrain milestone ids are upper case: did you mean \`${suggestion}\`?`,
+      suggestion,
     };
   }
   return { kind: 'ok', id };
+}
+
+/** A typed value in a sentence, as code, cut to 40 characters; backticks inside would end the code span. */
+function shown(text: string): string {
+  const clean = text.replace(/`/g, '').slice(0, 40);
+  return clean === '' ? 'That' : `\`${clean}\``;
+}
+
+/** Drops quote characters around a token, matched or not: `"M-1001"`, `“M-1001”`, `'M-1001`. */
+function stripQuotes(token: string): string {
+  let start = 0;
+  let end = token.length;
+  while (start < end && quoteChars.includes(token.charAt(start))) start += 1;
+  while (end > start && quoteChars.includes(token.charAt(end - 1))) end -= 1;
+  return token.slice(start, end);
+}
+
+/** `"M-1001 batch 2"`: a whole command in one pair of quotes is read without them. */
+function unquoteWhole(text: string): string {
+  for (const [open, close] of quotePairs) {
+    if (text.length > 2 && text.startsWith(open) && text.endsWith(close)) {
+      const inner = text.slice(open.length, -close.length);
+      if (!inner.includes(open) && !inner.includes(close)) return inner.trim();
+    }
+  }
+  return text;
 }
 
 function parseRoute(args: readonly string[]): Command {

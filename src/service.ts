@@ -75,7 +75,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   let kick = () => {};
   let store: Store;
   try {
-    store = openStore(config.database, { onEnqueue: () => kick() });
+    store = await openStore(config.database, { onEnqueue: () => kick() });
   } catch (error) {
     if (error instanceof StoreOpenError) throw new StartupError(error.message);
     throw error;

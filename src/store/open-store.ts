@@ -7,8 +7,8 @@ export interface StoreOptions {
   readonly onEnqueue?: () => void;
 }
 
-/** Picks the adapter for DATABASE_URL. */
-export function openStore(database: DatabaseConfig, options: StoreOptions = {}): Store {
+/** Picks the adapter for DATABASE_URL, opens it and brings its schema up to date. */
+export async function openStore(database: DatabaseConfig, options: StoreOptions = {}): Promise<Store> {
   switch (database.kind) {
     case 'sqlite':
       return openSqliteStore(database.path, options);

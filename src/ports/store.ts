@@ -7,6 +7,7 @@ import type {
   WorkspaceId,
 } from '../domain/approval.js';
 import type { Effect, EffectKey, EffectKind, QueuedEffect } from '../domain/effects.js';
+import type { FundOutcome } from '../domain/funding.js';
 import type { Approver, Route, RouteScope } from '../domain/routing.js';
 
 /*
@@ -124,8 +125,8 @@ export interface EffectRecord {
   readonly state: EffectState;
   readonly attempts: number;
   readonly lastError: string | null;
-  /** What a finished effect produced (a funding request's outcome). */
-  readonly result: unknown;
+  /** What a finished funding request came to; null for other effects and unfinished ones. */
+  readonly result: FundOutcome | null;
   readonly effect: Effect;
   readonly createdAt: Date;
 }
@@ -150,7 +151,7 @@ export interface OutboxPort {
     owner: string,
     end: Exclude<EffectState, 'pending'>,
     at: Date,
-    detail?: { note?: string; result?: unknown },
+    detail?: { note?: string; result?: FundOutcome },
   ): Promise<void>;
   /** Tries again at `nextAttemptAt`; `uncertain` when the failed attempt may have landed all the same. */
   retry(

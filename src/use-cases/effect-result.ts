@@ -1,3 +1,4 @@
+import type { FundOutcome } from '../domain/funding.js';
 import type { SlackFailureInfo } from '../ports/slack.js';
 
 /** Why an effect is tried again: how soon depends on it (delivery/retry-policy.ts). */
@@ -16,7 +17,8 @@ export type RetryReason =
 
 /** What carrying out an effect came to; the queue runner records it. */
 export type EffectResult =
-  | { readonly kind: 'done'; readonly result?: unknown }
+  /** `result`: what a funding request came to, kept with it so a repeat of the request is answered alike. */
+  | { readonly kind: 'done'; readonly result?: FundOutcome }
   | { readonly kind: 'dropped'; readonly reason: string }
   | {
       readonly kind: 'retry';

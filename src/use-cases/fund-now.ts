@@ -4,7 +4,6 @@ import { type EffectKey, effectKeys, fundEffect } from '../domain/effects.js';
 import { type FundingRequest, type FundOutcome, isTransientFailure, type Refusal } from '../domain/funding.js';
 import type { OpenTrainPort } from '../ports/opentrain.js';
 import type { EffectRecord, OutboxPort, RoutesPort } from '../ports/store.js';
-import { parseFundOutcome } from '../store/effect-json.js';
 import type { EffectResult } from './effect-result.js';
 import type { FollowDeps } from './follow-approval.js';
 import { followApproval } from './follow-approval.js';
@@ -56,7 +55,7 @@ export async function fundNow(
     }
     if (!options.idempotencyKey) return { kind: 'replayed' };
     if (existing.state === 'pending') return { kind: 'in-progress' };
-    const earlier = existing.state === 'done' ? parseFundOutcome(existing.result) : undefined;
+    const earlier = existing.state === 'done' ? (existing.result ?? undefined) : undefined;
     if (earlier !== undefined && !(earlier.kind === 'refused' && isTransientFailure(earlier.refusal.failure))) {
       return answer(deps, earlier, true);
     }
@@ -70,11 +69,11 @@ export async function fundNow(
 /** Runs the request here; when another worker has it, waits for its outcome a while. */
 async function runHere(deps: FundNowDeps, key: EffectKey): Promise<FundOutcome | undefined> {
   const result = await deps.runNow(key);
-  if (result?.kind === 'done') return parseFundOutcome(result.result);
+  if (result?.kind === 'done') return result.result;
   const until = Date.now() + waitForOthersMs;
   while (Date.now() < until) {
     const record: EffectRecord | undefined = await deps.outbox.find(key);
-    if (record !== undefined && record.state !== 'pending') return parseFundOutcome(record.result);
+    if (record !== undefined && record.state !== 'pending') return record.result ?? undefined;
     await sleep(100);
   }
   return undefined;

@@ -7,7 +7,7 @@ import {
 } from '../../domain/approval.js';
 import type { EffectKey } from '../../domain/effects.js';
 import type { AuditEntry, ClaimedEffect, EffectRecord } from '../../ports/store.js';
-import { parseEffect, parseJsonValue } from '../effect-json.js';
+import { parseEffect, parseFundOutcome, parseJsonValue } from '../effect-json.js';
 import { ApproversJson } from './routes-sql.js';
 
 export interface ApprovalRow {
@@ -131,7 +131,7 @@ export function toEffectRecord(row: EffectRow): EffectRecord {
     state: z.enum(['pending', 'done', 'dropped', 'failed']).parse(row.state),
     attempts: row.attempts,
     lastError: row.last_error,
-    result: parseJsonValue(row.result),
+    result: parseFundOutcome(parseJsonValue(row.result)) ?? null,
     effect,
     createdAt: new Date(row.created_at),
   };

@@ -30,6 +30,7 @@ export function createPoller(deps: {
   readonly schedule: string;
 }): Poller {
   const log = deps.log.child({ component: 'poller' });
+  const outage = createOutageLog(log);
   let stopped = false;
   const tick = coalesce(async () => {
     if (stopped) return;
@@ -37,8 +38,15 @@ export function createPoller(deps: {
     try {
       const report = await deps.useCases.tick();
       deps.status.lastFailures = report.failures;
+      outage.observe(report.problems.filter((problem) => problem.failure !== 'error'));
       log.debug(
-        { actions: report.actions.length, applied: report.applied, pages: report.pages, events: report.events, failures: report.failures },
+        {
+          actions: report.actions.length,
+          applied: report.applied,
+          pages: report.pages,
+          events: report.events,
+          failures: report.failures,
+        },
         'poll tick finished',
       );
     } catch (error) {
@@ -54,7 +62,11 @@ export function createPoller(deps: {
   return {
     staleAfterMs: staleAfterMs(deps.schedule),
     start() {
-      task = cron.schedule(deps.schedule, () => tick(), { name: 'poll-opentrain', timezone: 'UTC', noOverlap: true });
+      task = cron.schedule(deps.schedule, () => tick(), {
+        name: 'poll-opentrain',
+        timezone: 'UTC',
+        noOverlap: true,
+      });
       void tick();
     },
     tickNow: () => tick(),
@@ -78,4 +90,46 @@ function staleAfterMs(schedule: string): number {
   void task.destroy();
   const interval = first !== undefined && second !== undefined ? second.getTime() - first.getTime() : 60_000;
   return Math.max(60_000, interval * 3);
+}
+
+/** How often a continuing OpenTrain outage is summed up in the log. */
+const outageSummaryMs = 10 * 60_000;
+
+/**
+ * An OpenTrain that is down or unreachable is one warning when it starts, a summary every ten minutes while it
+ * lasts, and one line when it is back: not a stack trace per tick. Details go to the debug level.
+ */
+function createOutageLog(log: Logger) {
+  let since: number | null = null;
+  let ticks = 0;
+  let summarised = 0;
+  return {
+    observe(problems: readonly { phase: string; failure: string; error: unknown }[]) {
+      const now = Date.now();
+      if (problems.length === 0) {
+        if (since !== null) log.info({ failedTicks: ticks, forMs: now - since }, 'OpenTrain answers again');
+        since = null;
+        ticks = 0;
+        return;
+      }
+      ticks++;
+      const phases = problems.map((problem) => problem.phase);
+      const failures = [...new Set(problems.map((problem) => problem.failure))];
+      log.debug(
+        { phases, failures, err: problems[0]?.error },
+        'poll phases failed; the next tick retries them',
+      );
+      if (since === null) {
+        since = now;
+        summarised = now;
+        log.warn({ phases, failures }, 'OpenTrain is not answering the poller; retrying every tick');
+      } else if (now - summarised >= outageSummaryMs) {
+        summarised = now;
+        log.warn(
+          { phases, failures, failedTicks: ticks, sinceMs: now - since },
+          'OpenTrain is still not answering the poller',
+        );
+      }
+    },
+  };
 }

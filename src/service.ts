@@ -12,19 +12,20 @@ import { listen, type Route } from './http/server.js';
 import { createLogger, type Logger, toSlackLogger } from './logger.js';
 import { createOpenTrainClient } from './opentrain/client.js';
 import { createOpenTrainPort } from './opentrain/port.js';
-import type { Store } from './ports/store.js';
+import { reportOpenTrainToken } from './opentrain/report-token.js';
 import { createPoller } from './poller.js';
-import { resolveIdentity, StartupError } from './slack/identity.js';
+import type { Store } from './ports/store.js';
 import { createSlackDelivery } from './slack/delivery.js';
 import { createDirectory } from './slack/directory.js';
 import { createSlackGateway } from './slack/gateway.js';
 import { createSlackHttpReceiver } from './slack/http-receiver.js';
+import { resolveIdentity, StartupError } from './slack/identity.js';
 import { registerActions } from './slack/listeners/actions/index.js';
 import { registerCommands } from './slack/listeners/commands/index.js';
 import { registerEvents } from './slack/listeners/events/index.js';
 import { createPermissions } from './slack/permissions.js';
-import { openStore } from './store/open-store.js';
 import { StoreOpenError } from './store/errors.js';
+import { openStore } from './store/open-store.js';
 import { createHandlers, createUseCases, type UseCases } from './use-cases/use-cases.js';
 
 export { StartupError };
@@ -87,10 +88,9 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const workspaceId = identity.teamId;
   await store.adoptUnownedRows(workspaceId);
 
-  const opentrain = createOpenTrainPort(
-    createOpenTrainClient({ ...config.opentrain, clock, log, dispatcher }),
-    { trustedOrigin: new URL(config.opentrain.baseUrl).origin },
-  );
+  const client = createOpenTrainClient({ ...config.opentrain, clock, log, dispatcher });
+  await reportOpenTrainToken(client, log);
+  const opentrain = createOpenTrainPort(client, { trustedOrigin: new URL(config.opentrain.baseUrl).origin });
   const directory = createDirectory(gateway, clock);
   const permissions = createPermissions(config.permissions, directory);
   const slack = createSlackDelivery(gateway, {
@@ -143,13 +143,26 @@ export async function startService(config: Config, options: ServiceOptions = {})
     routes.push(fundRequestsRoute({ useCases, clock, log, secret: config.upstreamSecret }));
   }
   if (config.opentrainWebhookSecret !== undefined) {
-    routes.push(opentrainWebhookRoute({ inbound: store.inbound, clock, log, secret: config.opentrainWebhookSecret, ring: poller.ring }));
+    routes.push(
+      opentrainWebhookRoute({
+        inbound: store.inbound,
+        clock,
+        log,
+        secret: config.opentrainWebhookSecret,
+        ring: poller.ring,
+      }),
+    );
   }
 
   const app = new App({
     receiver,
     // The identity learned at start-up: no inbound request ever waits on (or fails with) a Slack call.
-    authorize: async () => ({ botToken: config.slack.botToken, botId: identity.botId, botUserId: identity.botUserId, teamId: workspaceId }),
+    authorize: async () => ({
+      botToken: config.slack.botToken,
+      botId: identity.botId,
+      botUserId: identity.botUserId,
+      teamId: workspaceId,
+    }),
     logger: slackLogger,
     convoStore: false,
   });

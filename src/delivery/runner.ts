@@ -10,7 +10,10 @@ export interface EffectContext {
   checkpoint(progress: unknown): Promise<void>;
 }
 
-export type Handler<K extends EffectKind> = (claimed: ClaimedEffect<K>, context: EffectContext) => Promise<EffectResult>;
+export type Handler<K extends EffectKind> = (
+  claimed: ClaimedEffect<K>,
+  context: EffectContext,
+) => Promise<EffectResult>;
 export type Handlers = { readonly [K in EffectKind]: Handler<K> };
 
 export interface RunnerHealth {
@@ -100,7 +103,10 @@ export function createRunner(options: RunnerOptions): Runner {
       return await handler(claimed, context);
     } catch (error) {
       log.error({ err: error, effect: claimed.key }, 'effect failed for good');
-      return { kind: 'failed', error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+      return {
+        kind: 'failed',
+        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      };
     }
   }
 
@@ -124,7 +130,11 @@ export function createRunner(options: RunnerOptions): Runner {
         case 'retry': {
           const delay = retryDelay(result.reason, claimed.attempts, result.retryAfterMs);
           const nextAttemptAt = new Date(at.getTime() + delay);
-          await outbox.retry(claimed, owner, { error: result.error, nextAttemptAt, uncertain: result.uncertain });
+          await outbox.retry(claimed, owner, {
+            error: result.error,
+            nextAttemptAt,
+            uncertain: result.uncertain,
+          });
           effectLog[result.reason === 'waiting' ? 'debug' : 'warn'](
             { error: result.error, retryInMs: delay },
             'effect will be retried',

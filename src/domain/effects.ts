@@ -28,7 +28,11 @@ export type Reply =
   | { readonly kind: 'working'; readonly milestoneId: string }
   | { readonly kind: 'requester-refused' }
   | { readonly kind: 'permission-check-failed' }
-  | { readonly kind: 'funding-requested'; readonly approvalId: string; readonly cardProblem: CardProblem | null }
+  | {
+      readonly kind: 'funding-requested';
+      readonly approvalId: string;
+      readonly cardProblem: CardProblem | null;
+    }
   | { readonly kind: 'already-pending'; readonly approvalId: string }
   | { readonly kind: 'unrouted'; readonly milestoneId: string }
   | { readonly kind: 'refused'; readonly milestoneId: string; readonly refusal: Refusal }
@@ -147,7 +151,13 @@ export function homesEffect(workspaceId: WorkspaceId, approvalId: string): Queue
 }
 
 export function homeEffect(workspaceId: WorkspaceId, userId: string, priority: Priority): QueuedEffect {
-  return { key: effectKeys.home(userId), workspaceId, mode: 'rearm', priority, effect: { kind: 'home', userId } };
+  return {
+    key: effectKeys.home(userId),
+    workspaceId,
+    mode: 'rearm',
+    priority,
+    effect: { kind: 'home', userId },
+  };
 }
 
 export function replyEffect(

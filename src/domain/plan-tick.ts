@@ -1,3 +1,4 @@
+import type { ApprovalContext } from './approval.js';
 import {
   type Approval,
   actorOf,
@@ -7,7 +8,6 @@ import {
   transitionFromApproval,
   type WorkspaceId,
 } from './approval.js';
-import type { ApprovalContext } from './approval.js';
 import type { ContextLookup } from './context.js';
 import { contextRetryAt } from './context.js';
 import {
@@ -213,7 +213,10 @@ function autofundActions(page: FeedPageFacts): TickAction[] {
   for (const milestone of unfundedMilestones(page.events)) {
     const route = routeFor(page.routes, milestone);
     if (route === undefined || !route.autoFund || milestone.at < route.updatedAt) continue;
-    const requester: Requester = { kind: 'system', name: `autofund rule for ${route.scope} ${route.targetId}` };
+    const requester: Requester = {
+      kind: 'system',
+      name: `autofund rule for ${route.scope} ${route.targetId}`,
+    };
     const effect = fundEffect(effectKeys.autofund(milestone.milestoneId), {
       workspaceId: route.workspaceId,
       via: 'autofund',
@@ -248,7 +251,8 @@ function remindAction(
     const message = { about: 'reminder', offsetMs } as const;
     effects.push(dmEffect(approval.workspaceId, approval.id, approval.requester.userId, message));
   }
-  if (offsetMs === offsetsMs.at(-1)) effects.push(threadEffect(approval.workspaceId, approval.id, 'reminder'));
+  if (offsetMs === offsetsMs.at(-1))
+    effects.push(threadEffect(approval.workspaceId, approval.id, 'reminder'));
   return { kind: 'remind', approvalId: approval.id, offsetMs, effects };
 }
 

@@ -66,6 +66,8 @@ export function routeFor(
   routes: readonly Route[],
   target: { readonly contractId: string | null; readonly jobId: string | null },
 ): Route | undefined {
-  const byContract = routes.find((route) => route.scope === 'contract' && route.targetId === target.contractId);
+  const byContract = routes.find(
+    (route) => route.scope === 'contract' && route.targetId === target.contractId,
+  );
   return byContract ?? routes.find((route) => route.scope === 'job' && route.targetId === target.jobId);
 }

@@ -104,7 +104,12 @@ export function fundRequestsRoute(deps: UpstreamDeps): Route {
         try {
           const body = await readRawBody(req, maxBodyBytes);
           const header = req.headers['x-countersign-signature'];
-          const verdict = verifyBody(deps.secret, typeof header === 'string' ? header : undefined, body, deps.clock.now());
+          const verdict = verifyBody(
+            deps.secret,
+            typeof header === 'string' ? header : undefined,
+            body,
+            deps.clock.now(),
+          );
           if (!verdict.ok) {
             deps.log.warn({ problem: verdict.problem }, 'upstream request refused: bad signature');
             answer = { status: 401, body: { error: 'invalid_signature', problem: verdict.problem } };
@@ -138,7 +143,8 @@ async function handle(deps: UpstreamDeps, raw: Buffer, signature: string): Promi
       status: 400,
       body: {
         error: 'invalid_request',
-        message: 'Send either {"milestoneId": …} or {"approvalId": …}, with optional requestedBy, note, channel.',
+        message:
+          'Send either {"milestoneId": …} or {"approvalId": …}, with optional requestedBy, note, channel.',
         fields: parsed.fields,
       },
     };
@@ -150,7 +156,8 @@ async function handle(deps: UpstreamDeps, raw: Buffer, signature: string): Promi
     requester,
     note: request.note ?? null,
     actor: `upstream:${request.requestedBy ?? 'unnamed'}`,
-    fallbackChannel: request.channel === undefined ? null : ({ id: request.channel, via: 'requested-channel' } as const),
+    fallbackChannel:
+      request.channel === undefined ? null : ({ id: request.channel, via: 'requested-channel' } as const),
   };
   if ('approvalId' in request) return describe(await deps.useCases.followNow(request.approvalId, base));
   const funding: FundingRequest = {
@@ -163,8 +170,12 @@ async function handle(deps: UpstreamDeps, raw: Buffer, signature: string): Promi
   // Without an idempotencyKey, a replay of the same signed bytes could ask again after the first approval
   // ended: the signature names the request, so a replay is refused. A client retrying on purpose signs again.
   const key =
-    request.idempotencyKey === undefined ? effectKeys.upstreamSignature(signature) : effectKeys.upstream(request.idempotencyKey);
-  const outcome = await deps.useCases.fundNow(key, funding, { idempotencyKey: request.idempotencyKey !== undefined });
+    request.idempotencyKey === undefined
+      ? effectKeys.upstreamSignature(signature)
+      : effectKeys.upstream(request.idempotencyKey);
+  const outcome = await deps.useCases.fundNow(key, funding, {
+    idempotencyKey: request.idempotencyKey !== undefined,
+  });
   return describe(outcome);
 }
 
@@ -181,7 +192,10 @@ function describe(outcome: FundNowOutcome): Answer {
     case 'no-channel':
       return {
         status: 422,
-        body: { error: 'no_channel', message: 'No route, FUND_CHANNEL or "channel" says where the card goes; nothing was requested.' },
+        body: {
+          error: 'no_channel',
+          message: 'No route, FUND_CHANNEL or "channel" says where the card goes; nothing was requested.',
+        },
       };
     case 'unrouted':
       return {
@@ -195,7 +209,10 @@ function describe(outcome: FundNowOutcome): Answer {
         },
       };
     case 'in-progress':
-      return { status: 409, body: { error: 'in_progress', message: 'A request with this idempotencyKey is still running.' } };
+      return {
+        status: 409,
+        body: { error: 'in_progress', message: 'A request with this idempotencyKey is still running.' },
+      };
     case 'key-conflict':
       return {
         status: 409,
@@ -209,7 +226,8 @@ function describe(outcome: FundNowOutcome): Answer {
         status: 409,
         body: {
           error: 'replayed',
-          message: 'This exact signed request was already received; sign it again, or send an idempotencyKey, to retry.',
+          message:
+            'This exact signed request was already received; sign it again, or send an idempotencyKey, to retry.',
         },
       };
     case 'refused':
@@ -229,7 +247,11 @@ function describe(outcome: FundNowOutcome): Answer {
           card:
             approval.card.ts === null
               ? null
-              : { channel: approval.card.channelId, ts: approval.card.ts, permalink: approval.card.permalink },
+              : {
+                  channel: approval.card.channelId,
+                  ts: approval.card.ts,
+                  permalink: approval.card.permalink,
+                },
           ...(problem === undefined ? {} : { cardProblem: problem }),
         },
       };

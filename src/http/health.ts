@@ -50,7 +50,8 @@ async function workerState(deps: HealthDeps): Promise<{ ok: boolean; problem: st
   if (!health.ok) return { ok: false, problem: health.problem };
   const next = await deps.outbox.nextDueAt().catch(() => null);
   const overdueMs = next === null ? 0 : deps.clock.now().getTime() - next.getTime();
-  const idleMs = health.lastProgressAt === null ? Number.POSITIVE_INFINITY : Date.now() - health.lastProgressAt.getTime();
+  const idleMs =
+    health.lastProgressAt === null ? Number.POSITIVE_INFINITY : Date.now() - health.lastProgressAt.getTime();
   if (overdueMs > stuckAfterMs && idleMs > stuckAfterMs) {
     return { ok: false, problem: `due work has waited ${Math.round(overdueMs / 1_000)} s and nothing moved` };
   }

@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Dispatcher, request, errors as undiciErrors } from 'undici';
 import { z } from 'zod';
-import type { Approval } from '../domain/approval.js';
 import { type BackoffPolicy, backoffDelay } from '../backoff.js';
 import type { Clock } from '../clock.js';
+import type { Approval } from '../domain/approval.js';
 import type { Logger } from '../logger.js';
 import { errorFromResponse, OpenTrainError, parseRetryAfter } from './errors.js';
 import type { CreatedWebhook as CreatedWebhookType } from './schema.js';

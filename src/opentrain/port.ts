@@ -13,7 +13,10 @@ import type { Contract, UpdateEvent } from './schema.js';
  * checked against what was asked, and links into OpenTrain accepted only on OpenTrain's own origin (they
  * become buttons people trust with money).
  */
-export function createOpenTrainPort(client: OpenTrainClient, options: { trustedOrigin: string }): OpenTrainPort {
+export function createOpenTrainPort(
+  client: OpenTrainClient,
+  options: { trustedOrigin: string },
+): OpenTrainPort {
   const trusted = new URL(options.trustedOrigin).origin;
 
   function checked(approval: Approval, asked: { id?: string; milestoneId?: string }, what: string): Approval {
@@ -21,7 +24,10 @@ export function createOpenTrainPort(client: OpenTrainClient, options: { trustedO
       throw new OpenTrainError('bad-response', `OpenTrain answered ${what} with another approval`);
     }
     if (asked.milestoneId !== undefined && approval.milestoneId !== asked.milestoneId) {
-      throw new OpenTrainError('bad-response', `OpenTrain answered ${what} with another milestone's approval`);
+      throw new OpenTrainError(
+        'bad-response',
+        `OpenTrain answered ${what} with another milestone's approval`,
+      );
     }
     if (!onOrigin(approval.approvalUrl, trusted)) {
       throw new OpenTrainError('bad-response', `OpenTrain answered ${what} with a link outside ${trusted}`);
@@ -45,7 +51,10 @@ export function createOpenTrainPort(client: OpenTrainClient, options: { trustedO
     async getContract(contractId, options) {
       const contract = await client.getContract(contractId, callOptions(options));
       if (contract.id !== contractId) {
-        throw new OpenTrainError('bad-response', `OpenTrain answered a read of ${contractId} with another contract`);
+        throw new OpenTrainError(
+          'bad-response',
+          `OpenTrain answered a read of ${contractId} with another contract`,
+        );
       }
       return toContractView(contract);
     },

@@ -4,7 +4,8 @@ import type { OpenTrainError } from './errors.js';
 /** Slack rejects a block over its limits, and the requester would hear nothing: every field is capped. */
 function capped(value: string | undefined, max: number): string | null {
   if (value === undefined || value === '') return null;
-  const flat = value.replace(/[\u0000-\u001f\u007f]/g, ' ');
+  // Control characters (newlines included) would break the sentence they are put in.
+  const flat = [...value].map((char) => (char < ' ' || char === '\u007f' ? ' ' : char)).join('');
   return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
 }
 

@@ -56,7 +56,11 @@ export interface SlackDelivery {
   postCard(approval: TrackedApproval, now: Date, key: EffectKey): Promise<SentMessage>;
   editCard(approval: TrackedApproval, card: SentMessage, now: Date): Promise<void>;
   /** Turns an extra copy of a card into a pointer at the real one, so only one card is ever live. */
-  markDuplicate(approval: TrackedApproval, duplicate: SentMessage, realPermalink: string | null): Promise<void>;
+  markDuplicate(
+    approval: TrackedApproval,
+    duplicate: SentMessage,
+    realPermalink: string | null,
+  ): Promise<void>;
   permalink(message: SentMessage): Promise<string>;
   sendDirect(
     userId: string,

@@ -54,7 +54,11 @@ export interface ApprovalsPort {
    * Applies a status change learned from OpenTrain, with its audit entry and effects, only while the approval
    * is still pending. Returns the updated row, or undefined when there was nothing to change.
    */
-  end(transition: Transition, at: Date, effects: readonly QueuedEffect[]): Promise<TrackedApproval | undefined>;
+  end(
+    transition: Transition,
+    at: Date,
+    effects: readonly QueuedEffect[],
+  ): Promise<TrackedApproval | undefined>;
   /** Pending approvals whose expiresAt has passed, soonest first. */
   listLapsed(now: Date, limit: number): Promise<TrackedApproval[]>;
   /** Pending, unexpired approvals that expire within `horizonMs`: the only ones a reminder can be due for. */
@@ -198,7 +202,12 @@ export interface HomeViewsPort {
   /** Views whose countdown went stale, of recent viewers. */
   listStale(now: Date, limit: number): Promise<{ workspaceId: WorkspaceId; userId: string }[]>;
   /** The view is being refreshed for its countdown: it is not stale until published again. */
-  clearStale(workspaceId: WorkspaceId, userId: string, effects: readonly QueuedEffect[], at: Date): Promise<void>;
+  clearStale(
+    workspaceId: WorkspaceId,
+    userId: string,
+    effects: readonly QueuedEffect[],
+    at: Date,
+  ): Promise<void>;
 }
 
 /** What arrived from outside and must be handled at most once: webhook deliveries, request signatures. */
@@ -212,7 +221,13 @@ export interface InboundPort {
 export interface CursorPort {
   get(workspaceId: WorkspaceId, name: string): Promise<string | null>;
   /** Moves the cursor from `from` to `to`; false (and nothing changes) when it is no longer at `from`. */
-  advance(workspaceId: WorkspaceId, name: string, from: string | null, to: string, at: Date): Promise<boolean>;
+  advance(
+    workspaceId: WorkspaceId,
+    name: string,
+    from: string | null,
+    to: string,
+    at: Date,
+  ): Promise<boolean>;
 }
 
 export interface NewAuditEntry {

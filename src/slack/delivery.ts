@@ -1,6 +1,6 @@
 import type { SlackDelivery } from '../ports/slack.js';
-import { toSlackCallError } from './gateway.js';
 import type { SlackGateway } from './gateway.js';
+import { toSlackCallError } from './gateway.js';
 import { renderCard, renderDuplicateCard } from './messages/card.js';
 import { renderCardArrived, renderOutcome, renderReminder } from './messages/direct.js';
 import { renderHome } from './messages/home.js';
@@ -18,12 +18,17 @@ export function createSlackDelivery(gateway: SlackGateway, settings: ReplySettin
   }
 
   return {
-    postCard: (approval, now, key) => posted(gateway.postMessage(approval.channelId, renderCard(approval, now), { key })),
+    postCard: (approval, now, key) =>
+      posted(gateway.postMessage(approval.channelId, renderCard(approval, now), { key })),
     async editCard(approval, card, now) {
       await gateway.updateMessage(card.channelId, card.ts, renderCard(approval, now));
     },
     async markDuplicate(approval, duplicate, realPermalink) {
-      await gateway.updateMessage(duplicate.channelId, duplicate.ts, renderDuplicateCard(approval, realPermalink));
+      await gateway.updateMessage(
+        duplicate.channelId,
+        duplicate.ts,
+        renderDuplicateCard(approval, realPermalink),
+      );
     },
     permalink: (message) => gateway.permalink(message.channelId, message.ts),
     sendDirect(userId, { message, approval }, now, key) {
@@ -37,10 +42,12 @@ export function createSlackDelivery(gateway: SlackGateway, settings: ReplySettin
       return posted(gateway.postMessage(userId, rendered, { key }));
     },
     postInThread(approval, card, purpose, now, key) {
-      const rendered = purpose === 'outcome' ? renderThreadOutcome(approval) : renderThreadReminder(approval, now);
+      const rendered =
+        purpose === 'outcome' ? renderThreadOutcome(approval) : renderThreadReminder(approval, now);
       return posted(gateway.postMessage(card.channelId, rendered, { threadTs: card.ts, key }));
     },
-    postNotice: (channelId, notice, key) => posted(gateway.postMessage(channelId, renderNotice(notice), { key })),
+    postNotice: (channelId, notice, key) =>
+      posted(gateway.postMessage(channelId, renderNotice(notice), { key })),
     async respond(to, content) {
       if (to.responseUrl === null) throw new Error('no response_url to answer through');
       // One request, one private message: each answer replaces the one before it.

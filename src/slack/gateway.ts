@@ -133,7 +133,8 @@ export function createSlackGateway(options: {
       if (id === undefined) throw new SlackCallError('unavailable', 'missing_channel');
       return id;
     },
-    findByKey: (channel, key, oldest, threadTs) => findByKey(client, call, { channel, key, oldest, threadTs }),
+    findByKey: (channel, key, oldest, threadTs) =>
+      findByKey(client, call, { channel, key, oldest, threadTs }),
     respond: (responseUrl, message, respondOptions) =>
       respond(responseUrl, fitToLimits(message), respondOptions.replaceOriginal, options),
     async channelMembers(channel) {
@@ -178,21 +179,33 @@ async function findByKey(
   const oldest = String(Math.max(0, where.oldest.getTime() / 1_000 - 60).toFixed(6));
   let cursor: string | undefined;
   for (let page = 0; page < 10; page++) {
-    const result = await call(where.threadTs === undefined ? 'conversations.history' : 'conversations.replies', () =>
-      where.threadTs === undefined
-        ? client.conversations.history({ channel: where.channel, oldest, cursor, limit: 200, include_all_metadata: true })
-        : client.conversations.replies({
-            channel: where.channel,
-            ts: where.threadTs,
-            oldest,
-            cursor,
-            limit: 200,
-            include_all_metadata: true,
-          }),
+    const result = await call(
+      where.threadTs === undefined ? 'conversations.history' : 'conversations.replies',
+      () =>
+        where.threadTs === undefined
+          ? client.conversations.history({
+              channel: where.channel,
+              oldest,
+              cursor,
+              limit: 200,
+              include_all_metadata: true,
+            })
+          : client.conversations.replies({
+              channel: where.channel,
+              ts: where.threadTs,
+              oldest,
+              cursor,
+              limit: 200,
+              include_all_metadata: true,
+            }),
     );
     for (const message of (result.messages ?? []) as Found[]) {
       const metadata = message.metadata;
-      if (metadata?.event_type === metadataEventType && metadata.event_payload?.key === where.key && message.ts) {
+      if (
+        metadata?.event_type === metadataEventType &&
+        metadata.event_payload?.key === where.key &&
+        message.ts
+      ) {
         return { channel: where.channel, ts: message.ts };
       }
     }

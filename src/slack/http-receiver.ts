@@ -19,10 +19,17 @@ export interface SlackHttpReceiver extends Receiver {
   readonly route: Route;
 }
 
-type Verdict = { ok: true; signature: string } | { ok: false; problem: 'missing' | 'stale' | 'future' | 'mismatch' };
+type Verdict =
+  | { ok: true; signature: string }
+  | { ok: false; problem: 'missing' | 'stale' | 'future' | 'mismatch' };
 
 /** Slack's v0 signature over "v0:<timestamp>:<raw body>", checked against real time. */
-export function verifySlackSignature(secret: string, headers: IncomingMessage['headers'], body: Buffer, now: number): Verdict {
+export function verifySlackSignature(
+  secret: string,
+  headers: IncomingMessage['headers'],
+  body: Buffer,
+  now: number,
+): Verdict {
   const timestamp = headers['x-slack-request-timestamp'];
   const signature = headers['x-slack-signature'];
   if (typeof timestamp !== 'string' || typeof signature !== 'string' || !/^\d{1,12}$/.test(timestamp)) {
@@ -34,7 +41,8 @@ export function verifySlackSignature(secret: string, headers: IncomingMessage['h
   const expected = `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:`).update(body).digest('hex')}`;
   const given = Buffer.from(signature);
   const wanted = Buffer.from(expected);
-  if (given.length !== wanted.length || !timingSafeEqual(given, wanted)) return { ok: false, problem: 'mismatch' };
+  if (given.length !== wanted.length || !timingSafeEqual(given, wanted))
+    return { ok: false, problem: 'mismatch' };
   return { ok: true, signature };
 }
 
@@ -107,7 +115,10 @@ export function createSlackHttpReceiver(options: {
     if (body.type === 'url_verification') return sendJson(res, 200, { challenge: body.challenge });
     const kind = kindOf(body);
     if (kind === 'event' && typeof body.event_id === 'string') {
-      const fresh = await options.inbound.recordDelivery(`slack-event:${body.event_id}`, options.businessNow());
+      const fresh = await options.inbound.recordDelivery(
+        `slack-event:${body.event_id}`,
+        options.businessNow(),
+      );
       if (!fresh) return sendJson(res, 200, {});
     }
     await dispatch(res, body, kind, verdict.signature, req.headers);

@@ -16,7 +16,11 @@ export interface Identity {
   readonly botId: string | undefined;
 }
 
-const Saved = z.object({ teamId: z.string().min(1), botUserId: z.string().optional(), botId: z.string().optional() });
+const Saved = z.object({
+  teamId: z.string().min(1),
+  botUserId: z.string().optional(),
+  botId: z.string().optional(),
+});
 const stateKey = 'slack-identity';
 
 /**
@@ -50,14 +54,23 @@ export async function resolveIdentity(
       }
       const saved = Saved.safeParse(JSON.parse((await state.get(stateKey)) ?? 'null'));
       if (saved.success) {
-        log.warn({ code: failure.code }, 'Slack is unreachable at startup; continuing as last time, calls will be retried');
+        log.warn(
+          { code: failure.code },
+          'Slack is unreachable at startup; continuing as last time, calls will be retried',
+        );
         return { teamId: saved.data.teamId, botUserId: saved.data.botUserId, botId: saved.data.botId };
       }
       if (!warned) {
-        log.warn({ code: failure.code }, 'Slack is unreachable and this is the first start: waiting for it to answer auth.test');
+        log.warn(
+          { code: failure.code },
+          'Slack is unreachable and this is the first start: waiting for it to answer auth.test',
+        );
         warned = true;
       } else if (Date.now() - lastSummary > 60_000) {
-        log.warn({ code: failure.code, attempts: attempt + 1 }, 'still waiting for Slack to answer auth.test');
+        log.warn(
+          { code: failure.code, attempts: attempt + 1 },
+          'still waiting for Slack to answer auth.test',
+        );
         lastSummary = Date.now();
       }
       await sleep(Math.min(30_000, 1_000 * 2 ** Math.min(attempt, 5)));

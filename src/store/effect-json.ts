@@ -41,9 +41,7 @@ const FundingRequest = z.object({
   note: z.string().nullable(),
   requester: Requester,
   actor: z.string(),
-  fallbackChannel: z
-    .object({ id: Id, via: z.enum(['invoking-channel', 'requested-channel']) })
-    .nullable(),
+  fallbackChannel: z.object({ id: Id, via: z.enum(['invoking-channel', 'requested-channel']) }).nullable(),
   replyTo: ReplyTarget.nullable(),
   noticeChannelId: z.string().nullable(),
 });
@@ -111,7 +109,12 @@ export function parseJsonValue(text: string | null): unknown {
 }
 
 const FundOutcomeJson = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('tracked'), approvalId: Id, ours: z.boolean(), cardProblem: CardProblem.nullable() }),
+  z.object({
+    kind: z.literal('tracked'),
+    approvalId: Id,
+    ours: z.boolean(),
+    cardProblem: CardProblem.nullable(),
+  }),
   z.object({ kind: z.literal('unrouted'), approvalId: Id, approvalUrl: z.string() }),
   z.object({ kind: z.literal('refused'), refusal: Refusal }),
 ]) satisfies z.ZodType<FundOutcome, unknown>;

@@ -12,7 +12,10 @@ export interface CardDeps {
   readonly approvals: Pick<ApprovalsPort, 'get' | 'recordCard' | 'recordPermalink' | 'forgetCard'>;
   readonly outbox: Pick<OutboxPort, 'enqueue'>;
   readonly audit: Pick<AuditPort, 'append'>;
-  readonly slack: Pick<SlackDelivery, 'postCard' | 'editCard' | 'markDuplicate' | 'permalink' | 'findSent' | 'explain'>;
+  readonly slack: Pick<
+    SlackDelivery,
+    'postCard' | 'editCard' | 'markDuplicate' | 'permalink' | 'findSent' | 'explain'
+  >;
   readonly clock: Clock;
   readonly log: Logger;
 }
@@ -33,13 +36,18 @@ export async function deliverCard(deps: CardDeps, claimed: ClaimedEffect<'card'>
     if (card.ts === null || card.channelId === null) return await post(deps, claimed, approval, now);
     await deps.slack.editCard(approval, { channelId: card.channelId, ts: card.ts }, now);
     const refreshAt = countdownRefreshAt(approval, now);
-    await deps.approvals.recordCard(approval.id, { channelId: card.channelId, ts: card.ts, version: approval.version, refreshAt }, now);
+    await deps.approvals.recordCard(
+      approval.id,
+      { channelId: card.channelId, ts: card.ts, version: approval.version, refreshAt },
+      now,
+    );
     log.info({ version: approval.version, status: approval.status }, 'card updated');
     return done;
   } catch (error) {
     const info = deps.slack.explain(error);
     // A person deleted the card: the next attempt, at once, posts a fresh one.
-    if (info.failure === 'message-not-found' && card.ts !== null) await deps.approvals.forgetCard(approval.id, card.ts);
+    if (info.failure === 'message-not-found' && card.ts !== null)
+      await deps.approvals.forgetCard(approval.id, card.ts);
     log[info.failure === 'rate-limited' || info.failure === 'unavailable' ? 'warn' : 'error'](
       { code: info.code },
       'card not delivered; will retry',
@@ -56,9 +64,14 @@ async function post(
 ): Promise<EffectResult> {
   const looked = await lookBeforeResending(deps, claimed, { channelId: approval.channelId });
   if (looked.kind === 'retry') return looked.result;
-  const posted = looked.kind === 'found' ? looked.message : await deps.slack.postCard(approval, now, claimed.key);
+  const posted =
+    looked.kind === 'found' ? looked.message : await deps.slack.postCard(approval, now, claimed.key);
   const refreshAt = countdownRefreshAt(approval, now);
-  const real = await deps.approvals.recordCard(approval.id, { ...posted, version: approval.version, refreshAt }, now);
+  const real = await deps.approvals.recordCard(
+    approval.id,
+    { ...posted, version: approval.version, refreshAt },
+    now,
+  );
   if (real !== null) {
     // Another copy is already the card: ours becomes a pointer at it, so only one card is ever live.
     await markDuplicate(deps, approval, posted, real.permalink);
@@ -84,10 +97,15 @@ async function post(
   const effects = [homesEffect(approval.workspaceId, approval.id)];
   if (claimed.attempts > 1 && approval.requester.kind === 'slack') {
     // The requester was told the card was not there yet; tell them it is now.
-    effects.push(dmEffect(approval.workspaceId, approval.id, approval.requester.userId, { about: 'card-arrived' }));
+    effects.push(
+      dmEffect(approval.workspaceId, approval.id, approval.requester.userId, { about: 'card-arrived' }),
+    );
   }
   await deps.outbox.enqueue(effects, now);
-  deps.log.info({ approvalId: approval.id, channel: posted.channelId, version: approval.version }, 'card posted');
+  deps.log.info(
+    { approvalId: approval.id, channel: posted.channelId, version: approval.version },
+    'card posted',
+  );
   return done;
 }
 
@@ -97,8 +115,14 @@ async function markDuplicate(
   duplicate: SentMessage,
   realPermalink: string | null,
 ): Promise<void> {
-  deps.log.warn({ approvalId: approval.id, ts: duplicate.ts }, 'a second copy of a card was posted; pointing it at the real one');
+  deps.log.warn(
+    { approvalId: approval.id, ts: duplicate.ts },
+    'a second copy of a card was posted; pointing it at the real one',
+  );
   await deps.slack.markDuplicate(approval, duplicate, realPermalink).catch((error: unknown) => {
-    deps.log.error({ err: error, approvalId: approval.id, ts: duplicate.ts }, 'could not mark the extra card');
+    deps.log.error(
+      { err: error, approvalId: approval.id, ts: duplicate.ts },
+      'could not mark the extra card',
+    );
   });
 }

@@ -80,7 +80,8 @@ export async function followApproval(
         channelId: destination.channelId,
         approvers: destination.approvers,
         context: lookup.kind === 'found' ? lookup.context : null,
-        contextRetryAt: lookup.kind === 'failed' && lookup.retry ? contextRetryAt(trackedAt, trackedAt) : null,
+        contextRetryAt:
+          lookup.kind === 'failed' && lookup.retry ? contextRetryAt(trackedAt, trackedAt) : null,
       },
       trackedAt,
       (created) => ({
@@ -88,7 +89,12 @@ export async function followApproval(
         milestoneId: remote.milestoneId,
         actor: request.actor,
         action: created ? 'requested' : 're-requested',
-        detail: { note: request.note, channel: destination.channelId, via: destination.via, type: remote.type },
+        detail: {
+          note: request.note,
+          channel: destination.channelId,
+          via: destination.via,
+          type: remote.type,
+        },
       }),
       (created) => (created ? [cardEffect(request.workspaceId, remote.id, priorities.change)] : []),
     )),
@@ -110,7 +116,10 @@ export async function lookupContext(
     return { kind: 'found', context: contextFromContract(contract, approval.milestoneId) };
   } catch (error) {
     const refusal = deps.opentrain.explain(error);
-    deps.log.warn({ approvalId: approval.id, err: error }, 'contract lookup failed; the card goes without it');
+    deps.log.warn(
+      { approvalId: approval.id, err: error },
+      'contract lookup failed; the card goes without it',
+    );
     // A contract OpenTrain no longer shows us will not come back; anything else may.
     return { kind: 'failed', retry: refusal?.failure !== 'not-found' };
   }

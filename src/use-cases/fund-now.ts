@@ -1,7 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Approval, TrackedApproval } from '../domain/approval.js';
 import { type EffectKey, effectKeys, fundEffect } from '../domain/effects.js';
-import { type FundingRequest, type FundOutcome, isTransientFailure, type Refusal } from '../domain/funding.js';
+import {
+  type FundingRequest,
+  type FundOutcome,
+  isTransientFailure,
+  type Refusal,
+} from '../domain/funding.js';
 import type { OpenTrainPort } from '../ports/opentrain.js';
 import type { EffectRecord, OutboxPort, RoutesPort } from '../ports/store.js';
 import type { EffectResult } from './effect-result.js';
@@ -18,7 +23,12 @@ export interface FundNowDeps extends FollowDeps {
 }
 
 export type FundNowOutcome =
-  | { readonly kind: 'tracked'; readonly approval: TrackedApproval; readonly duplicate: boolean; readonly cardError: string | null }
+  | {
+      readonly kind: 'tracked';
+      readonly approval: TrackedApproval;
+      readonly duplicate: boolean;
+      readonly cardError: string | null;
+    }
   | { readonly kind: 'unrouted'; readonly approvalId: string; readonly approvalUrl: string }
   | { readonly kind: 'refused'; readonly refusal: Refusal }
   /** Nothing could place a card (no route, no FUND_CHANNEL, no channel given): nothing was requested. */
@@ -56,7 +66,10 @@ export async function fundNow(
     if (!options.idempotencyKey) return { kind: 'replayed' };
     if (existing.state === 'pending') return { kind: 'in-progress' };
     const earlier = existing.state === 'done' ? (existing.result ?? undefined) : undefined;
-    if (earlier !== undefined && !(earlier.kind === 'refused' && isTransientFailure(earlier.refusal.failure))) {
+    if (
+      earlier !== undefined &&
+      !(earlier.kind === 'refused' && isTransientFailure(earlier.refusal.failure))
+    ) {
       return answer(deps, earlier, true);
     }
   }
@@ -100,7 +113,11 @@ async function postCardFirst(deps: FundNowDeps, approvalId: string): Promise<voi
   }
 }
 
-async function describeTracked(deps: FundNowDeps, approvalId: string, duplicate: boolean): Promise<FundNowOutcome> {
+async function describeTracked(
+  deps: FundNowDeps,
+  approvalId: string,
+  duplicate: boolean,
+): Promise<FundNowOutcome> {
   const approval = await deps.approvals.get(approvalId);
   if (approval === undefined) throw new Error(`approval ${approvalId} is not tracked`);
   const card = await deps.outbox.find(effectKeys.card(approvalId));
@@ -123,7 +140,8 @@ export async function followNow(
     return { kind: 'refused', refusal };
   }
   const followed = await followApproval(deps, remote, request);
-  if (followed.kind === 'unrouted') return { kind: 'unrouted', approvalId: remote.id, approvalUrl: remote.approvalUrl };
+  if (followed.kind === 'unrouted')
+    return { kind: 'unrouted', approvalId: remote.id, approvalUrl: remote.approvalUrl };
   if (followed.created) await postCardFirst(deps, remote.id);
   return describeTracked(deps, remote.id, !followed.created);
 }

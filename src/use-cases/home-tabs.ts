@@ -32,7 +32,10 @@ export async function openHome(deps: HomeDeps, workspaceId: WorkspaceId, userId:
  * The `homes` effect: an approval was posted, gained its context or ended, so the Home tabs of everyone who
  * sees it (its requester and its channel's members) are republished, for people who opened the tab lately.
  */
-export async function refreshAudience(deps: HomeDeps, claimed: ClaimedEffect<'homes'>): Promise<EffectResult> {
+export async function refreshAudience(
+  deps: HomeDeps,
+  claimed: ClaimedEffect<'homes'>,
+): Promise<EffectResult> {
   const approval = await deps.approvals.get(claimed.effect.approvalId);
   if (approval === undefined) return { kind: 'dropped', reason: 'approval not tracked' };
   const audience = new Set<string>();
@@ -42,7 +45,10 @@ export async function refreshAudience(deps: HomeDeps, claimed: ClaimedEffect<'ho
   } catch (error) {
     const info = deps.slack.explain(error);
     if (info.failure === 'rate-limited' || info.failure === 'unavailable') return slackRetry(info);
-    deps.log.warn({ code: info.code, channel: approval.channelId }, 'cannot read channel members for App Home');
+    deps.log.warn(
+      { code: info.code, channel: approval.channelId },
+      'cannot read channel members for App Home',
+    );
   }
   const now = deps.clock.now();
   const viewers = await deps.homes.recentViewers(approval.workspaceId, [...audience], now);
@@ -59,14 +65,23 @@ export async function publishHome(deps: HomeDeps, claimed: ClaimedEffect<'home'>
   const workspaceId = claimed.workspaceId;
   const now = deps.clock.now();
   try {
-    const approvals = await deps.approvals.listForHome(workspaceId, new Date(now.getTime() - outcomesWindowMs));
+    const approvals = await deps.approvals.listForHome(
+      workspaceId,
+      new Date(now.getTime() - outcomesWindowMs),
+    );
     const visible = await visibleTo(deps, userId, approvals);
     const pending = visible.filter((approval) => approval.status === 'pending');
     const outcomes = visible.filter((approval) => approval.status !== 'pending');
     await deps.slack.publishHome(userId, { pending, outcomes }, now);
     // Republished when the first countdown it shows changes (each changes at most once an hour).
-    const shown = [...pending].sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime()).slice(0, maxShown);
-    await deps.homes.published(workspaceId, userId, earliest(shown.map((approval) => countdownRefreshAt(approval, now))));
+    const shown = [...pending]
+      .sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime())
+      .slice(0, maxShown);
+    await deps.homes.published(
+      workspaceId,
+      userId,
+      earliest(shown.map((approval) => countdownRefreshAt(approval, now))),
+    );
     return done;
   } catch (error) {
     const info = deps.slack.explain(error);

@@ -23,14 +23,20 @@ export async function lookBeforeResending(
   try {
     const message = await deps.slack.findSent(place, claimed.key, claimed.uncertainSince);
     if (message === undefined) return { kind: 'absent' };
-    deps.log.info({ effect: claimed.key }, 'found the message an earlier attempt posted; not sending it again');
+    deps.log.info(
+      { effect: claimed.key },
+      'found the message an earlier attempt posted; not sending it again',
+    );
     return { kind: 'found', message };
   } catch (error) {
     const info = deps.slack.explain(error);
     if (info.failure === 'rate-limited' || info.failure === 'unavailable') {
       return { kind: 'retry', result: slackRetry(info) };
     }
-    deps.log.warn({ effect: claimed.key, code: info.code }, 'cannot look for an earlier attempt in Slack; sending again');
+    deps.log.warn(
+      { effect: claimed.key, code: info.code },
+      'cannot look for an earlier attempt in Slack; sending again',
+    );
     return { kind: 'absent' };
   }
 }

@@ -41,7 +41,11 @@ export interface RouteRequest {
 }
 
 /** `route list|set|remove`: admins decide where approvals go; anyone may list. Answers by a queued reply. */
-export async function manageRoutes(deps: RouteDeps, change: RouteChange, request: RouteRequest): Promise<void> {
+export async function manageRoutes(
+  deps: RouteDeps,
+  change: RouteChange,
+  request: RouteRequest,
+): Promise<void> {
   const reply = await decide(deps, change, request);
   await deps.outbox.enqueue(
     [replyEffect(request.requestKey, request.workspaceId, request.replyTo, reply)],
@@ -54,20 +58,33 @@ async function decide(deps: RouteDeps, change: RouteChange, request: RouteReques
   const actor = `slack:${request.userId}`;
   const now = deps.clock.now();
   if (!deps.isAdmin(request.userId)) {
-    await deps.audit.append([{ approvalId: null, milestoneId: null, actor, action: 'route-change-refused' }], now);
+    await deps.audit.append(
+      [{ approvalId: null, milestoneId: null, actor, action: 'route-change-refused' }],
+      now,
+    );
     return { kind: 'not-admin' };
   }
   if (change.kind === 'remove') {
-    const audit = { approvalId: null, milestoneId: null, actor, action: 'route-removed', detail: { target: change.target.id } };
+    const audit = {
+      approvalId: null,
+      milestoneId: null,
+      actor,
+      action: 'route-removed',
+      detail: { target: change.target.id },
+    };
     const removed = await deps.routes.remove(request.workspaceId, change.target, now, audit);
     return {
       kind: 'route-removed',
       targetId: change.target.id,
-      removed: removed === undefined ? null : { scope: removed.scope, targetId: removed.targetId, channelId: removed.channelId },
+      removed:
+        removed === undefined
+          ? null
+          : { scope: removed.scope, targetId: removed.targetId, channelId: removed.channelId },
     };
   }
   const resolved = await resolveTarget(deps, change.target);
-  if (resolved.kind === 'unknown') return { kind: 'route-unknown', targetId: change.target.id, why: resolved.why };
+  if (resolved.kind === 'unknown')
+    return { kind: 'route-unknown', targetId: change.target.id, why: resolved.why };
   const detail = {
     scope: resolved.scope,
     target: change.target.id,
@@ -110,10 +127,15 @@ async function resolveTarget(deps: RouteDeps, target: RouteTarget): Promise<Reso
       }
     }
     const contracts = await deps.opentrain.listContracts(target.id, options);
-    return { kind: 'ok', scope: 'job', label: contracts.length === 0 ? null : `${contracts.length} contract(s)` };
+    return {
+      kind: 'ok',
+      scope: 'job',
+      label: contracts.length === 0 ? null : `${contracts.length} contract(s)`,
+    };
   } catch (error) {
     // The admin said what it is; OpenTrain being unreachable should not stand in the way.
-    if (target.scope !== undefined && !notFound(error)) return { kind: 'ok', scope: target.scope, label: null };
+    if (target.scope !== undefined && !notFound(error))
+      return { kind: 'ok', scope: target.scope, label: null };
     if (deps.opentrain.explain(error) === undefined) throw error;
     return { kind: 'unknown', why: notFound(error) ? 'not-found' : 'unreachable' };
   }

@@ -1,15 +1,9 @@
 import type { Clock } from '../clock.js';
 import type { WorkspaceId } from '../domain/approval.js';
-import { type TickAction, type TickSnapshot, planTick } from '../domain/plan-tick.js';
+import { planTick, type TickAction, type TickSnapshot } from '../domain/plan-tick.js';
 import type { Logger } from '../logger.js';
 import type { OpenTrainPort } from '../ports/opentrain.js';
-import type {
-  ApprovalsPort,
-  CursorPort,
-  HomeViewsPort,
-  OutboxPort,
-  RoutesPort,
-} from '../ports/store.js';
+import type { ApprovalsPort, CursorPort, HomeViewsPort, OutboxPort, RoutesPort } from '../ports/store.js';
 import { lookupContext } from './follow-approval.js';
 import { gatherFeed, gatherLapsed } from './tick-gather.js';
 
@@ -46,6 +40,8 @@ export interface TickReport {
   readonly applied: number;
   /** Phases that failed this tick; the others still ran, and the next tick retries them. */
   readonly failures: readonly string[];
+  /** Why each phase failed: an OpenTrain failure name (`unavailable`, …), or `error` for anything else. */
+  readonly problems: readonly { readonly phase: string; readonly failure: string; readonly error: unknown }[];
   readonly pages: number;
   readonly events: number;
   readonly approvalReads: number;
@@ -68,8 +64,8 @@ export const tickLimits = {
  * With `dry`, nothing is written: the plan is only returned.
  */
 export async function pollTick(deps: TickDeps, options: { dry?: boolean } = {}): Promise<TickReport> {
-  const failures: string[] = [];
-  const snapshot = await derive(deps, failures);
+  const problems: Problem[] = [];
+  const snapshot = await derive(deps, problems);
   const now = deps.clock.now();
   const actions = planTick(snapshot.facts, now);
   let applied = 0;
@@ -79,49 +75,89 @@ export async function pollTick(deps: TickDeps, options: { dry?: boolean } = {}):
         await act(deps, action, now);
         applied++;
       } catch (error) {
-        failures.push(`act:${action.kind}`);
-        deps.log.error({ err: error, action: action.kind }, 'tick action failed; the next tick takes it up again');
+        // Our own failure (the store): loud, and the next tick takes it up again.
+        deps.log.error(
+          { err: error, action: action.kind },
+          'tick action failed; the next tick takes it up again',
+        );
+        problems.push({ phase: `act:${action.kind}`, failure: 'error', error });
         break;
       }
     }
   }
-  return { actions, applied, failures, pages: snapshot.pages, events: snapshot.events, approvalReads: snapshot.reads };
+  return {
+    actions,
+    applied,
+    failures: problems.map((problem) => problem.phase),
+    problems,
+    pages: snapshot.pages,
+    events: snapshot.events,
+    approvalReads: snapshot.reads,
+  };
 }
 
-async function phase<T>(deps: TickDeps, failures: string[], name: string, run: () => Promise<T>, fallback: T): Promise<T> {
+type Problem = TickReport['problems'][number];
+
+/** A failed phase is recorded, not logged: the poller says once that OpenTrain is failing, not every tick. */
+function recordProblem(deps: TickDeps, problems: Problem[], phase: string, error: unknown): void {
+  const failure = deps.opentrain.explain(error)?.failure ?? 'error';
+  if (failure === 'error')
+    deps.log.error({ err: error, phase }, 'poll phase failed; the next tick retries it');
+  problems.push({ phase, failure, error });
+}
+
+async function phase<T>(
+  deps: TickDeps,
+  problems: Problem[],
+  name: string,
+  run: () => Promise<T>,
+  fallback: T,
+): Promise<T> {
   try {
     return await run();
   } catch (error) {
-    failures.push(name);
-    const transient = deps.opentrain.explain(error)?.failure;
-    const level = transient === 'rate-limited' || transient === 'unavailable' || transient === 'timeout' || transient === 'network' ? 'warn' : 'error';
-    deps.log[level]({ err: error, phase: name }, 'poll phase failed; the next tick retries it');
+    recordProblem(deps, problems, name, error);
     return fallback;
   }
 }
 
-async function derive(deps: TickDeps, failures: string[]) {
+async function derive(deps: TickDeps, problems: Problem[]) {
   const now = deps.clock.now();
   const feed = await gatherFeed(deps, tickLimits.pages);
-  if (feed.error !== undefined) {
-    failures.push('feed');
-    deps.log.warn({ err: feed.error, phase: 'feed' }, 'poll phase failed; the next tick retries it');
-  }
-  const lapsed = await phase(deps, failures, 'lapsed', () => gatherLapsed(deps, now, tickLimits.lapsed), {
+  if (feed.error !== undefined) recordProblem(deps, problems, 'feed', feed.error);
+  const lapsed = await phase(deps, problems, 'lapsed', () => gatherLapsed(deps, now, tickLimits.lapsed), {
     items: [],
     reads: 0,
     failed: false,
   });
   // Approvals read before a transient failure are applied; the rest wait for the next tick.
-  if (lapsed.failed) failures.push('lapsed');
+  if (lapsed.failed) problems.push({ phase: 'lapsed', failure: 'unavailable', error: undefined });
   const horizon = deps.settings.reminderOffsetsMs[0];
   const reminderCandidates =
     horizon === undefined
       ? []
-      : await phase(deps, failures, 'reminders', () => deps.approvals.listReminderCandidates(now, horizon, tickLimits.reminders), []);
-  const contextLookups = await phase(deps, failures, 'context', () => retryContexts(deps, now), []);
-  const staleCards = await phase(deps, failures, 'countdowns', () => deps.approvals.listStaleCountdowns(now, tickLimits.countdowns), []);
-  const staleHomes = await phase(deps, failures, 'homes', () => deps.homes.listStale(now, tickLimits.homes), []);
+      : await phase(
+          deps,
+          problems,
+          'reminders',
+          () => deps.approvals.listReminderCandidates(now, horizon, tickLimits.reminders),
+          [],
+        );
+  const contextLookups = await phase(deps, problems, 'context', () => retryContexts(deps, now), []);
+  const staleCards = await phase(
+    deps,
+    problems,
+    'countdowns',
+    () => deps.approvals.listStaleCountdowns(now, tickLimits.countdowns),
+    [],
+  );
+  const staleHomes = await phase(
+    deps,
+    problems,
+    'homes',
+    () => deps.homes.listStale(now, tickLimits.homes),
+    [],
+  );
   const facts: TickSnapshot = {
     workspaceId: deps.workspaceId,
     reminderOffsetsMs: deps.settings.reminderOffsetsMs,
@@ -154,7 +190,14 @@ async function act(deps: TickDeps, action: TickAction, now: Date): Promise<void>
     case 'end': {
       const ended = await deps.approvals.end(action.transition, now, action.effects);
       if (ended !== undefined) {
-        deps.log.info({ approvalId: action.approvalId, status: action.transition.status, source: action.transition.source }, 'approval ended');
+        deps.log.info(
+          {
+            approvalId: action.approvalId,
+            status: action.transition.status,
+            source: action.transition.source,
+          },
+          'approval ended',
+        );
       }
       return;
     }
@@ -165,7 +208,10 @@ async function act(deps: TickDeps, action: TickAction, now: Date): Promise<void>
       return;
     case 'autofund':
       if ((await deps.outbox.enqueue(action.effects, now)) > 0) {
-        deps.log.info({ milestoneId: action.milestoneId, route: action.route.targetId }, 'autofund rule requested funding');
+        deps.log.info(
+          { milestoneId: action.milestoneId, route: action.route.targetId },
+          'autofund rule requested funding',
+        );
       }
       return;
     case 'remind':
@@ -182,7 +228,12 @@ async function act(deps: TickDeps, action: TickAction, now: Date): Promise<void>
       return;
     case 'refresh-home': {
       const [effect] = action.effects;
-      await deps.homes.clearStale(effect?.workspaceId ?? deps.workspaceId, action.userId, action.effects, now);
+      await deps.homes.clearStale(
+        effect?.workspaceId ?? deps.workspaceId,
+        action.userId,
+        action.effects,
+        now,
+      );
       return;
     }
   }

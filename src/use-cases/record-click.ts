@@ -16,7 +16,12 @@ export async function recordClick(
   try {
     const approval = await deps.approvals.get(approvalId);
     if (approval === undefined) return;
-    const entry = { approvalId, milestoneId: approval.milestoneId, actor: `slack:${userId}`, action: 'link-opened' };
+    const entry = {
+      approvalId,
+      milestoneId: approval.milestoneId,
+      actor: `slack:${userId}`,
+      action: 'link-opened',
+    };
     await deps.audit.append([entry], deps.clock.now());
   } catch (error) {
     deps.log.warn({ err: error, approvalId }, 'could not audit an approval link click');

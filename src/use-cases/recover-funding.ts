@@ -1,7 +1,7 @@
-import { feedPageSize } from './tick-gather.js';
 import type { Approval } from '../domain/approval.js';
 import type { OpenTrainPort } from '../ports/opentrain.js';
 import type { ApprovalsPort } from '../ports/store.js';
+import { feedPageSize } from './tick-gather.js';
 
 /** Enough to cover a restart, bounded so a long outage cannot turn recovery into a scan of the account. */
 const maxPages = 20;

@@ -1,15 +1,15 @@
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
-import type { Approval } from '../domain/approval.js';
-import {
-  type EffectKey,
-  fundEffect,
-  noticeEffect,
-  type Reply,
-  replyEffect,
-} from '../domain/effects.js';
-import { type FundingRequest, type FundOutcome, isTransientFailure, movedOn, type Refusal } from '../domain/funding.js';
 import type { EffectContext } from '../delivery/runner.js';
+import type { Approval } from '../domain/approval.js';
+import { type EffectKey, fundEffect, noticeEffect, type Reply, replyEffect } from '../domain/effects.js';
+import {
+  type FundingRequest,
+  type FundOutcome,
+  isTransientFailure,
+  movedOn,
+  type Refusal,
+} from '../domain/funding.js';
 import type { OpenTrainPort } from '../ports/opentrain.js';
 import type { AuditPort, ClaimedEffect, CursorPort, OutboxPort } from '../ports/store.js';
 import type { EffectResult } from './effect-result.js';
@@ -72,10 +72,20 @@ export async function carryOutFunding(
       await tell(deps, claimed, { kind: 'internal-error', milestoneId: request.milestoneId });
       throw error;
     }
-    if (isTransientFailure(refusal.failure) && request.via === 'autofund' && claimed.attempts < maxRuleAttempts) {
+    if (
+      isTransientFailure(refusal.failure) &&
+      request.via === 'autofund' &&
+      claimed.attempts < maxRuleAttempts
+    ) {
       // Nobody waits on a reply, so it simply tries again later (the call is idempotent while pending).
       const retryAfterMs = refusal.retryAfterMs ?? undefined;
-      return { kind: 'retry', reason: 'upstream', error: refusal.failure, uncertain: false, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
+      return {
+        kind: 'retry',
+        reason: 'upstream',
+        error: refusal.failure,
+        uncertain: false,
+        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+      };
     }
     await refused(deps, claimed, refusal);
     return { kind: 'done', result: { kind: 'refused', refusal } satisfies FundOutcome };
@@ -102,8 +112,17 @@ export async function carryOutFunding(
   // same pending approval is pointed at the card already there.
   const ours = followed.created || (progress?.phase === 'asked' && progress.approvalId === remote.id);
   const approvalId = followed.approval.id;
-  await tell(deps, claimed, ours ? { kind: 'funding-requested', approvalId, cardProblem: null } : { kind: 'already-pending', approvalId });
-  return { kind: 'done', result: { kind: 'tracked', approvalId, ours, cardProblem: null } satisfies FundOutcome };
+  await tell(
+    deps,
+    claimed,
+    ours
+      ? { kind: 'funding-requested', approvalId, cardProblem: null }
+      : { kind: 'already-pending', approvalId },
+  );
+  return {
+    kind: 'done',
+    result: { kind: 'tracked', approvalId, ours, cardProblem: null } satisfies FundOutcome,
+  };
 }
 
 /**
@@ -117,7 +136,10 @@ async function obtainApproval(
   context: EffectContext,
 ): Promise<Approval> {
   if (progress?.phase === 'asked') {
-    return (await deps.approvals.get(progress.approvalId)) ?? (await deps.opentrain.getApproval(progress.approvalId));
+    return (
+      (await deps.approvals.get(progress.approvalId)) ??
+      (await deps.opentrain.getApproval(progress.approvalId))
+    );
   }
   if (progress?.phase === 'asking') {
     const own = await findOwnApproval(deps, request.milestoneId, new Date(progress.since), progress.cursor);
@@ -144,10 +166,21 @@ async function refused(deps: FundingDeps, claimed: ClaimedEffect<'fund'>, refusa
     milestoneStatus: refusal.milestoneStatus,
   };
   await deps.audit.append(
-    [{ approvalId: null, milestoneId: request.milestoneId, actor: request.actor, action: 'fund-failed', detail }],
+    [
+      {
+        approvalId: null,
+        milestoneId: request.milestoneId,
+        actor: request.actor,
+        action: 'fund-failed',
+        detail,
+      },
+    ],
     deps.clock.now(),
   );
-  deps.log.warn({ milestoneId: request.milestoneId, failure: refusal.failure, status: refusal.status }, 'funding request refused');
+  deps.log.warn(
+    { milestoneId: request.milestoneId, failure: refusal.failure, status: refusal.status },
+    'funding request refused',
+  );
   // A milestone already funded, cancelled or ended moved on by itself (a hire funds its first milestone at
   // once): nothing for the channel to do. Anything else needs a person.
   if (request.noticeChannelId !== null && request.requester.kind === 'system' && !movedOn(refusal.failure)) {
@@ -169,5 +202,8 @@ async function refused(deps: FundingDeps, claimed: ClaimedEffect<'fund'>, refusa
 async function tell(deps: FundingDeps, claimed: ClaimedEffect<'fund'>, reply: Reply): Promise<void> {
   const { request } = claimed.effect;
   if (request.replyTo === null) return;
-  await deps.outbox.enqueue([replyEffect(claimed.key, request.workspaceId, request.replyTo, reply)], deps.clock.now());
+  await deps.outbox.enqueue(
+    [replyEffect(claimed.key, request.workspaceId, request.replyTo, reply)],
+    deps.clock.now(),
+  );
 }

@@ -94,13 +94,22 @@ export async function sendDirect(deps: MessageDeps, claimed: ClaimedEffect<'dm'>
   }
   if (message.about === 'card-arrived') return done;
   const action = message.about === 'reminder' ? 'reminder-sent' : 'outcome-sent';
-  const detail = message.about === 'reminder' ? { offsetMs: message.offsetMs, to: userId } : { status: message.status, to: userId };
-  await deps.audit.append([{ approvalId, milestoneId: approval.milestoneId, actor: 'countersign', action, detail }], now);
+  const detail =
+    message.about === 'reminder'
+      ? { offsetMs: message.offsetMs, to: userId }
+      : { status: message.status, to: userId };
+  await deps.audit.append(
+    [{ approvalId, milestoneId: approval.milestoneId, actor: 'countersign', action, detail }],
+    now,
+  );
   return done;
 }
 
 /** A reply in the card's thread: the outcome, or the last reminder mentioning the approvers. */
-export async function sendToThread(deps: MessageDeps, claimed: ClaimedEffect<'thread'>): Promise<EffectResult> {
+export async function sendToThread(
+  deps: MessageDeps,
+  claimed: ClaimedEffect<'thread'>,
+): Promise<EffectResult> {
   const { approvalId, purpose } = claimed.effect;
   const approval = await deps.approvals.get(approvalId);
   if (approval === undefined) return { kind: 'dropped', reason: 'approval not tracked' };

@@ -9,7 +9,11 @@ const readConcurrency = 16;
 export const feedPageSize = 200;
 
 /** Runs `work` over `items`, at most `limit` at once, keeping their order. */
-export async function mapBounded<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+export async function mapBounded<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
   async function lane(): Promise<void> {
@@ -37,7 +41,10 @@ async function readApproval(deps: TickDeps, approvalId: string): Promise<Approva
       deps.log.warn({ approvalId }, 'OpenTrain no longer shows this approval to our token');
       return { kind: 'gone' };
     }
-    deps.log.error({ approvalId, failure: refusal.failure, status: refusal.status }, 'could not read an approval');
+    deps.log.error(
+      { approvalId, failure: refusal.failure, status: refusal.status },
+      'could not read an approval',
+    );
     return { kind: 'unreadable' };
   }
 }
@@ -57,7 +64,9 @@ export async function gatherFeed(
     let cursor = await deps.cursors.get(deps.workspaceId, 'opentrain-updates');
     for (let page = 0; page < maxPages; page++) {
       const { events, nextCursor, hasMore } = await deps.opentrain.listUpdates(cursor, feedPageSize);
-      const ids = [...new Set(events.flatMap((event) => (event.kind === 'approval-ended' ? [event.approvalId] : [])))];
+      const ids = [
+        ...new Set(events.flatMap((event) => (event.kind === 'approval-ended' ? [event.approvalId] : []))),
+      ];
       const tracked = await deps.approvals.getMany(ids);
       const byId = new Map(tracked.map((approval) => [approval.id, approval]));
       const toRead = events.flatMap((event) =>
@@ -79,16 +88,24 @@ export async function gatherFeed(
       const read = new Map(unique.map((id, index) => [id, results[index]]));
       // Events up to the first whose read failed are applied; the page is read again from its start next tick.
       const failedAt = events.findIndex(
-        (event) => event.kind === 'approval-ended' && toRead.includes(event.approvalId) && read.get(event.approvalId) === undefined,
+        (event) =>
+          event.kind === 'approval-ended' &&
+          toRead.includes(event.approvalId) &&
+          read.get(event.approvalId) === undefined,
       );
       const milestones = unfundedMilestones(events);
-      const routes = milestones.length === 0 || failedAt >= 0 ? [] : await deps.routes.findFor(deps.workspaceId, milestones);
+      const routes =
+        milestones.length === 0 || failedAt >= 0
+          ? []
+          : await deps.routes.findFor(deps.workspaceId, milestones);
       pages.push({
         cursor,
         nextCursor,
         events: failedAt >= 0 ? events.slice(0, failedAt) : events,
         tracked,
-        reads: Object.fromEntries([...read].filter((entry): entry is [string, ApprovalRead] => entry[1] !== undefined)),
+        reads: Object.fromEntries(
+          [...read].filter((entry): entry is [string, ApprovalRead] => entry[1] !== undefined),
+        ),
         routes,
         complete: failedAt < 0,
       });

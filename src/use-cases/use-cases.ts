@@ -1,8 +1,8 @@
 import type { Clock } from '../clock.js';
+import type { Handlers } from '../delivery/runner.js';
 import type { WorkspaceId } from '../domain/approval.js';
 import { type EffectKey, type Reply, replyEffect } from '../domain/effects.js';
 import type { FundingRequest, ReplyTarget } from '../domain/funding.js';
-import type { Handlers } from '../delivery/runner.js';
 import type { Logger } from '../logger.js';
 import type { OpenTrainPort } from '../ports/opentrain.js';
 import type { SlackDelivery, SlackDirectory } from '../ports/slack.js';
@@ -43,7 +43,11 @@ export interface UseCases {
   /** Queues a private reply to a request (answered through its response_url, or by DM). */
   reply(requestKey: string, to: ReplyTarget, reply: Reply): Promise<void>;
   refuseRequester(userId: string, milestoneId: string, reason: string): Promise<void>;
-  fundNow(key: EffectKey, request: FundingRequest, options: { idempotencyKey: boolean }): Promise<FundNowOutcome>;
+  fundNow(
+    key: EffectKey,
+    request: FundingRequest,
+    options: { idempotencyKey: boolean },
+  ): Promise<FundNowOutcome>;
   followNow(
     approvalId: string,
     request: Omit<FundingRequest, 'milestoneId' | 'replyTo' | 'noticeChannelId' | 'via'>,
@@ -82,10 +86,19 @@ export function createUseCases(deps: UseCaseDeps, runNow: RunNow): UseCases {
     workspaceId: deps.workspaceId,
     requestFunding: (key, request) => requestFunding(ports, key, request),
     async reply(requestKey, to, reply) {
-      await deps.store.outbox.enqueue([replyEffect(requestKey, deps.workspaceId, to, reply)], deps.clock.now());
+      await deps.store.outbox.enqueue(
+        [replyEffect(requestKey, deps.workspaceId, to, reply)],
+        deps.clock.now(),
+      );
     },
     async refuseRequester(userId, milestoneId, reason) {
-      const entry = { approvalId: null, milestoneId, actor: `slack:${userId}`, action: 'request-refused', detail: { reason } };
+      const entry = {
+        approvalId: null,
+        milestoneId,
+        actor: `slack:${userId}`,
+        action: 'request-refused',
+        detail: { reason },
+      };
       await deps.store.audit.append([entry], deps.clock.now());
     },
     fundNow: (key, request, options) => fundNow({ ...ports, runNow }, key, request, options),

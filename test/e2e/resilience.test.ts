@@ -203,7 +203,9 @@ describe('work that fails or crawls', () => {
           JSON.stringify(card.blocks).includes('Milestone funded'),
         ) || undefined,
     );
-    expect(await h.service.store.cursors.get(h.service.useCases.workspaceId, 'opentrain-updates')).not.toBeNull();
+    expect(
+      await h.service.store.cursors.get(h.service.useCases.workspaceId, 'opentrain-updates'),
+    ).not.toBeNull();
   });
 
   it('acknowledges in time when the user-group check is slow, then carries on', async () => {

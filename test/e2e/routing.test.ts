@@ -75,7 +75,9 @@ describe('routes', () => {
     expect(list).toContain(`<#${ids.financeApprovals}> (FUND_CHANNEL)`);
 
     await admin('route remove J-100', 'Route removed: job `J-100`');
-    expect((await h.service.store.routes.list(h.service.useCases.workspaceId)).map((route) => route.targetId)).toEqual(['C-502']);
+    expect(
+      (await h.service.store.routes.list(h.service.useCases.workspaceId)).map((route) => route.targetId),
+    ).toEqual(['C-502']);
     const audit = (await h.service.store.audit.list({ limit: 20 })).map(
       (entry) => `${entry.actor} ${entry.action}`,
     );

@@ -117,7 +117,8 @@ function fallbackText(approval: TrackedApproval, now: Date): string {
  * only one card is ever live with a button on it.
  */
 export function renderDuplicateCard(approval: TrackedApproval, realPermalink: string | null): SlackMessage {
-  const where = realPermalink === null ? 'another message in this channel' : link(realPermalink, 'the approval card');
+  const where =
+    realPermalink === null ? 'another message in this channel' : link(realPermalink, 'the approval card');
   const text = `This copy was posted twice by mistake; ${escapeText(shortSubject(approval))} is followed in ${where}.`;
   return { text, blocks: [contextLine(`:link: ${text} Approval ${code(approval.id)}.`)] };
 }

@@ -3,7 +3,16 @@ import type { TrackedApproval } from '../../domain/approval.js';
 import { describeTimeLeft } from '../../duration.js';
 import type { SlackMessage } from '../gateway.js';
 import { factsSection, shortSubject } from './card.js';
-import { approvalActions, channelMention, code, contextLine, dateToken, escapeText, link, section } from './format.js';
+import {
+  approvalActions,
+  channelMention,
+  code,
+  contextLine,
+  dateToken,
+  escapeText,
+  link,
+  section,
+} from './format.js';
 import { outcomeSentence, wordingFor } from './wording.js';
 
 /** A DM before expiry: what, how long is left, and the link to act on it. */
@@ -36,7 +45,8 @@ export function renderOutcome(approval: TrackedApproval): SlackMessage {
 /** Tells the requester a card that could not be posted at first is now in its channel. */
 export function renderCardArrived(approval: TrackedApproval): SlackMessage {
   const permalink = approval.card.permalink;
-  const where = permalink === null ? channelMention(approval.channelId) : link(permalink, 'the approval card');
+  const where =
+    permalink === null ? channelMention(approval.channelId) : link(permalink, 'the approval card');
   const text = `The card for ${escapeText(shortSubject(approval))} is now posted in ${channelMention(approval.channelId)}: ${where}.`;
   return { text, blocks: [section(`:white_check_mark: ${text}`)] };
 }

@@ -97,7 +97,11 @@ export function approvalActions(
   const button = approvalButton(approval, label);
   if (button === undefined) return [];
   return [
-    { type: 'actions', ...(blockId === undefined ? {} : { block_id: blockId.slice(0, 255) }), elements: [button] },
+    {
+      type: 'actions',
+      ...(blockId === undefined ? {} : { block_id: blockId.slice(0, 255) }),
+      elements: [button],
+    },
   ];
 }
 

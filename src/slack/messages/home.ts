@@ -1,7 +1,15 @@
 import type { KnownBlock } from '@slack/types';
 import type { TrackedApproval } from '../../domain/approval.js';
 import { shortSubject, timeLeft } from './card.js';
-import { approvalButton, channelMention, code, dateToken, escapeAndTruncate, link, mention } from './format.js';
+import {
+  approvalButton,
+  channelMention,
+  code,
+  dateToken,
+  escapeAndTruncate,
+  link,
+  mention,
+} from './format.js';
 import { statusEmoji, wordingFor } from './wording.js';
 
 const maxPending = 25;

@@ -35,7 +35,9 @@ function fitBlock(block: KnownBlock): KnownBlock {
     case 'section':
       return {
         ...block,
-        ...(block.text === undefined ? {} : { text: { ...block.text, text: cut(block.text.text, slackLimits.sectionText) } }),
+        ...(block.text === undefined
+          ? {}
+          : { text: { ...block.text, text: cut(block.text.text, slackLimits.sectionText) } }),
         ...(block.fields === undefined
           ? {}
           : {

@@ -4,7 +4,16 @@ import type { Notice } from '../../domain/effects.js';
 import { describeTimeLeft } from '../../duration.js';
 import type { SlackMessage } from '../gateway.js';
 import { shortSubject } from './card.js';
-import { approvalActions, approverMention, code, dateToken, escapeAndTruncate, escapeText, mention, section } from './format.js';
+import {
+  approvalActions,
+  approverMention,
+  code,
+  dateToken,
+  escapeAndTruncate,
+  escapeText,
+  mention,
+  section,
+} from './format.js';
 import { refusalText } from './refusals.js';
 import { outcomeSentence, wordingFor } from './wording.js';
 

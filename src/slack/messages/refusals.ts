@@ -50,11 +50,15 @@ function sentenceFor(refusal: Refusal, milestoneId: string): string {
       return `:mag: OpenTrain has no milestone ${id} on this account (or it belongs to another account), so nothing was requested. Check the id, or paste the milestone's link from OpenTrain.`;
     case 'not-fundable': {
       const status = refusal.milestoneStatus;
-      const state = status === null ? 'is not waiting for funding' : (milestoneStates[status] ?? `is ${code(status)}`);
+      const state =
+        status === null ? 'is not waiting for funding' : (milestoneStates[status] ?? `is ${code(status)}`);
       return `:information_source: Milestone ${id} ${state}, so there is nothing to fund and nothing was requested.`;
     }
     case 'payment-method-required': {
-      const where = refusal.billingUrl === null ? 'in OpenTrain billing settings' : `in ${link(refusal.billingUrl, 'billing settings')}`;
+      const where =
+        refusal.billingUrl === null
+          ? 'in OpenTrain billing settings'
+          : `in ${link(refusal.billingUrl, 'billing settings')}`;
       return `:credit_card: OpenTrain needs a payment method on file before it can fund ${id}, so nothing was requested. An account owner can add a card ${where}, then run ${code(`/fund-milestone ${milestoneId}`)} again.`;
     }
     case 'milestone-cancelled':
@@ -71,7 +75,10 @@ function sentenceFor(refusal: Refusal, milestoneId: string): string {
     case 'unavailable':
     case 'timeout':
     case 'network': {
-      const wait = refusal.retryAfterMs === null ? 'in a minute' : `in ${Math.max(1, Math.ceil(refusal.retryAfterMs / 1_000))} s`;
+      const wait =
+        refusal.retryAfterMs === null
+          ? 'in a minute'
+          : `in ${Math.max(1, Math.ceil(refusal.retryAfterMs / 1_000))} s`;
       // A lost answer may hide a recorded request; asking again is safe because OpenTrain then returns it.
       return `:hourglass: OpenTrain is not answering right now (${outageWords[refusal.failure]}), so as far as Countersign can tell nothing was requested. Try ${code(`/fund-milestone ${milestoneId}`)} again ${wait}; asking again is safe: if OpenTrain did record it, you get that same approval and its card.`;
     }
@@ -84,7 +91,10 @@ function sentenceFor(refusal: Refusal, milestoneId: string): string {
  * A refusal in words, plus OpenTrain's request id as a quiet reference line under it: support needs it,
  * the person reading does not.
  */
-export function refusalText(refusal: Refusal, milestoneId: string): { sentence: string; reference: KnownBlock[] } {
+export function refusalText(
+  refusal: Refusal,
+  milestoneId: string,
+): { sentence: string; reference: KnownBlock[] } {
   const sentence = sentenceFor(refusal, milestoneId);
   const reference =
     refusal.requestId === null ? [] : [contextLine(`OpenTrain request id ${code(refusal.requestId)}`)];
@@ -95,7 +105,9 @@ export function refusalText(refusal: Refusal, milestoneId: string): { sentence: 
 export function refusalReason(failure: string, milestoneStatus?: string | null): string {
   switch (failure) {
     case 'not-fundable':
-      return milestoneStatus ? (milestoneStates[milestoneStatus] ?? `status ${milestoneStatus}`) : 'not fundable';
+      return milestoneStatus
+        ? (milestoneStates[milestoneStatus] ?? `status ${milestoneStatus}`)
+        : 'not fundable';
     case 'payment-method-required':
       return 'no payment method on file';
     case 'claim-required':

@@ -1,6 +1,12 @@
 import type { ReplyContent } from '../../ports/slack.js';
 import type { SlackMessage } from '../gateway.js';
-import { notAdminReply, routeListReply, routeRemovedReply, routeSavedReply, routeTargetUnknownReply } from './admin.js';
+import {
+  notAdminReply,
+  routeListReply,
+  routeRemovedReply,
+  routeSavedReply,
+  routeTargetUnknownReply,
+} from './admin.js';
 import { code, section } from './format.js';
 import {
   alreadyPendingReply,
@@ -37,14 +43,19 @@ export function renderReply(content: ReplyContent, settings: ReplySettings): Sla
     case 'working':
       return workingReply(reply.milestoneId);
     case 'requester-refused':
-      return requestRefusedReply({ users: settings.requesterUsers, usergroups: settings.requesterUsergroups });
+      return requestRefusedReply({
+        users: settings.requesterUsers,
+        usergroups: settings.requesterUsergroups,
+      });
     case 'permission-check-failed':
       return permissionCheckFailedReply();
     case 'funding-requested': {
       if (approval === undefined) return internalErrorReply(reply.approvalId);
       if (approval.status !== 'pending') return endedReply(approval);
       if (approval.card.ts !== null) return fundedReply(approval);
-      const blocked = cardBlockedBy(content.cardError) ?? (reply.cardProblem === 'delayed' ? undefined : reply.cardProblem ?? undefined);
+      const blocked =
+        cardBlockedBy(content.cardError) ??
+        (reply.cardProblem === 'delayed' ? undefined : (reply.cardProblem ?? undefined));
       return blocked === undefined ? cardDelayedReply(approval) : cardBlockedReply(approval, blocked);
     }
     case 'already-pending':
@@ -60,7 +71,10 @@ export function renderReply(content: ReplyContent, settings: ReplySettings): Sla
     case 'route-saved': {
       const route = content.routes?.find((r) => r.scope === reply.scope && r.targetId === reply.targetId);
       return route === undefined
-        ? { text: `Route for ${code(reply.targetId)} saved.`, blocks: [section(`Route for ${code(reply.targetId)} saved.`)] }
+        ? {
+            text: `Route for ${code(reply.targetId)} saved.`,
+            blocks: [section(`Route for ${code(reply.targetId)} saved.`)],
+          }
         : routeSavedReply(route);
     }
     case 'route-removed':

@@ -3,7 +3,16 @@ import type { TrackedApproval } from '../../domain/approval.js';
 import type { Refusal } from '../../domain/funding.js';
 import type { SlackMessage } from '../gateway.js';
 import { shortSubject } from './card.js';
-import { approvalActions, channelMention, code, dateToken, escapeText, link, mention, section } from './format.js';
+import {
+  approvalActions,
+  channelMention,
+  code,
+  dateToken,
+  escapeText,
+  link,
+  mention,
+  section,
+} from './format.js';
 import { refusalText } from './refusals.js';
 import { outcomeSentence } from './wording.js';
 

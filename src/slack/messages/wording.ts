@@ -85,15 +85,18 @@ export function outcomeSentence(approval: TrackedApproval, options: { subject?: 
     case 'confirmed': {
       const invoice = approval.result?.invoiceId;
       const invoiceText = typeof invoice === 'string' ? ` · invoice ${code(invoice)}` : '';
-      const headline = subject === undefined ? wording.confirmedLine : `${wording.outcomeTitle.confirmed}: ${subject}`;
+      const headline =
+        subject === undefined ? wording.confirmedLine : `${wording.outcomeTitle.confirmed}: ${subject}`;
       return `${statusEmoji.confirmed} *${headline}.* Confirmed in OpenTrain${when}${invoiceText}.`;
     }
     case 'declined': {
-      const headline = subject === undefined ? 'Declined' : `The ${wording.noun} request for ${subject} was declined`;
+      const headline =
+        subject === undefined ? 'Declined' : `The ${wording.noun} request for ${subject} was declined`;
       return `${statusEmoji.declined} *${headline}* in OpenTrain${when}. Nothing was charged.`;
     }
     case 'expired': {
-      const headline = subject === undefined ? 'Expired' : `The ${wording.noun} request for ${subject} expired`;
+      const headline =
+        subject === undefined ? 'Expired' : `The ${wording.noun} request for ${subject} expired`;
       const retry =
         approval.type === 'milestone_fund' && approval.milestoneId !== null
           ? ` Run ${code(`/fund-milestone ${approval.milestoneId}`)} to ask again.`

@@ -54,14 +54,17 @@ export function createApprovalsSql(db: Database, companions: Companions): Approv
     refreshCountdown: db.prepare(`
       UPDATE approvals SET version = version + 1, card_refresh_at = NULL, updated_at = @at
       WHERE id = @id AND status = 'pending' AND card_version = version`),
-    card: db.prepare<[string], { card_channel_id: string | null; card_ts: string | null; card_permalink: string | null }>(
-      'SELECT card_channel_id, card_ts, card_permalink FROM approvals WHERE id = ?',
-    ),
+    card: db.prepare<
+      [string],
+      { card_channel_id: string | null; card_ts: string | null; card_permalink: string | null }
+    >('SELECT card_channel_id, card_ts, card_permalink FROM approvals WHERE id = ?'),
     cardPosted: db.prepare(`
       UPDATE approvals SET card_channel_id = @channelId, card_ts = @ts, card_version = MAX(card_version, @version),
         card_refresh_at = @refreshAt, updated_at = @at
       WHERE id = @id AND (card_ts IS NULL OR card_ts = @ts)`),
-    permalink: db.prepare('UPDATE approvals SET card_permalink = @permalink WHERE id = @id AND card_ts = @ts'),
+    permalink: db.prepare(
+      'UPDATE approvals SET card_permalink = @permalink WHERE id = @id AND card_ts = @ts',
+    ),
     forget: db.prepare(`
       UPDATE approvals SET card_ts = NULL, card_channel_id = NULL, card_permalink = NULL, card_version = 0
       WHERE id = @id AND card_ts = @ts`),
@@ -83,7 +86,8 @@ export function createApprovalsSql(db: Database, companions: Companions): Approv
       companions.appendAudit([audit(created)], at);
       companions.enqueue(effects(created), at);
       const row = get(input.approval.id);
-      if (row === undefined) throw new Error(`approval ${input.approval.id} vanished while it was being tracked`);
+      if (row === undefined)
+        throw new Error(`approval ${input.approval.id} vanished while it was being tracked`);
       return { approval: row, created };
     },
   );
@@ -169,7 +173,11 @@ export function createApprovalsSql(db: Database, companions: Companions): Approv
       if (statements.cardPosted.run(params).changes === 1) return null;
       const existing = statements.card.get(id);
       if (existing?.card_ts == null || existing.card_channel_id === null) return null;
-      return { channelId: existing.card_channel_id, ts: existing.card_ts, permalink: existing.card_permalink };
+      return {
+        channelId: existing.card_channel_id,
+        ts: existing.card_ts,
+        permalink: existing.card_permalink,
+      };
     },
     async recordPermalink(id, ts, permalink) {
       statements.permalink.run({ id, ts, permalink });

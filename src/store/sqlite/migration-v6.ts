@@ -124,7 +124,9 @@ export function migrateToOneQueue(db: Database): void {
     VALUES ('', @key, @kind, @payload, @state, @priority, @attempts, @next, @result, @error, @created, @created,
       @finished)
     ON CONFLICT (key) DO NOTHING`);
-  const requesterOf = db.prepare<[string], { requester: string }>('SELECT requester FROM approvals WHERE id = ?');
+  const requesterOf = db.prepare<[string], { requester: string }>(
+    'SELECT requester FROM approvals WHERE id = ?',
+  );
   const slackUser = (approvalId: string | null): string | undefined => {
     if (approvalId === null) return undefined;
     const row = requesterOf.get(approvalId);
@@ -160,7 +162,10 @@ function text(value: unknown): string | null {
 }
 
 /** An old effect row as a typed effect; undefined for one that can no longer mean anything. */
-function convert(old: OldEffect, slackUser: (approvalId: string | null) => string | undefined): Effect | undefined {
+function convert(
+  old: OldEffect,
+  slackUser: (approvalId: string | null) => string | undefined,
+): Effect | undefined {
   const payload = JSON.parse(old.payload) as Loose;
   const approvalId = old.approval_id;
   switch (old.kind) {
@@ -246,7 +251,14 @@ function carryOverCardsAndHomes(db: Database): void {
     .all();
   for (const card of cards) {
     const effect: Effect = { kind: 'card', approvalId: card.id };
-    insert.run({ key: `card:${card.id}`, kind: 'card', payload: serializeEffect(effect), priority: 1, next: card.next, now });
+    insert.run({
+      key: `card:${card.id}`,
+      kind: 'card',
+      payload: serializeEffect(effect),
+      priority: 1,
+      next: card.next,
+      now,
+    });
   }
   const homes = db
     .prepare<[], { user_id: string; next: number }>(
@@ -255,7 +267,14 @@ function carryOverCardsAndHomes(db: Database): void {
     .all();
   for (const home of homes) {
     const effect: Effect = { kind: 'home', userId: home.user_id };
-    insert.run({ key: `home:${home.user_id}`, kind: 'home', payload: serializeEffect(effect), priority: 2, next: home.next, now });
+    insert.run({
+      key: `home:${home.user_id}`,
+      kind: 'home',
+      payload: serializeEffect(effect),
+      priority: 2,
+      next: home.next,
+      now,
+    });
   }
 }
 

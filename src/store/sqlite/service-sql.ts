@@ -12,7 +12,9 @@ export function createServiceSql(db: Database) {
   const setState = db.prepare(`
     INSERT INTO service_state (key, value, updated_at) VALUES (?, ?, ?)
     ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`);
-  const getState = db.prepare<[string], { value: string | null }>('SELECT value FROM service_state WHERE key = ?');
+  const getState = db.prepare<[string], { value: string | null }>(
+    'SELECT value FROM service_state WHERE key = ?',
+  );
 
   const leases: LeasesPort = {
     async acquire(name, owner, now, ttlMs) {

@@ -86,7 +86,9 @@ function refuseNewerSchema(db: Database, where: string): void {
     .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
     .get();
   if (table === undefined) return;
-  const row = db.prepare('SELECT MAX(version) AS version FROM schema_migrations').get() as { version: number | null };
+  const row = db.prepare('SELECT MAX(version) AS version FROM schema_migrations').get() as {
+    version: number | null;
+  };
   if ((row.version ?? 0) > latestVersion) {
     throw new StoreOpenError(
       `${where} was written by a newer Countersign (schema ${row.version}, this one knows ${latestVersion}). Run the newer version, or restore a backup taken before the upgrade.`,

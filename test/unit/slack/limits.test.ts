@@ -80,7 +80,10 @@ const manyEntries = Array.from({ length: 50 }, (_, n) => ({
 }));
 
 /** OpenTrain's answers with every field as long as a response could make it. */
-const hostile = refusalOf(new OpenTrainError('conflict', `<!channel> ${'x'.repeat(10_000)}`), 'https://app.opentrain.ai');
+const hostile = refusalOf(
+  new OpenTrainError('conflict', `<!channel> ${'x'.repeat(10_000)}`),
+  'https://app.opentrain.ai',
+);
 const everythingLong = refusalOf(
   errorFromResponse(
     403,
@@ -121,7 +124,12 @@ const messages: [string, SlackMessage][] = [
   ['thread reminder', renderThreadReminder({ ...worst, approvers: manyApprovers }, at(hours(71)))],
   [
     'autofund notice',
-    renderNotice({ kind: 'autofund-refused', ruleName: 'rule '.repeat(100), milestoneId: 'M-1', refusal: hostile }),
+    renderNotice({
+      kind: 'autofund-refused',
+      ruleName: 'rule '.repeat(100),
+      milestoneId: 'M-1',
+      refusal: hostile,
+    }),
   ],
   ['refused', requestRefusedReply({ users: Array(50).fill('U123'), usergroups: Array(50).fill('S123') })],
 ];

@@ -92,7 +92,12 @@ export function fundMilestoneCommand(deps: CommandDeps) {
                   approvers: parsed.approvers,
                   autoFund: parsed.autoFund,
                 } as const);
-        await useCases.manageRoutes(change, { workspaceId: useCases.workspaceId, userId, replyTo, requestKey: `route:${requestId}` });
+        await useCases.manageRoutes(change, {
+          workspaceId: useCases.workspaceId,
+          userId,
+          replyTo,
+          requestKey: `route:${requestId}`,
+        });
         return;
       }
       case 'fund':
@@ -135,12 +140,19 @@ async function fund(
   const queueAnswer = (kind: 'working' | 'requester-refused' | 'permission-check-failed') =>
     request.replyTo === null
       ? Promise.resolve()
-      : useCases.reply(`${effectKeys.fund(requestId)}:ack`, request.replyTo, kind === 'working' ? { kind, milestoneId: request.milestoneId } : { kind });
+      : useCases.reply(
+          `${effectKeys.fund(requestId)}:ack`,
+          request.replyTo,
+          kind === 'working' ? { kind, milestoneId: request.milestoneId } : { kind },
+        );
   if (verdict !== 'allowed') {
     const reason = verdict === 'refused' ? 'not an allowed requester' : 'membership check failed';
     await useCases.refuseRequester(userId, request.milestoneId, reason);
     if (late) return queueAnswer(verdict === 'refused' ? 'requester-refused' : 'permission-check-failed');
-    const allowed = { users: deps.permissions.requesterUsers, usergroups: deps.permissions.requesterUsergroups };
+    const allowed = {
+      users: deps.permissions.requesterUsers,
+      usergroups: deps.permissions.requesterUsergroups,
+    };
     return answer(verdict === 'refused' ? requestRefusedReply(allowed) : permissionCheckFailedReply());
   }
   try {

@@ -4,7 +4,9 @@ import type { UseCases } from '../../../use-cases/use-cases.js';
 
 /** Someone opened the app's Home tab: publish a fresh view for them (the queue does it, right away). */
 export function appHomeOpened(useCases: UseCases, log: Logger) {
-  return async ({ event }: SlackEventMiddlewareArgs<'app_home_opened'> & AllMiddlewareArgs): Promise<void> => {
+  return async ({
+    event,
+  }: SlackEventMiddlewareArgs<'app_home_opened'> & AllMiddlewareArgs): Promise<void> => {
     if (event.tab !== 'home' || typeof event.user !== 'string') return;
     try {
       await useCases.openHome(event.user);

@@ -293,3 +293,28 @@ export function loadOpenTrainSettings(env: Record<string, string | undefined>): 
     timeoutMs: parsed.data.OT_API_TIMEOUT,
   };
 }
+
+/** What the operator CLI needs to read the store and OpenTrain (no Slack credentials). */
+export function loadOperatorSettings(
+  env: Record<string, string | undefined>,
+): Pick<Config, 'opentrain' | 'database' | 'reminderOffsetsMs'> {
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const parsed = Env.pick({
+    OT_API_TOKEN: true,
+    OT_API_BASE_URL: true,
+    OT_API_TIMEOUT: true,
+    DATABASE_URL: true,
+    REMINDER_OFFSETS: true,
+  }).safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`));
+  }
+  const e = parsed.data;
+  return {
+    opentrain: { token: e.OT_API_TOKEN, baseUrl: e.OT_API_BASE_URL, timeoutMs: e.OT_API_TIMEOUT },
+    database: e.DATABASE_URL,
+    reminderOffsetsMs: e.REMINDER_OFFSETS,
+  };
+}

@@ -5,6 +5,7 @@ import { ConfigError, loadOpenTrainSettings } from '../config.js';
 import { opentrainWebhookPath } from '../http/opentrain-webhook.js';
 import { createOpenTrainClient, type OpenTrainClient } from '../opentrain/client.js';
 import { OpenTrainError } from '../opentrain/errors.js';
+import { describeAction, dryTick } from './tick.js';
 
 // Operator commands: `npm run countersign -- <command>`. Reads OT_API_* from the environment or .env, like the
 // bot. Usage errors exit 2, failures 1; usage asked for goes to stdout, usage after a mistake to stderr.
@@ -33,6 +34,25 @@ interface Command {
 
 /** The command table: a new command is one entry here. */
 const commands: readonly Command[] = [
+  {
+    name: ['tick'],
+    args: '--dry',
+    summary:
+      'print what the next poller tick would do against the configured store and\nOpenTrain, and change nothing (needs DATABASE_URL and OT_API_*)',
+    async run(args, ctx) {
+      if (!args.includes('--dry')) {
+        ctx.err('Only a dry tick runs from here: tick --dry. The service runs the real ones.');
+        return 2;
+      }
+      const report = await dryTick(ctx.env, pino({ level: 'silent' }));
+      for (const action of report.actions) ctx.out(describeAction(action));
+      const failed = report.failures.length === 0 ? '' : `; failing: ${report.failures.join(', ')}`;
+      ctx.out(
+        `${report.actions.length} action(s) from ${report.events} event(s) on ${report.pages} page(s), ${report.approvalReads} approval read(s)${failed}. Nothing was changed.`,
+      );
+      return report.failures.length === 0 ? 0 : 1;
+    },
+  },
   {
     name: ['webhook', 'create'],
     args: '<public url>',

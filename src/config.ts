@@ -8,7 +8,14 @@ export type LogLevel = (typeof logLevels)[number];
 export type DatabaseConfig = { kind: 'sqlite'; path: string };
 
 export interface Config {
-  readonly slack: { readonly botToken: string; readonly signingSecret: string; readonly apiUrl: string };
+  readonly slack: {
+    readonly botToken: string;
+    /** Verifies requests over HTTP; not needed in Socket Mode. */
+    readonly signingSecret: string | undefined;
+    /** An app-level token (xapp-…): set, Countersign connects to Slack over Socket Mode instead of HTTP. */
+    readonly appToken: string | undefined;
+    readonly apiUrl: string;
+  };
   readonly opentrain: { readonly token: string; readonly baseUrl: string; readonly timeoutMs: number };
   readonly http: { readonly port: number };
   readonly database: DatabaseConfig;
@@ -122,7 +129,15 @@ const Env = z.object({
   SLACK_SIGNING_SECRET: z
     .string({ error: 'is required (Basic Information → App Credentials → Signing Secret)' })
     .min(1)
-    .refine(...notPlaceholder('SLACK_SIGNING_SECRET')),
+    .refine(...notPlaceholder('SLACK_SIGNING_SECRET'))
+    .optional(),
+  SLACK_APP_TOKEN: z
+    .string()
+    .startsWith('xapp-', {
+      error:
+        'must be an app-level token starting with xapp- (Basic Information → App-Level Tokens, scope connections:write)',
+    })
+    .optional(),
   SLACK_API_URL: z
     .url({ error: 'must be an absolute URL such as https://slack.com/api/' })
     .default('https://slack.com/api/')
@@ -229,12 +244,23 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
   );
   const parsed = Env.safeParse(present);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`));
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`);
+  if (present.SLACK_SIGNING_SECRET === undefined && present.SLACK_APP_TOKEN === undefined) {
+    problems.push(
+      'SLACK_SIGNING_SECRET is required (Basic Information → App Credentials → Signing Secret), unless SLACK_APP_TOKEN (xapp-…) is set to connect over Socket Mode',
+    );
   }
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   return Object.freeze({
-    slack: { botToken: e.SLACK_BOT_TOKEN, signingSecret: e.SLACK_SIGNING_SECRET, apiUrl: e.SLACK_API_URL },
+    slack: {
+      botToken: e.SLACK_BOT_TOKEN,
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      appToken: e.SLACK_APP_TOKEN,
+      apiUrl: e.SLACK_API_URL,
+    },
     opentrain: { token: e.OT_API_TOKEN, baseUrl: e.OT_API_BASE_URL, timeoutMs: e.OT_API_TIMEOUT },
     http: { port: e.PORT },
     database: e.DATABASE_URL,
@@ -256,7 +282,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 export function describeConfig(config: Config): Record<string, string> {
   return {
     SLACK_BOT_TOKEN: 'set',
-    SLACK_SIGNING_SECRET: 'set',
+    SLACK_SIGNING_SECRET: config.slack.signingSecret === undefined ? '(not set: Socket Mode)' : 'set',
+    SLACK_APP_TOKEN:
+      config.slack.appToken === undefined ? '(not set: Slack sends HTTP requests)' : 'set (Socket Mode)',
     SLACK_API_URL: config.slack.apiUrl,
     OT_API_TOKEN: 'set',
     OT_API_BASE_URL: config.opentrain.baseUrl,

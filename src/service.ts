@@ -18,12 +18,13 @@ import type { Store } from './ports/store.js';
 import { createSlackDelivery } from './slack/delivery.js';
 import { createDirectory } from './slack/directory.js';
 import { createSlackGateway } from './slack/gateway.js';
-import { createSlackHttpReceiver } from './slack/http-receiver.js';
+import { createSlackHttpReceiver, type SlackHttpReceiver } from './slack/http-receiver.js';
 import { resolveIdentity, StartupError } from './slack/identity.js';
 import { registerActions } from './slack/listeners/actions/index.js';
 import { registerCommands } from './slack/listeners/commands/index.js';
 import { registerEvents } from './slack/listeners/events/index.js';
 import { createPermissions } from './slack/permissions.js';
+import { createSlackSocketReceiver, type SlackSocketReceiver } from './slack/socket-receiver.js';
 import { StoreOpenError } from './store/errors.js';
 import { openStore } from './store/open-store.js';
 import { createHandlers, createUseCases, type UseCases } from './use-cases/use-cases.js';
@@ -123,6 +124,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const status = createPollerStatus();
   const poller = createPoller({ useCases, store, status, clock, log, schedule: config.pollSchedule });
   let stopping = false;
+  let slackConnected = () => true;
   const routes: Route[] = healthRoutes({
     health: store.health,
     outbox: store.outbox,
@@ -131,14 +133,10 @@ export async function startService(config: Config, options: ServiceOptions = {})
     clock,
     staleAfterMs: poller.staleAfterMs,
     stopping: () => stopping,
+    slackConnected: () => slackConnected(),
   });
-  const receiver = createSlackHttpReceiver({
-    signingSecret: config.slack.signingSecret,
-    inbound: store.inbound,
-    log,
-    businessNow: () => clock.now(),
-  });
-  routes.push(receiver.route);
+  const receiver = slackReceiver(config, { inbound: store.inbound, log, slackLogger, clock });
+  if ('route' in receiver) routes.push(receiver.route);
   if (config.upstreamSecret !== undefined) {
     routes.push(fundRequestsRoute({ useCases, clock, log, secret: config.upstreamSecret }));
   }
@@ -174,7 +172,14 @@ export async function startService(config: Config, options: ServiceOptions = {})
   });
 
   const server = await listen(routes, { port: config.http.port, host: options.host, log });
-  log.info({ port: server.port }, 'countersign is listening');
+  if ('connected' in receiver) {
+    slackConnected = receiver.connected;
+    await receiver.start();
+  }
+  log.info(
+    { port: server.port, slack: 'connected' in receiver ? 'socket-mode' : 'http' },
+    'countersign is listening',
+  );
   poller.start();
   runner.kick();
 
@@ -190,6 +195,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     stop() {
       stopped ??= (async () => {
         stopping = true;
+        await receiver.stop();
         await poller.stop();
         await runner.stop();
         await server.close();
@@ -200,4 +206,35 @@ export async function startService(config: Config, options: ServiceOptions = {})
       return stopped;
     },
   };
+}
+
+/** HTTP (Slack calls /slack/events) unless an app-level token asks for Socket Mode (Countersign calls Slack). */
+function slackReceiver(
+  config: Config,
+  deps: {
+    inbound: Store['inbound'];
+    log: Logger;
+    slackLogger: ReturnType<typeof toSlackLogger>;
+    clock: Clock;
+  },
+): SlackHttpReceiver | SlackSocketReceiver {
+  const businessNow = () => deps.clock.now();
+  if (config.slack.appToken !== undefined) {
+    return createSlackSocketReceiver({
+      appToken: config.slack.appToken,
+      apiUrl: config.slack.apiUrl,
+      slackLogger: deps.slackLogger,
+      log: deps.log,
+      inbound: deps.inbound,
+      businessNow,
+    });
+  }
+  if (config.slack.signingSecret === undefined)
+    throw new StartupError('SLACK_SIGNING_SECRET is required over HTTP.');
+  return createSlackHttpReceiver({
+    signingSecret: config.slack.signingSecret,
+    inbound: deps.inbound,
+    log: deps.log,
+    businessNow,
+  });
 }

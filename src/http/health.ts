@@ -28,6 +28,8 @@ export interface HealthDeps {
   /** A tick older than this means the poller is stuck. */
   readonly staleAfterMs: number;
   readonly stopping: () => boolean;
+  /** In Socket Mode, whether the WebSocket to Slack is open; always true over HTTP. */
+  readonly slackConnected: () => boolean;
 }
 
 async function storeState(deps: HealthDeps): Promise<'ok' | 'unreachable' | 'not-writable'> {
@@ -76,11 +78,13 @@ export function healthRoutes(deps: HealthDeps): Route[] {
           const finished = deps.status.lastTickFinishedAt;
           const ageMs = finished === null ? null : deps.clock.now().getTime() - finished.getTime();
           const pollerOk = ageMs !== null && ageMs <= deps.staleAfterMs;
-          const ok = store === 'ok' && worker.ok && pollerOk;
+          const slack = deps.slackConnected() ? 'connected' : 'disconnected';
+          const ok = store === 'ok' && worker.ok && pollerOk && slack === 'connected';
           sendJson(res, ok ? 200 : 503, {
             ok,
             store,
             worker,
+            slack,
             poller: {
               ok: pollerOk,
               lastTickFinishedAt: finished?.toISOString() ?? null,

@@ -5,6 +5,7 @@ import { BodyTooLargeError, readRawBody, sendJson } from '../http/io.js';
 import type { IncomingMessage, Route, ServerResponse } from '../http/server.js';
 import type { Logger } from '../logger.js';
 import type { InboundPort } from '../ports/store.js';
+import { dispatch } from './dispatch.js';
 
 export const slackEventsPath = '/slack/events';
 const maxBodyBytes = 256 * 1024;
@@ -12,8 +13,6 @@ const maxBodyBytes = 256 * 1024;
 const maxAgeMs = 5 * 60_000;
 /** Clocks differ a little; a request stamped further in the future than this is refused too. */
 const maxAheadMs = 60_000;
-/** Slack gives up on an answer after 3 s; answer in time whatever the listener is doing. */
-const ackDeadlineMs = 2_500;
 
 export interface SlackHttpReceiver extends Receiver {
   readonly route: Route;
@@ -56,31 +55,15 @@ function parseBody(raw: Buffer, contentType: string | undefined): Record<string,
   return JSON.parse(text) as Record<string, unknown>;
 }
 
-type Kind = 'command' | 'event' | 'interaction';
-
-function kindOf(body: Record<string, unknown>): Kind {
-  if (typeof body.command === 'string') return 'command';
-  if (body.type === 'event_callback') return 'event';
-  return 'interaction';
+/** Bolt's ack: an object is JSON, a string is text, nothing is an empty 200. */
+function respond(res: ServerResponse, payload: unknown): void {
+  if (payload === undefined || payload === '') res.writeHead(200).end();
+  else if (typeof payload === 'string')
+    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end(payload);
+  else sendJson(res, 200, payload);
 }
 
-/** What a person sees when Countersign answers for a listener that did not (it crashed, or is very slow). */
-const unanswered = {
-  failed: {
-    response_type: 'ephemeral',
-    text: ':warning: Countersign could not handle this command (an error on our side), so nothing was sent to OpenTrain. Try again; if it keeps happening, tell whoever runs Countersign.',
-  },
-  slow: {
-    response_type: 'ephemeral',
-    text: ':hourglass_flowing_sand: Countersign is taking longer than usual to record this; its answer will follow here.',
-  },
-} as const;
-
-/**
- * Slack's HTTP requests, verified and handed to Bolt. Every request is answered: a listener that acks gives
- * the answer; one that throws, or takes too long, gets a truthful one written here, so a request is never
- * dropped with an empty 200. Events are deduplicated by event id, so Slack's retries run nothing twice.
- */
+/** Slack's HTTP requests, verified (signature, and a timestamp neither stale nor from the future), then dispatched. */
 export function createSlackHttpReceiver(options: {
   readonly signingSecret: string;
   readonly inbound: Pick<InboundPort, 'recordDelivery'>;
@@ -113,59 +96,20 @@ export function createSlackHttpReceiver(options: {
       return sendJson(res, 401, { error: 'invalid_signature', problem: verdict.problem });
     }
     if (body.type === 'url_verification') return sendJson(res, 200, { challenge: body.challenge });
-    const kind = kindOf(body);
-    if (kind === 'event' && typeof body.event_id === 'string') {
-      const fresh = await options.inbound.recordDelivery(
-        `slack-event:${body.event_id}`,
-        options.businessNow(),
-      );
-      if (!fresh) return sendJson(res, 200, {});
-    }
-    await dispatch(res, body, kind, verdict.signature, req.headers);
-  }
-
-  async function dispatch(
-    res: ServerResponse,
-    body: Record<string, unknown>,
-    kind: Kind,
-    signature: string,
-    headers: IncomingMessage['headers'],
-  ): Promise<void> {
     if (app === undefined) throw new Error('the Slack receiver was not initialised by Bolt');
-    let answered = false;
-    const answer = (status: number, payload: unknown) => {
-      if (answered) return;
-      answered = true;
-      if (payload === undefined || payload === '') {
-        res.writeHead(status).end();
-      } else if (typeof payload === 'string') {
-        res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(payload);
-      } else {
-        sendJson(res, status, payload);
-      }
-    };
-    const deadline = setTimeout(() => {
-      options.log.warn({ kind }, 'a Slack listener did not answer in time; answered for it');
-      answer(200, kind === 'command' ? unanswered.slow : undefined);
-    }, ackDeadlineMs);
-    const retry = headers['x-slack-retry-num'];
-    const reason = headers['x-slack-retry-reason'];
-    try {
-      await app.processEvent({
+    const retry = req.headers['x-slack-retry-num'];
+    const reason = req.headers['x-slack-retry-reason'];
+    await dispatch(
+      app,
+      {
         body,
-        ack: async (response?: unknown) => answer(200, response),
-        retryNum: typeof retry === 'string' ? Number(retry) : undefined,
-        retryReason: typeof reason === 'string' ? reason : undefined,
-        customProperties: { requestSignature: signature },
-      });
-    } catch (error) {
-      options.log.error({ err: error, kind }, 'a Slack listener failed');
-    } finally {
-      clearTimeout(deadline);
-    }
-    // A listener that returned or threw without answering: a command gets a truthful answer; an event (already
-    // recorded as seen, and idempotent: opening App Home) and a click need nothing more.
-    answer(200, kind === 'command' ? unanswered.failed : undefined);
+        answer: (payload) => respond(res, payload),
+        ...(typeof retry === 'string' ? { retryNum: Number(retry) } : {}),
+        ...(typeof reason === 'string' ? { retryReason: reason } : {}),
+        requestId: verdict.signature,
+      },
+      { inbound: options.inbound, log: options.log, now: options.businessNow },
+    );
   }
 
   return {

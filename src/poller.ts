@@ -28,6 +28,7 @@ export function createPoller(deps: {
   readonly clock: Clock;
   readonly log: Logger;
   readonly schedule: string;
+  readonly onTick?: (seconds: number) => void;
 }): Poller {
   const log = deps.log.child({ component: 'poller' });
   const outage = createOutageLog(log);
@@ -35,6 +36,7 @@ export function createPoller(deps: {
   const tick = coalesce(async () => {
     if (stopped) return;
     deps.status.lastTickStartedAt = deps.clock.now();
+    const started = performance.now();
     try {
       const report = await deps.useCases.tick();
       deps.status.lastFailures = report.failures;
@@ -57,6 +59,7 @@ export function createPoller(deps: {
       .pruneDeliveries(new Date(deps.clock.now().getTime() - deliveryMemoryMs))
       .catch((error: unknown) => log.warn({ err: error }, 'could not prune old webhook deliveries'));
     deps.status.lastTickFinishedAt = deps.clock.now();
+    deps.onTick?.((performance.now() - started) / 1_000);
   });
   let task: ReturnType<typeof cron.schedule> | undefined;
   return {

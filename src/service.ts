@@ -7,9 +7,11 @@ import type { Config } from './config.js';
 import { createRunner } from './delivery/runner.js';
 import { fundRequestsRoute } from './http/fund-requests.js';
 import { createPollerStatus, healthRoutes } from './http/health.js';
+import { metricsRoute } from './http/metrics.js';
 import { opentrainWebhookRoute } from './http/opentrain-webhook.js';
 import { listen, type Route } from './http/server.js';
 import { createLogger, type Logger, toSlackLogger } from './logger.js';
+import { createMetrics } from './metrics.js';
 import { createOpenTrainClient } from './opentrain/client.js';
 import { createOpenTrainPort } from './opentrain/port.js';
 import { reportOpenTrainToken } from './opentrain/report-token.js';
@@ -56,6 +58,7 @@ export interface Service {
 export async function startService(config: Config, options: ServiceOptions = {}): Promise<Service> {
   const clock = options.clock ?? systemClock;
   const log = options.log ?? createLogger({ level: config.logLevel });
+  const metrics = createMetrics();
   const slackLogger = toSlackLogger(log);
   const dispatcher = new Agent({ connect: { timeout: 5_000 }, keepAliveTimeout: 10_000 });
   const gateway = createSlackGateway({
@@ -72,6 +75,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     timeoutMs: 10_000,
     // In production the business clock is real time; the tests and the sandbox move both together.
     now: () => clock.now().getTime(),
+    onCall: metrics.slackCall,
   });
 
   let kick = () => {};
@@ -89,7 +93,13 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const workspaceId = identity.teamId;
   await store.adoptUnownedRows(workspaceId);
 
-  const client = createOpenTrainClient({ ...config.opentrain, clock, log, dispatcher });
+  const client = createOpenTrainClient({
+    ...config.opentrain,
+    clock,
+    log,
+    dispatcher,
+    onCall: metrics.opentrainCall,
+  });
   await reportOpenTrainToken(client, log);
   const opentrain = createOpenTrainPort(client, { trustedOrigin: new URL(config.opentrain.baseUrl).origin });
   const directory = createDirectory(gateway, clock);
@@ -110,6 +120,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     workspaceId,
     settings: { fundChannel: config.fundChannel, reminderOffsetsMs: config.reminderOffsetsMs },
     isAdmin: permissions.isAdmin,
+    metrics: metrics.useCases,
   };
   const runner = createRunner({
     outbox: store.outbox,
@@ -122,7 +133,15 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const useCases = createUseCases(deps, runner.runNow);
 
   const status = createPollerStatus();
-  const poller = createPoller({ useCases, store, status, clock, log, schedule: config.pollSchedule });
+  const poller = createPoller({
+    useCases,
+    store,
+    status,
+    clock,
+    log,
+    schedule: config.pollSchedule,
+    onTick: metrics.tickTook,
+  });
   let stopping = false;
   let slackConnected = () => true;
   const routes: Route[] = healthRoutes({
@@ -135,7 +154,14 @@ export async function startService(config: Config, options: ServiceOptions = {})
     stopping: () => stopping,
     slackConnected: () => slackConnected(),
   });
-  const receiver = slackReceiver(config, { inbound: store.inbound, log, slackLogger, clock });
+  routes.push(metricsRoute(metrics, { status, clock }));
+  const receiver = slackReceiver(config, {
+    inbound: store.inbound,
+    log,
+    slackLogger,
+    clock,
+    onAnswered: metrics.commandAnswered,
+  });
   if ('route' in receiver) routes.push(receiver.route);
   if (config.upstreamSecret !== undefined) {
     routes.push(fundRequestsRoute({ useCases, clock, log, secret: config.upstreamSecret }));
@@ -216,9 +242,11 @@ function slackReceiver(
     log: Logger;
     slackLogger: ReturnType<typeof toSlackLogger>;
     clock: Clock;
+    onAnswered: (command: string, seconds: number) => void;
   },
 ): SlackHttpReceiver | SlackSocketReceiver {
   const businessNow = () => deps.clock.now();
+  const { onAnswered } = deps;
   if (config.slack.appToken !== undefined) {
     return createSlackSocketReceiver({
       appToken: config.slack.appToken,
@@ -227,6 +255,7 @@ function slackReceiver(
       log: deps.log,
       inbound: deps.inbound,
       businessNow,
+      onAnswered,
     });
   }
   if (config.slack.signingSecret === undefined)
@@ -236,5 +265,6 @@ function slackReceiver(
     inbound: deps.inbound,
     log: deps.log,
     businessNow,
+    onAnswered,
   });
 }

@@ -90,6 +90,15 @@ export interface OpenTrainClientOptions {
   readonly timeoutMs?: number;
   readonly retry?: Partial<RetryPolicy>;
   readonly random?: () => number;
+  /** Told of every request sent: its endpoint (`GET /approvals/{id}`) and outcome (`ok` or the failure). */
+  readonly onCall?: (method: string, outcome: string) => void;
+}
+
+/** An endpoint as dashboards group it: ids replaced, query dropped. */
+export function endpointOf(method: string, path: string): string {
+  const bare = path.split('?')[0] ?? path;
+  const templated = bare.replace(/\/(milestones|approvals|contracts|webhooks)\/[^/]+/g, '/$1/{id}');
+  return `${method} ${templated}`;
 }
 
 type Method = 'GET' | 'POST' | 'DELETE';
@@ -117,6 +126,23 @@ export function createOpenTrainClient(options: OpenTrainClientOptions): OpenTrai
   let pausedUntil = 0;
 
   async function once<S extends z.ZodType>(
+    method: Method,
+    path: string,
+    schema: S,
+    timeoutMs: number,
+    body: unknown,
+  ): Promise<z.output<S>> {
+    try {
+      const result = await send(method, path, schema, timeoutMs, body);
+      options.onCall?.(endpointOf(method, path), 'ok');
+      return result;
+    } catch (error) {
+      options.onCall?.(endpointOf(method, path), error instanceof OpenTrainError ? error.failure : 'error');
+      throw error;
+    }
+  }
+
+  async function send<S extends z.ZodType>(
     method: Method,
     path: string,
     schema: S,

@@ -48,15 +48,19 @@ export async function dispatch(
     readonly inbound: Pick<InboundPort, 'recordDelivery'>;
     readonly log: Logger;
     readonly now: () => Date;
+    /** Told how long each slash command took to be answered. */
+    readonly onAnswered?: (command: string, seconds: number) => void;
   },
 ): Promise<void> {
   const { body } = delivery;
   const kind = kindOf(body);
+  const started = performance.now();
   let answered = false;
   const answer = (payload: unknown) => {
     if (answered) return;
     answered = true;
     delivery.answer(payload);
+    if (kind === 'command') deps.onAnswered?.(String(body.command), (performance.now() - started) / 1_000);
   };
   if (kind === 'event' && typeof body.event_id === 'string') {
     if (!(await deps.inbound.recordDelivery(`slack-event:${body.event_id}`, deps.now())))

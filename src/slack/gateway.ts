@@ -50,6 +50,8 @@ export function createSlackGateway(options: {
   timeoutMs: number;
   /** Real time: Slack's rate windows are about elapsed time, not the business clock. */
   now?: () => number;
+  /** Told of every call: its outcome (`ok`, Slack's error code, or `held`) and any Retry-After. */
+  onCall?: (method: string, outcome: string, retryAfterMs?: number) => void;
 }): SlackGateway {
   const { client } = options;
   const now = options.now ?? Date.now;
@@ -61,11 +63,21 @@ export function createSlackGateway(options: {
 
   async function call<T>(method: string, run: () => Promise<T>): Promise<T> {
     const waitMs = (heldUntil.get(method) ?? 0) - now();
-    if (waitMs > 0) throw new SlackCallError('rate-limited', 'held', { retryAfterMs: waitMs, sent: false });
+    if (waitMs > 0) {
+      options.onCall?.(method, 'held');
+      throw new SlackCallError('rate-limited', 'held', { retryAfterMs: waitMs, sent: false });
+    }
     try {
-      return await run();
+      const result = await run();
+      options.onCall?.(method, 'ok');
+      return result;
     } catch (error) {
       const failure = toSlackCallError(error);
+      options.onCall?.(
+        method,
+        failure.code,
+        failure.failure === 'rate-limited' ? failure.retryAfterMs : undefined,
+      );
       if (failure.failure === 'rate-limited' && failure.retryAfterMs !== undefined) {
         heldUntil.set(method, Math.max(heldUntil.get(method) ?? 0, now() + failure.retryAfterMs));
       }

@@ -70,6 +70,7 @@ export function createSlackHttpReceiver(options: {
   readonly log: Logger;
   readonly now?: () => number;
   readonly businessNow: () => Date;
+  readonly onAnswered?: (command: string, seconds: number) => void;
 }): SlackHttpReceiver {
   const now = options.now ?? Date.now;
   let app: App | undefined;
@@ -108,7 +109,12 @@ export function createSlackHttpReceiver(options: {
         ...(typeof reason === 'string' ? { retryReason: reason } : {}),
         requestId: verdict.signature,
       },
-      { inbound: options.inbound, log: options.log, now: options.businessNow },
+      {
+        inbound: options.inbound,
+        log: options.log,
+        now: options.businessNow,
+        onAnswered: options.onAnswered,
+      },
     );
   }
 

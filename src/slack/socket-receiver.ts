@@ -30,6 +30,7 @@ export function createSlackSocketReceiver(options: {
   readonly log: Logger;
   readonly inbound: Pick<InboundPort, 'recordDelivery'>;
   readonly businessNow: () => Date;
+  readonly onAnswered?: (command: string, seconds: number) => void;
 }): SlackSocketReceiver {
   let app: App | undefined;
   let open = false;
@@ -67,7 +68,12 @@ export function createSlackSocketReceiver(options: {
         ...(event.retry_reason === undefined ? {} : { retryReason: event.retry_reason }),
         ...(event.envelope_id === undefined ? {} : { requestId: event.envelope_id }),
       },
-      { inbound: options.inbound, log: options.log, now: options.businessNow },
+      {
+        inbound: options.inbound,
+        log: options.log,
+        now: options.businessNow,
+        onAnswered: options.onAnswered,
+      },
     ).catch((error: unknown) => options.log.error({ err: error }, 'Slack event failed'));
   });
   return {

@@ -2,6 +2,7 @@ import type { Clock } from '../clock.js';
 import type { WorkspaceId } from '../domain/approval.js';
 import { planTick, type TickAction, type TickSnapshot } from '../domain/plan-tick.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../ports/metrics.js';
 import type { OpenTrainPort } from '../ports/opentrain.js';
 import type { ApprovalsPort, CursorPort, HomeViewsPort, OutboxPort, RoutesPort } from '../ports/store.js';
 import { lookupContext } from './follow-approval.js';
@@ -32,6 +33,7 @@ export interface TickDeps {
   readonly log: Logger;
   readonly workspaceId: WorkspaceId;
   readonly settings: { readonly reminderOffsetsMs: readonly number[] };
+  readonly metrics?: Pick<Metrics, 'decided'>;
 }
 
 export interface TickReport {
@@ -190,6 +192,8 @@ async function act(deps: TickDeps, action: TickAction, now: Date): Promise<void>
     case 'end': {
       const ended = await deps.approvals.end(action.transition, now, action.effects);
       if (ended !== undefined) {
+        const decidedAt = ended.resolvedAt ?? now;
+        deps.metrics?.decided(ended.status, (decidedAt.getTime() - ended.trackedAt.getTime()) / 1_000);
         deps.log.info(
           {
             approvalId: action.approvalId,

@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import { effectKeys, type Reply } from '../domain/effects.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../ports/metrics.js';
 import type { ReplyContent, SlackDelivery } from '../ports/slack.js';
 import type { ApprovalsPort, AuditPort, ClaimedEffect, OutboxPort, RoutesPort } from '../ports/store.js';
 import { done, type EffectResult, slackRetry } from './effect-result.js';
@@ -17,6 +18,7 @@ export interface MessageDeps {
   >;
   readonly clock: Clock;
   readonly log: Logger;
+  readonly metrics: Pick<Metrics, 'reminderSent'>;
 }
 
 /** Slack honours a response_url for 30 minutes; stop a little earlier and DM instead. */
@@ -93,6 +95,7 @@ export async function sendDirect(deps: MessageDeps, claimed: ClaimedEffect<'dm'>
     }
   }
   if (message.about === 'card-arrived') return done;
+  if (message.about === 'reminder') deps.metrics.reminderSent();
   const action = message.about === 'reminder' ? 'reminder-sent' : 'outcome-sent';
   const detail =
     message.about === 'reminder'

@@ -4,6 +4,7 @@ import type { WorkspaceId } from '../domain/approval.js';
 import { type EffectKey, type Reply, replyEffect } from '../domain/effects.js';
 import type { FundingRequest, ReplyTarget } from '../domain/funding.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../ports/metrics.js';
 import type { OpenTrainPort } from '../ports/opentrain.js';
 import type { SlackDelivery, SlackDirectory } from '../ports/slack.js';
 import type { AuditEntry, Store } from '../ports/store.js';
@@ -33,6 +34,7 @@ export interface UseCaseDeps {
   readonly workspaceId: WorkspaceId;
   readonly settings: Settings;
   readonly isAdmin: (userId: string) => boolean;
+  readonly metrics: Metrics;
 }
 
 /** What the adapters (Slack listeners, HTTP routes, the CLI) may ask for; each is one use case. */
@@ -77,6 +79,7 @@ function portsOf(deps: UseCaseDeps) {
     settings: deps.settings,
     workspaceId: deps.workspaceId,
     isAdmin: deps.isAdmin,
+    metrics: deps.metrics,
   };
 }
 

@@ -31,9 +31,10 @@ async function main(): Promise<void> {
 
   const shutdown = (signal: string) => {
     log.info({ signal }, 'shutting down');
-    // Orchestrators wait about 30 s before killing; finish well before.
-    setTimeout(() => process.exit(1), 20_000).unref();
-    service.stop().then(
+    // Orchestrators wait about 30 s before killing; finish within 10 s whatever happens.
+    setTimeout(() => process.exit(1), 10_000).unref();
+    // Three seconds of 503s on /readyz while still answering, so a load balancer stops sending first.
+    service.stop({ drainMs: 3_000 }).then(
       () => process.exit(0),
       (error: unknown) => {
         log.error({ err: error }, 'shutdown failed');

@@ -41,6 +41,14 @@ export interface ServiceOptions {
   readonly host?: string;
 }
 
+export interface StopOptions {
+  /**
+   * How long, at least, the listener keeps answering after shutdown begins (readiness says 503 throughout), so
+   * a load balancer sees the 503 and stops sending before the port closes. 0 by default; main.ts sets it.
+   */
+  readonly drainMs?: number;
+}
+
 export interface Service {
   /** Where Slack should send requests, e.g. http://127.0.0.1:3000 (append /slack/events). */
   readonly url: string;
@@ -48,7 +56,12 @@ export interface Service {
   readonly useCases: UseCases;
   /** Runs a poller tick now (coalesced with one in progress) and waits for it and for the work it queued. */
   pollNow(): Promise<void>;
-  stop(): Promise<void>;
+  /**
+   * Graceful: readiness answers 503 at once while the listener keeps answering (a command that arrives is
+   * acked and recorded for any replica to carry out), the schedule stops, no new work is claimed, the work in
+   * hand finishes (or is left to its lease), then the listener and the store close.
+   */
+  stop(options?: StopOptions): Promise<void>;
 }
 
 /**
@@ -218,16 +231,20 @@ export async function startService(config: Config, options: ServiceOptions = {})
       await poller.tickNow();
       await runner.drain();
     },
-    stop() {
+    stop(stopOptions = {}) {
       stopped ??= (async () => {
+        const began = Date.now();
         stopping = true;
-        await receiver.stop();
+        log.info('shutting down: not ready, finishing the work in hand');
         await poller.stop();
-        await runner.stop();
+        await runner.stop(6_000);
+        await receiver.stop();
+        const drainLeft = (stopOptions.drainMs ?? 0) - (Date.now() - began);
+        if (drainLeft > 0) await new Promise((resolve) => setTimeout(resolve, drainLeft));
         await server.close();
         await dispatcher.close();
         await store.close();
-        log.info('countersign stopped');
+        log.info({ tookMs: Date.now() - began }, 'countersign stopped');
       })();
       return stopped;
     },

@@ -105,12 +105,12 @@ export function toFeedEvent(event: UpdateEvent): FeedEvent {
   const data = event.data;
   switch (event.type) {
     case 'approval.confirmed': {
-      const approvalId = text(data.approvalId) ?? event.resourceId;
+      const approvalId = text(data.approvalId) ?? text(event.resourceId);
       if (approvalId === null) break;
       return { ...base, kind: 'approval-ended', approvalId, status: terminalStatusOf(data.status) };
     }
     case 'milestone.status_changed': {
-      const milestoneId = text(data.milestoneId) ?? event.resourceId;
+      const milestoneId = text(data.milestoneId) ?? text(event.resourceId);
       if (milestoneId === null) break;
       return {
         ...base,
@@ -122,7 +122,7 @@ export function toFeedEvent(event: UpdateEvent): FeedEvent {
       };
     }
     case 'contract.budget_state_changed': {
-      const contractId = text(data.contractId) ?? event.resourceId;
+      const contractId = text(data.contractId) ?? text(event.resourceId);
       const state = budgetState(data.state);
       if (contractId === null || state === null) break;
       return {

@@ -38,8 +38,29 @@ export const UpdateEvent = z.object({
 });
 export type UpdateEvent = z.infer<typeof UpdateEvent>;
 
+/**
+ * An event that does not parse must not stop the feed for good (the page would fail every tick and the cursor
+ * never pass it): it is kept as an event of type `malformed`, which the domain reads as one it does not act on.
+ */
+function malformedEvent(item: unknown): UpdateEvent {
+  const id = (item as { id?: unknown } | null)?.id;
+  return {
+    id: typeof id === 'string' ? id : '',
+    type: 'malformed',
+    createdAt: new Date(0),
+    resourceId: null,
+    jobId: null,
+    data: {},
+  };
+}
+
 export const UpdatesPage = z.object({
-  events: z.array(UpdateEvent),
+  events: z.array(z.unknown()).transform((items) =>
+    items.map((item) => {
+      const parsed = UpdateEvent.safeParse(item);
+      return parsed.success ? parsed.data : malformedEvent(item);
+    }),
+  ),
   nextCursor: z
     .string()
     .nullish()

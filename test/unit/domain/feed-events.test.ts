@@ -316,3 +316,66 @@ describe('toFeedEvent on what OpenTrain may send otherwise', () => {
     expect(read(wire)).toEqual({ kind: 'other', id: '1042', at: new Date('2026-06-12T10:00:00.000Z'), type });
   });
 });
+
+describe('a page with an event that does not parse', () => {
+  it('keeps the rest of the page, and the bad event as one nothing acts on, so the cursor can pass it', () => {
+    const page = UpdatesPage.parse({
+      events: [
+        {
+          id: '1',
+          type: 'approval.confirmed',
+          createdAt: 'not a date',
+          resourceId: 'A-1',
+          jobId: null,
+          data: {},
+        },
+        {
+          id: '2',
+          type: 'approval.confirmed',
+          createdAt: '2026-06-12T10:00:00.000Z',
+          resourceId: 'A-2',
+          jobId: null,
+          data: 'oops',
+        },
+        {
+          id: '3',
+          type: 'approval.confirmed',
+          createdAt: '2026-06-12T10:00:00.000Z',
+          resourceId: 'A-3',
+          jobId: null,
+          data: { status: 'declined' },
+        },
+      ],
+      nextCursor: '3',
+      hasMore: false,
+    });
+
+    const events = page.events.map(toFeedEvent);
+
+    expect(events.map((event) => [event.id, event.kind])).toEqual([
+      ['1', 'other'],
+      ['2', 'other'],
+      ['3', 'approval-ended'],
+    ]);
+    expect(page.nextCursor).toBe('3');
+  });
+
+  it('reads an approval event with an empty resourceId and no approvalId as one it does not act on', () => {
+    const [event] = UpdatesPage.parse({
+      events: [
+        {
+          id: '9',
+          type: 'approval.confirmed',
+          createdAt: '2026-06-12T10:00:00.000Z',
+          resourceId: '',
+          jobId: null,
+          data: {},
+        },
+      ],
+      nextCursor: '9',
+      hasMore: false,
+    }).events.map(toFeedEvent);
+
+    expect(event?.kind).toBe('other');
+  });
+});

@@ -346,3 +346,6 @@ export function loadOperatorSettings(
     reminderOffsetsMs: e.REMINDER_OFFSETS,
   };
 }
+
+/** Every setting Countersign reads (README → Settings); deployment files may name these and no others. */
+export const settingNames: readonly string[] = Object.keys(Env.shape);

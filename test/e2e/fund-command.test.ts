@@ -35,7 +35,7 @@ describe('/fund-milestone', () => {
       'Amara O.',
       'Requested by <@U0ALICE>',
       '<!date^',
-      '(in 72 hours)',
+      '(in 3 days)',
     ]) {
       expect(blocks).toContain(fact);
     }

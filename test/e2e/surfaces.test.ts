@@ -31,7 +31,7 @@ describe('App Home', () => {
     await h.command('M-1001 batch 1', { userId: ids.alice });
     await waitForCard(h, ids.financeApprovals);
     await h.slack.waitUntil(() => homeText(h, ids.alice).includes('First labeling batch') || undefined);
-    expect(homeText(h, ids.alice)).toContain('(in 72 hours)');
+    expect(homeText(h, ids.alice)).toContain('(in 3 days)');
 
     await openHome(ids.bob);
     await openHome(ids.dan);
@@ -46,22 +46,22 @@ describe('App Home', () => {
     expect(homeText(h, ids.alice)).toContain('Nothing is waiting');
   });
 
-  it('keeps its countdowns true with one republish when the hours left change', async () => {
+  it('keeps its countdowns true with one republish when what they say changes', async () => {
     await openHome(ids.alice);
     await h.command('M-1001', { userId: ids.alice });
-    await h.slack.waitUntil(() => homeText(h, ids.alice).includes('(in 72 hours)') || undefined);
+    await h.slack.waitUntil(() => homeText(h, ids.alice).includes('(in 3 days)') || undefined);
     await h.service.pollNow();
     const publishes = () =>
       h.slack.callsTo('views.publish').filter((call) => call.args.user_id === ids.alice).length;
     const before = publishes();
 
-    h.clock.advance(0.4 * hour);
+    h.clock.advance(11.9 * hour);
     await h.service.pollNow();
     expect(publishes()).toBe(before);
 
     h.clock.advance(0.2 * hour);
     await h.service.pollNow();
-    expect(homeText(h, ids.alice)).toContain('(in 71 hours)');
+    expect(homeText(h, ids.alice)).toContain('(in 2 days)');
     expect(publishes()).toBe(before + 1);
   });
 });

@@ -24,7 +24,7 @@ describe('renderCard', () => {
     expect(text).toContain('Requested by <@U0ALICE>');
     expect(text).toContain('>batch 2 is ready');
     expect(text).toContain('<!date^1781517600^');
-    expect(text).toContain('(in 71 hours)');
+    expect(text).toContain('(in 3 days)');
     expect(text).toContain('`A-1`');
     expect(card.blocks).toContainEqual(
       expect.objectContaining({
@@ -40,7 +40,7 @@ describe('renderCard', () => {
       }),
     );
     expect(card.text).toBe(
-      'Funding approval needed: First labeling batch ($1,250.00), expires Mon 15 Jun 2026 10:00 UTC (in 71 hours)',
+      'Funding approval needed: First labeling batch ($1,250.00), expires Mon 15 Jun 2026 10:00 UTC (in 3 days)',
     );
   });
 
@@ -105,11 +105,13 @@ describe('renderCard', () => {
 describe('countdownRefreshAt', () => {
   it('is the moment the countdown on the card next changes, so the card is edited then', () => {
     const approval = aTrackedApproval();
-    // Created at 0 h, expires at 72 h: at 1 h the card says "in 71 hours" until 70.5 hours are left.
-    const refreshAt = countdownRefreshAt(approval, at(hours(1)));
-    expect(refreshAt).toEqual(at(hours(1.5)));
-    expect(JSON.stringify(renderCard(approval, at(hours(1.5) - 1)).blocks)).toContain('(in 71 hours)');
-    expect(JSON.stringify(renderCard(approval, at(hours(1.5))).blocks)).toContain('(in 70 hours)');
+    // Created at 0 h, expires at 72 h: at 1 h the card says "in 3 days" until 60 hours are left; in the last
+    // day it counts hours: at 50 h, "in 22 hours" until 21.5 hours are left.
+    expect(countdownRefreshAt(approval, at(hours(1)))).toEqual(at(hours(12)));
+    expect(JSON.stringify(renderCard(approval, at(hours(12) - 1)).blocks)).toContain('(in 3 days)');
+    expect(JSON.stringify(renderCard(approval, at(hours(12))).blocks)).toContain('(in 2 days)');
+    expect(countdownRefreshAt(approval, at(hours(50)))).toEqual(at(hours(50.5)));
+    expect(JSON.stringify(renderCard(approval, at(hours(50.5))).blocks)).toContain('(in 21 hours)');
   });
 
   it('drops the countdown at expiry, and stops once the approval ended or expired', () => {

@@ -61,6 +61,7 @@ const upsertRearm = `${insertColumns}
     next_attempt_at = CASE WHEN effects.state = 'pending'
       THEN LEAST(effects.next_attempt_at, excluded.next_attempt_at) ELSE excluded.next_attempt_at END,
     last_error = CASE WHEN effects.state = 'pending' THEN effects.last_error ELSE NULL END,
+    result = CASE WHEN effects.state = 'pending' THEN effects.result ELSE NULL END,
     state = 'pending', finished_at = NULL, updated_at = excluded.updated_at`;
 
 const finish = `
@@ -69,7 +70,8 @@ const finish = `
     attempts = CASE WHEN generation = $3 THEN attempts ELSE 0 END,
     next_attempt_at = CASE WHEN generation = $3 THEN next_attempt_at ELSE $5 END,
     finished_at = CASE WHEN generation = $3 THEN $5 ELSE NULL END,
-    result = COALESCE($6, result), last_error = COALESCE($7, last_error),
+    result = CASE WHEN generation = $3 THEN COALESCE($6, result) ELSE result END,
+    last_error = COALESCE($7, last_error),
     uncertain_since = NULL, lease_owner = NULL, lease_until = NULL, updated_at = $5
   WHERE id = $1 AND lease_owner = $2 AND state = 'pending'`;
 

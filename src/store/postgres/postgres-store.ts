@@ -75,6 +75,12 @@ function assemble(
     state: service.state,
     async adoptUnownedRows(workspaceId) {
       await db.transaction(async (tx) => {
+        // A funding request queued then names its workspace inside its payload too.
+        await tx.query(
+          `UPDATE effects SET payload = jsonb_set(payload::jsonb, '{request,workspaceId}', to_jsonb($1::text))::text
+           WHERE workspace_id = '' AND kind = 'fund' AND payload::jsonb #>> '{request,workspaceId}' = ''`,
+          [workspaceId],
+        );
         for (const table of ownedTables) {
           await tx.query(`UPDATE ${table} SET workspace_id = $1 WHERE workspace_id = ''`, [workspaceId]);
         }

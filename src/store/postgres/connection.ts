@@ -37,6 +37,12 @@ export function connectionConfig(url: string): pg.ClientConfig {
 
 /** The database as an operator may see it: host, port, database and user, never the password. */
 export function describeTarget(url: string): string {
+  // Node's own error would carry the URL, password and all.
+  if (!URL.canParse(url)) {
+    throw new StoreOpenError(
+      'DATABASE_URL is not a valid PostgreSQL URL: it must look like postgres://user:password@host:5432/database, with any special character in the password percent-encoded.',
+    );
+  }
   const parsed = new URL(url);
   const param = (name: string) => parsed.searchParams.get(name) ?? undefined;
   const host = param('host') ?? (decodeURIComponent(parsed.hostname) || 'localhost');

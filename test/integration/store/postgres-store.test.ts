@@ -204,6 +204,15 @@ if (server === undefined) {
       );
     });
 
+    it('refuses a URL that does not parse without echoing it', async () => {
+      const opening = openStore({ kind: 'postgres', url: 'postgres://cs:supersecret#1@db.internal/x' });
+      await expect(opening).rejects.toBeInstanceOf(StoreOpenError);
+      await expect(opening).rejects.toThrow(
+        /^DATABASE_URL is not a valid PostgreSQL URL: .*percent-encoded\.$/,
+      );
+      await expect(opening).rejects.not.toThrow(/supersecret/);
+    });
+
     it('names a database that does not exist', async () => {
       const url = new URL(server);
       url.pathname = '/countersign_no_such_database';

@@ -5,7 +5,8 @@ import { formatDuration, parseDuration } from './duration.js';
 export const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof logLevels)[number];
 
-export type DatabaseConfig = { kind: 'sqlite'; path: string };
+/** `url` is the PostgreSQL connection URL as given: it may hold a password, so never print it (describeConfig). */
+export type DatabaseConfig = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
 
 export interface Config {
   readonly slack: {
@@ -173,13 +174,23 @@ const Env = z.object({
   DATABASE_URL: z
     .string()
     .default('sqlite:./data/countersign.db')
-    .transform((url, ctx) => {
+    .transform((url, ctx): DatabaseConfig => {
       if (url.startsWith('sqlite:') && url.length > 'sqlite:'.length) {
-        return { kind: 'sqlite', path: url.slice('sqlite:'.length) } satisfies DatabaseConfig;
+        return { kind: 'sqlite', path: url.slice('sqlite:'.length) };
+      }
+      if (/^postgres(ql)?:\/\//.test(url)) {
+        if (URL.canParse(url)) return { kind: 'postgres', url };
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            'is not a valid PostgreSQL URL: it must look like postgres://user:password@host:5432/database, with any special character in the password percent-encoded',
+        });
+        return z.NEVER;
       }
       ctx.addIssue({
         code: 'custom',
-        message: 'must look like sqlite:<path>, e.g. sqlite:./data/countersign.db',
+        message:
+          'must look like sqlite:<path> (e.g. sqlite:./data/countersign.db) or postgres://user:password@host:5432/database',
       });
       return z.NEVER;
     }),
@@ -290,7 +301,7 @@ export function describeConfig(config: Config): Record<string, string> {
     OT_API_BASE_URL: config.opentrain.baseUrl,
     OT_API_TIMEOUT: formatDuration(config.opentrain.timeoutMs),
     PORT: String(config.http.port),
-    DATABASE_URL: `sqlite:${config.database.path}`,
+    DATABASE_URL: describeDatabase(config.database),
     FUND_CHANNEL: config.fundChannel ?? '(the channel the command came from)',
     POLL_SCHEDULE: config.pollSchedule,
     REMINDER_OFFSETS: config.reminderOffsetsMs.map(formatDuration).join(',') || 'none',
@@ -302,6 +313,18 @@ export function describeConfig(config: Config): Record<string, string> {
       config.opentrainWebhookSecret === undefined ? '(not set: /opentrain/webhook is off)' : 'set',
     LOG_LEVEL: config.logLevel,
   };
+}
+
+/** The database setting as an operator may see it: a PostgreSQL URL with its password replaced. */
+export function describeDatabase(database: DatabaseConfig): string {
+  if (database.kind === 'sqlite') return `sqlite:${database.path}`;
+  const url = new URL(database.url);
+  if (url.password !== '') url.password = 'redacted';
+  // libpq also takes the password as a query parameter.
+  for (const name of [...url.searchParams.keys()]) {
+    if (name.toLowerCase() === 'password') url.searchParams.set(name, 'redacted');
+  }
+  return url.toString();
 }
 
 /** Just the OpenTrain settings, for the operator CLI (it needs no Slack credentials). */

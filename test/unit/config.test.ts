@@ -187,6 +187,37 @@ describe('loadConfig', () => {
     );
   });
 
+  it('selects PostgreSQL for a postgres:// or postgresql:// URL', () => {
+    for (const url of [
+      'postgres://cs:pw@db.internal:5432/countersign',
+      'postgresql://db.internal/countersign',
+    ]) {
+      expect(loadConfig({ ...valid, DATABASE_URL: url }).database).toEqual({ kind: 'postgres', url });
+    }
+  });
+
+  it('refuses a malformed PostgreSQL URL without echoing it', () => {
+    const problems = problemsOf({ ...valid, DATABASE_URL: 'postgres://cs:supersecret#1@db.internal:5432/x' });
+
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^DATABASE_URL is not a valid PostgreSQL URL: .*percent-encoded/);
+    expect(problems[0]).not.toContain('supersecret');
+  });
+
+  it('describes a PostgreSQL URL with its password replaced, in the URL or as a parameter', () => {
+    const described = (url: string) =>
+      describeConfig(loadConfig({ ...valid, DATABASE_URL: url })).DATABASE_URL;
+
+    expect(described('postgres://cs:supersecret@db.internal:5432/countersign?sslmode=require')).toBe(
+      'postgres://cs:redacted@db.internal:5432/countersign?sslmode=require',
+    );
+    expect(described('postgresql://cs@db.internal/countersign?password=supersecret')).toBe(
+      'postgresql://cs@db.internal/countersign?password=redacted',
+    );
+    expect(described('postgres://db.internal/countersign')).toBe('postgres://db.internal/countersign');
+    expect(describeConfig(loadConfig(valid)).DATABASE_URL).toBe('sqlite:./data/countersign.db');
+  });
+
   it('describes settings with secrets hidden', () => {
     const described = JSON.stringify(describeConfig(loadConfig(valid)));
 

@@ -1,19 +1,18 @@
+import { resolve } from 'node:path';
 import type { Database } from 'better-sqlite3';
+import { latestVersionOf, type Migration, type MigrationReport, runMigrations } from '../migrate.js';
 import { migrateToOneQueue } from './migration-v6.js';
 
-interface Migration {
-  readonly version: number;
-  readonly name: string;
-  /** SQL, or a function for a migration that must convert rows. */
-  readonly sql: string | ((db: Database) => void);
+function sql(text: string): (db: Database) => void {
+  return (db) => db.exec(text);
 }
 
 // Times are epoch milliseconds; JSON columns hold text. Append new migrations, never edit shipped ones.
-const migrations: readonly Migration[] = [
+export const sqliteMigrations: readonly Migration<Database>[] = [
   {
     version: 1,
     name: 'approvals, effects, cursors, audit log',
-    sql: `
+    up: sql(`
       CREATE TABLE approvals (
         id TEXT PRIMARY KEY,
         type TEXT NOT NULL,
@@ -83,12 +82,12 @@ const migrations: readonly Migration[] = [
       );
       CREATE INDEX audit_by_approval ON audit_log (approval_id, id);
       CREATE INDEX audit_by_milestone ON audit_log (milestone_id, id);
-    `,
+    `),
   },
   {
     version: 2,
     name: 'routes, approvers, App Home views, upstream idempotency keys, webhook deliveries',
-    sql: `
+    up: sql(`
       CREATE TABLE routes (
         scope TEXT NOT NULL CHECK (scope IN ('job', 'contract')),
         target_id TEXT NOT NULL,
@@ -131,17 +130,17 @@ const migrations: readonly Migration[] = [
         received_at INTEGER NOT NULL
       );
       CREATE INDEX webhook_deliveries_by_age ON webhook_deliveries (received_at);
-    `,
+    `),
   },
   {
     version: 3,
     name: 'upstream key locks name their holder',
-    sql: 'ALTER TABLE upstream_keys ADD COLUMN locked_by TEXT;',
+    up: sql('ALTER TABLE upstream_keys ADD COLUMN locked_by TEXT;'),
   },
   {
     version: 4,
     name: 'cards and App Home views know when their countdowns go stale',
-    sql: `
+    up: sql(`
       ALTER TABLE home_views ADD COLUMN refresh_at INTEGER;
       ALTER TABLE approvals ADD COLUMN card_refresh_at INTEGER;
       CREATE INDEX approvals_countdown_due ON approvals (card_refresh_at) WHERE status = 'pending';
@@ -149,47 +148,52 @@ const migrations: readonly Migration[] = [
       -- the next tick.
       UPDATE approvals SET card_refresh_at = 0 WHERE status = 'pending' AND card_ts IS NOT NULL;
       UPDATE home_views SET refresh_at = 0;
-    `,
+    `),
   },
   {
     version: 5,
     name: 'a failed contract lookup is tried again',
-    sql: `
+    up: sql(`
       ALTER TABLE approvals ADD COLUMN context_retry_at INTEGER;
       CREATE INDEX approvals_context_due ON approvals (context_retry_at) WHERE status = 'pending';
       -- Cards that went out without their context before this version: try once more, at the next tick.
       UPDATE approvals SET context_retry_at = 0
       WHERE status = 'pending' AND context IS NULL AND contract_id IS NOT NULL;
-    `,
+    `),
   },
-  { version: 6, name: 'one queue for every side effect; a workspace on every row', sql: migrateToOneQueue },
+  { version: 6, name: 'one queue for every side effect; a workspace on every row', up: migrateToOneQueue },
 ];
 
 /** The newest schema version this code knows. */
-export const latestVersion = migrations.at(-1)?.version ?? 0;
+export const latestVersion = latestVersionOf(sqliteMigrations);
 
 /**
  * Applies every migration the file has not seen yet (up to `upTo`, which only tests set, to make a file as an
- * older version left it), each in its own transaction.
+ * older version left it), each in its own transaction; refuses a file written by a newer version.
  */
-export function migrate(db: Database, upTo = Number.POSITIVE_INFINITY): void {
-  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
-    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL DEFAULT (datetime('now')))`);
-  const applied = new Set(
-    db
-      .prepare('SELECT version FROM schema_migrations')
-      .all()
-      .map((row) => (row as { version: number }).version),
-  );
-  for (const migration of migrations) {
-    if (applied.has(migration.version) || migration.version > upTo) continue;
-    db.transaction(() => {
-      if (typeof migration.sql === 'string') db.exec(migration.sql);
-      else migration.sql(db);
-      db.prepare('INSERT INTO schema_migrations (version, name) VALUES (?, ?)').run(
-        migration.version,
-        migration.name,
-      );
-    }).immediate();
-  }
+export function migrate(db: Database, upTo?: number): MigrationReport {
+  const where = db.memory ? ':memory:' : resolve(db.name);
+  const driver = {
+    where,
+    // Each migration takes the file's write lock itself (BEGIN IMMEDIATE).
+    exclusive: <T>(work: () => T): T => work(),
+    prepare() {
+      db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+        version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL DEFAULT (datetime('now')))`);
+    },
+    appliedVersions() {
+      const rows = db.prepare<[], { version: number }>('SELECT version FROM schema_migrations').all();
+      return rows.map((row) => row.version);
+    },
+    apply(migration: Migration<Database>) {
+      db.transaction(() => {
+        migration.up(db);
+        db.prepare('INSERT INTO schema_migrations (version, name) VALUES (?, ?)').run(
+          migration.version,
+          migration.name,
+        );
+      }).immediate();
+    },
+  };
+  return runMigrations(driver, sqliteMigrations, upTo === undefined ? {} : { upTo });
 }

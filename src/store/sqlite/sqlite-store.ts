@@ -4,12 +4,13 @@ import BetterSqlite3, { type Database } from 'better-sqlite3';
 import type { Store } from '../../ports/store.js';
 import { guardBusy } from '../busy.js';
 import { StoreOpenError } from '../errors.js';
+import type { MigrationOptions, MigrationReport } from '../migrate.js';
 import type { StoreOptions } from '../open-store.js';
 import { createApprovalsSql } from './approvals-sql.js';
 import { createAuditSql } from './audit-sql.js';
 import { createHomesSql } from './homes-sql.js';
 import { createInboundSql } from './inbound-sql.js';
-import { latestVersion, migrate } from './migrations.js';
+import { migrate } from './migrations.js';
 import { createOutboxSql } from './outbox-sql.js';
 import { createRoutesSql } from './routes-sql.js';
 import { createServiceSql } from './service-sql.js';
@@ -23,7 +24,7 @@ const ownedTables = ['approvals', 'effects', 'routes', 'home_tabs', 'cursors', '
  * short, non-blocking pause (guardBusy), so the event loop that answers Slack is never held by a lock.
  */
 export function openSqliteStore(path: string, options: StoreOptions = {}): Store {
-  const db = openDatabase(path);
+  const { db } = openDatabase(path);
   const audit = createAuditSql(db);
   const outbox = createOutboxSql(db, options.onEnqueue);
   const service = createServiceSql(db);
@@ -60,7 +61,17 @@ export function openSqliteStore(path: string, options: StoreOptions = {}): Store
   };
 }
 
-function openDatabase(path: string): Database {
+/** Brings the file's schema up to date and closes it again: for `countersign migrate`. */
+export function migrateSqliteFile(path: string, options: MigrationOptions = {}): MigrationReport {
+  const { db, report } = openDatabase(path, options);
+  db.close();
+  return report;
+}
+
+function openDatabase(
+  path: string,
+  options: MigrationOptions = {},
+): { db: Database; report: MigrationReport } {
   const where = path === ':memory:' ? path : resolve(path);
   let db: Database | undefined;
   try {
@@ -71,27 +82,12 @@ function openDatabase(path: string): Database {
     // Never wait on a lock inside a statement: that would stall the whole process (see guardBusy).
     db.pragma('busy_timeout = 0');
     db.pragma('foreign_keys = ON');
-    refuseNewerSchema(db, where);
-    migrate(db);
-    return db;
+    // Refuses a file written by a newer version, untouched.
+    const report = migrate(db, options.upTo);
+    return { db, report };
   } catch (error) {
     db?.close();
     if (error instanceof StoreOpenError) throw error;
     throw StoreOpenError.from(error, where);
-  }
-}
-
-function refuseNewerSchema(db: Database, where: string): void {
-  const table = db
-    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
-    .get();
-  if (table === undefined) return;
-  const row = db.prepare('SELECT MAX(version) AS version FROM schema_migrations').get() as {
-    version: number | null;
-  };
-  if ((row.version ?? 0) > latestVersion) {
-    throw new StoreOpenError(
-      `${where} was written by a newer Countersign (schema ${row.version}, this one knows ${latestVersion}). Run the newer version, or restore a backup taken before the upgrade.`,
-    );
   }
 }

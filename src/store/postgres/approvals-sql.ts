@@ -1,0 +1,203 @@
+import type { TrackedApproval } from '../../domain/approval.js';
+import type { QueuedEffect } from '../../domain/effects.js';
+import type { ApprovalsPort, NewAuditEntry, NewTrackedApproval } from '../../ports/store.js';
+import { type ApprovalRow, toApproval } from '../sqlite/rows.js';
+import type { Db, Queryable, Tx } from './db.js';
+
+/** Joins the caller's transaction: an audit entry and effects written with the change they belong to. */
+export interface Companions {
+  appendAudit(tx: Tx, entries: readonly NewAuditEntry[], at: Date): Promise<void>;
+  enqueue(tx: Tx, effects: readonly QueuedEffect[], at: Date): Promise<number>;
+}
+
+// Ties are broken by id, so every list has one order.
+const sql = {
+  insert: `
+    INSERT INTO approvals (id, workspace_id, type, status, contract_id, milestone_id, job_id, proposal_id,
+      approval_url, expires_at, resolved_at, result, created_at, requester, note, channel_id, approvers,
+      context, context_retry_at, tracked_at, updated_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20)
+    ON CONFLICT (id) DO NOTHING`,
+  end: `
+    UPDATE approvals SET status = $2, resolved_at = $3, result = $4, version = version + 1,
+      context_retry_at = NULL, card_refresh_at = NULL, updated_at = $5
+    WHERE id = $1 AND status = 'pending'
+    RETURNING *`,
+  forHome: `
+    SELECT * FROM approvals WHERE workspace_id = $1 AND status = 'pending'
+    UNION ALL
+    SELECT * FROM approvals WHERE workspace_id = $1 AND status <> 'pending' AND resolved_at >= $2`,
+  lapsed: `
+    SELECT * FROM approvals WHERE status = 'pending' AND expires_at <= $1 ORDER BY expires_at, id LIMIT $2`,
+  reminderCandidates: `
+    SELECT * FROM approvals WHERE status = 'pending' AND expires_at > $1 AND expires_at <= $2
+    ORDER BY expires_at, id LIMIT $3`,
+  reminderFloor: `
+    UPDATE approvals SET reminder_floor_ms = $2, updated_at = $3
+    WHERE id = $1 AND status = 'pending' AND (reminder_floor_ms IS NULL OR reminder_floor_ms > $2)`,
+  contextDue: `
+    SELECT * FROM approvals WHERE status = 'pending' AND context_retry_at <= $1
+    ORDER BY context_retry_at, id LIMIT $2`,
+  contextFound: `
+    UPDATE approvals SET context = $2, context_retry_at = NULL, version = version + 1, updated_at = $3
+    WHERE id = $1 AND context IS NULL`,
+  // A row that has its context already only loses its retry.
+  contextDone: 'UPDATE approvals SET context_retry_at = NULL WHERE id = $1',
+  contextRetry: `
+    UPDATE approvals SET context_retry_at = $2 WHERE id = $1 AND context IS NULL AND status = 'pending'`,
+  staleCountdowns: `
+    SELECT id, workspace_id FROM approvals
+    WHERE status = 'pending' AND card_refresh_at <= $1 AND card_version = version
+    ORDER BY card_refresh_at, id LIMIT $2`,
+  refreshCountdown: `
+    UPDATE approvals SET version = version + 1, card_refresh_at = NULL, updated_at = $2
+    WHERE id = $1 AND status = 'pending' AND card_version = version`,
+  cardPosted: `
+    UPDATE approvals SET card_channel_id = $2, card_ts = $3, card_version = GREATEST(card_version, $4),
+      card_refresh_at = $5, updated_at = $6
+    WHERE id = $1 AND (card_ts IS NULL OR card_ts = $3)`,
+  card: 'SELECT card_channel_id, card_ts, card_permalink FROM approvals WHERE id = $1',
+  permalink: 'UPDATE approvals SET card_permalink = $3 WHERE id = $1 AND card_ts = $2',
+  forget: `
+    UPDATE approvals SET card_ts = NULL, card_channel_id = NULL, card_permalink = NULL, card_version = 0
+    WHERE id = $1 AND card_ts = $2`,
+};
+
+async function rows(db: Queryable, text: string, values: readonly unknown[]): Promise<TrackedApproval[]> {
+  return (await db.query<ApprovalRow>(text, values)).rows.map(toApproval);
+}
+
+async function get(db: Queryable, id: string): Promise<TrackedApproval | undefined> {
+  return (await rows(db, 'SELECT * FROM approvals WHERE id = $1', [id]))[0];
+}
+
+export function createApprovalsSql(db: Db, companions: Companions): ApprovalsPort {
+  /** Runs `change` and, when it changed a row, enqueues the effects that go with it, atomically. */
+  function changeWith(change: (tx: Tx) => Promise<number>, effects: readonly QueuedEffect[], at: Date) {
+    return db.transaction(async (tx) => {
+      if ((await change(tx)) === 0) return false;
+      await companions.enqueue(tx, effects, at);
+      return true;
+    });
+  }
+  const changed = async (tx: Tx, text: string, values: readonly unknown[]) =>
+    (await tx.query(text, values)).rowCount ?? 0;
+
+  return {
+    track: (input, at, audit, effects) =>
+      db.transaction(async (tx) => {
+        const created = (await changed(tx, sql.insert, insertParams(input, at))) === 1;
+        await companions.appendAudit(tx, [audit(created)], at);
+        await companions.enqueue(tx, effects(created), at);
+        const row = await get(tx, input.approval.id);
+        if (row === undefined)
+          throw new Error(`approval ${input.approval.id} vanished while it was being tracked`);
+        return { approval: row, created };
+      }),
+    get: (id) => get(db, id),
+    async getMany(ids) {
+      const found = await rows(db, 'SELECT * FROM approvals WHERE id = ANY($1::text[])', [ids]);
+      const byId = new Map(found.map((row) => [row.id, row]));
+      return ids.flatMap((id) => byId.get(id) ?? []);
+    },
+    end: (t, at, effects) =>
+      db.transaction(async (tx) => {
+        const result = t.result === null ? null : JSON.stringify(t.result);
+        const values = [t.approvalId, t.status, t.resolvedAt?.getTime() ?? null, result, at.getTime()];
+        const [row] = await rows(tx, sql.end, values);
+        if (row === undefined) return undefined;
+        const detail = { source: t.source, ...(t.result === null ? {} : { result: t.result }) };
+        const actor = t.source.startsWith('countersign') ? 'countersign' : 'opentrain';
+        const entry = {
+          approvalId: t.approvalId,
+          milestoneId: row.milestoneId,
+          actor,
+          action: t.status,
+          detail,
+        };
+        await companions.appendAudit(tx, [entry], at);
+        await companions.enqueue(tx, effects, at);
+        return row;
+      }),
+    listLapsed: (now, limit) => rows(db, sql.lapsed, [now.getTime(), limit]),
+    listReminderCandidates: (now, horizonMs, limit) =>
+      rows(db, sql.reminderCandidates, [now.getTime(), now.getTime() + horizonMs, limit]),
+    remind: (approvalId, offsetMs, effects, at) =>
+      changeWith((tx) => changed(tx, sql.reminderFloor, [approvalId, offsetMs, at.getTime()]), effects, at),
+    listContextRetries: (now, limit) => rows(db, sql.contextDue, [now.getTime(), limit]),
+    recordContext: (id, context, effects, at) =>
+      changeWith(
+        async (tx) => {
+          const found = await changed(tx, sql.contextFound, [id, JSON.stringify(context), at.getTime()]);
+          if (found === 0) await tx.query(sql.contextDone, [id]);
+          return found;
+        },
+        effects,
+        at,
+      ),
+    async postponeContext(id, retryAt) {
+      await db.query(sql.contextRetry, [id, retryAt?.getTime() ?? null]);
+    },
+    async listStaleCountdowns(now, limit) {
+      const { rows: found } = await db.query<{ id: string; workspace_id: string }>(sql.staleCountdowns, [
+        now.getTime(),
+        limit,
+      ]);
+      return found.map((row) => ({ id: row.id, workspaceId: row.workspace_id }));
+    },
+    refreshCountdown: (id, effects, at) =>
+      changeWith((tx) => changed(tx, sql.refreshCountdown, [id, at.getTime()]), effects, at),
+    recordCard: (id, card, at) =>
+      db.transaction(async (tx) => {
+        const refreshAt = card.refreshAt?.getTime() ?? null;
+        const values = [id, card.channelId, card.ts, card.version, refreshAt, at.getTime()];
+        if ((await changed(tx, sql.cardPosted, values)) === 1) return null;
+        type CardRow = {
+          card_channel_id: string | null;
+          card_ts: string | null;
+          card_permalink: string | null;
+        };
+        const [existing] = (await tx.query<CardRow>(sql.card, [id])).rows;
+        if (existing?.card_ts == null || existing.card_channel_id === null) return null;
+        return {
+          channelId: existing.card_channel_id,
+          ts: existing.card_ts,
+          permalink: existing.card_permalink,
+        };
+      }),
+    async recordPermalink(id, ts, permalink) {
+      await db.query(sql.permalink, [id, ts, permalink]);
+    },
+    async forgetCard(id, ts) {
+      await db.query(sql.forget, [id, ts]);
+    },
+    listForHome: (workspaceId, endedSince) => rows(db, sql.forHome, [workspaceId, endedSince.getTime()]),
+  };
+}
+
+function insertParams(input: NewTrackedApproval, at: Date): unknown[] {
+  const { approval } = input;
+  const json = (value: unknown) => (value === null ? null : JSON.stringify(value));
+  return [
+    approval.id,
+    input.workspaceId,
+    approval.type,
+    approval.status,
+    approval.contractId,
+    approval.milestoneId,
+    approval.jobId,
+    approval.proposalId,
+    approval.approvalUrl,
+    approval.expiresAt.getTime(),
+    approval.resolvedAt?.getTime() ?? null,
+    json(approval.result),
+    approval.createdAt.getTime(),
+    JSON.stringify(input.requester),
+    input.note,
+    input.channelId,
+    JSON.stringify(input.approvers),
+    json(input.context),
+    input.contextRetryAt?.getTime() ?? null,
+    at.getTime(),
+  ];
+}

@@ -20,35 +20,50 @@ export interface Poller {
   stop(): Promise<void>;
 }
 
-/** The node-cron schedule (UTC, no overlap) that runs the poll tick use case, and the webhook doorbell. */
+/** The lease that makes one replica the poller for a tick; renewed while the tick runs. */
+const leaseName = 'poller';
+const leaseMs = 15_000;
+/** Where the last tick of any replica is recorded, for readiness and for the other replicas' schedules. */
+export const lastTickKey = 'poller-last-tick';
+
+/**
+ * The node-cron schedule (UTC, no overlap) that runs the poll tick use case, and the webhook doorbell. With
+ * several replicas on one database, one tick runs at a time across all of them (a lease, taken over within
+ * seconds when its holder dies), and a scheduled tick is skipped when another replica ticked this interval,
+ * so OpenTrain's /updates is read at one replica's rate. A doorbell always ticks (unless one is running).
+ */
 export function createPoller(deps: {
   readonly useCases: Pick<UseCases, 'tick'>;
-  readonly store: Pick<Store, 'inbound'>;
+  readonly store: Pick<Store, 'inbound' | 'leases' | 'state'>;
   readonly status: PollerStatus;
   readonly clock: Clock;
   readonly log: Logger;
   readonly schedule: string;
+  /** This replica's name, for the lease. */
+  readonly owner: string;
   readonly onTick?: (seconds: number) => void;
 }): Poller {
   const log = deps.log.child({ component: 'poller' });
   const outage = createOutageLog(log);
+  const intervalMs = intervalOf(deps.schedule);
   let stopped = false;
-  const tick = coalesce(async () => {
-    if (stopped) return;
-    deps.status.lastTickStartedAt = deps.clock.now();
+  let asked = false;
+
+  /** Another replica ticked less than half an interval ago: this scheduled tick would read the feed twice. */
+  async function tickedElsewhereLately(): Promise<boolean> {
+    const last = await deps.store.state.get(lastTickKey);
+    return last !== null && deps.clock.now().getTime() - Date.parse(last) < intervalMs / 2;
+  }
+
+  async function runTick(): Promise<void> {
     const started = performance.now();
+    deps.status.lastTickStartedAt = deps.clock.now();
     try {
       const report = await deps.useCases.tick();
       deps.status.lastFailures = report.failures;
       outage.observe(report.problems.filter((problem) => problem.failure !== 'error'));
       log.debug(
-        {
-          actions: report.actions.length,
-          applied: report.applied,
-          pages: report.pages,
-          events: report.events,
-          failures: report.failures,
-        },
+        { actions: report.actions.length, applied: report.applied, pages: report.pages, events: report.events, failures: report.failures },
         'poll tick finished',
       );
     } catch (error) {
@@ -59,22 +74,47 @@ export function createPoller(deps: {
       .pruneDeliveries(new Date(deps.clock.now().getTime() - deliveryMemoryMs))
       .catch((error: unknown) => log.warn({ err: error }, 'could not prune old webhook deliveries'));
     deps.status.lastTickFinishedAt = deps.clock.now();
+    await deps.store.state.set(lastTickKey, deps.status.lastTickFinishedAt.toISOString(), deps.clock.now());
     deps.onTick?.((performance.now() - started) / 1_000);
+  }
+
+  const tick = coalesce(async () => {
+    if (stopped) return;
+    const wasAsked = asked;
+    asked = false;
+    try {
+      if (!wasAsked && (await tickedElsewhereLately())) return;
+      if (!(await deps.store.leases.acquire(leaseName, deps.owner, deps.clock.now(), leaseMs))) return;
+    } catch (error) {
+      log.warn({ err: error }, 'could not take the poller lease; skipping this tick');
+      return;
+    }
+    const renewal = setInterval(() => {
+      deps.store.leases
+        .acquire(leaseName, deps.owner, deps.clock.now(), leaseMs)
+        .catch((error: unknown) => log.warn({ err: error }, 'could not renew the poller lease'));
+    }, leaseMs / 3);
+    try {
+      await runTick();
+    } finally {
+      clearInterval(renewal);
+      await deps.store.leases.release(leaseName, deps.owner).catch(() => undefined);
+    }
   });
+  const askedTick = () => {
+    asked = true;
+    return tick();
+  };
   let task: ReturnType<typeof cron.schedule> | undefined;
   return {
-    staleAfterMs: staleAfterMs(deps.schedule),
+    staleAfterMs: Math.max(60_000, intervalMs * 3),
     start() {
-      task = cron.schedule(deps.schedule, () => tick(), {
-        name: 'poll-opentrain',
-        timezone: 'UTC',
-        noOverlap: true,
-      });
-      void tick();
+      task = cron.schedule(deps.schedule, () => tick(), { name: 'poll-opentrain', timezone: 'UTC', noOverlap: true });
+      void askedTick();
     },
-    tickNow: () => tick(),
+    tickNow: askedTick,
     ring() {
-      tick().catch((error: unknown) => log.error({ err: error }, 'poll triggered by the webhook failed'));
+      askedTick().catch((error: unknown) => log.error({ err: error }, 'poll triggered by the webhook failed'));
     },
     async stop() {
       stopped = true;
@@ -87,12 +127,12 @@ export function createPoller(deps: {
   };
 }
 
-function staleAfterMs(schedule: string): number {
+/** The time between two runs of the schedule. */
+function intervalOf(schedule: string): number {
   const task = cron.createTask(schedule, () => undefined, { timezone: 'UTC' });
   const [first, second] = task.getNextRuns(2);
   void task.destroy();
-  const interval = first !== undefined && second !== undefined ? second.getTime() - first.getTime() : 60_000;
-  return Math.max(60_000, interval * 3);
+  return first !== undefined && second !== undefined ? second.getTime() - first.getTime() : 60_000;
 }
 
 /** How often a continuing OpenTrain outage is summed up in the log. */

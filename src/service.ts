@@ -15,7 +15,7 @@ import { createMetrics } from './metrics.js';
 import { createOpenTrainClient } from './opentrain/client.js';
 import { createOpenTrainPort } from './opentrain/port.js';
 import { reportOpenTrainToken } from './opentrain/report-token.js';
-import { createPoller } from './poller.js';
+import { createPoller, lastTickKey } from './poller.js';
 import type { Store } from './ports/store.js';
 import { createSlackDelivery } from './slack/delivery.js';
 import { createDirectory } from './slack/directory.js';
@@ -135,13 +135,9 @@ export async function startService(config: Config, options: ServiceOptions = {})
     isAdmin: permissions.isAdmin,
     metrics: metrics.useCases,
   };
-  const runner = createRunner({
-    outbox: store.outbox,
-    handlers: createHandlers(deps),
-    clock,
-    log,
-    owner: `countersign-${randomUUID()}`,
-  });
+  /** This replica's name, for every lease it takes. */
+  const owner = `countersign-${randomUUID()}`;
+  const runner = createRunner({ outbox: store.outbox, handlers: createHandlers(deps), clock, log, owner });
   kick = runner.kick;
   const useCases = createUseCases(deps, runner.runNow);
 
@@ -153,6 +149,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     clock,
     log,
     schedule: config.pollSchedule,
+    owner,
     onTick: metrics.tickTook,
   });
   let stopping = false;
@@ -166,6 +163,11 @@ export async function startService(config: Config, options: ServiceOptions = {})
     staleAfterMs: poller.staleAfterMs,
     stopping: () => stopping,
     slackConnected: () => slackConnected(),
+    // Whichever replica ticked: the poller is one for all of them.
+    lastTick: async () => {
+      const last = await store.state.get(lastTickKey);
+      return last === null ? status.lastTickFinishedAt : new Date(last);
+    },
   });
   routes.push(metricsRoute(metrics, { status, clock }));
   const receiver = slackReceiver(config, {

@@ -30,6 +30,8 @@ export interface HealthDeps {
   readonly stopping: () => boolean;
   /** In Socket Mode, whether the WebSocket to Slack is open; always true over HTTP. */
   readonly slackConnected: () => boolean;
+  /** When the last tick finished, on any replica. */
+  readonly lastTick: () => Promise<Date | null>;
 }
 
 async function storeState(deps: HealthDeps): Promise<'ok' | 'unreachable' | 'not-writable'> {
@@ -75,7 +77,7 @@ export function healthRoutes(deps: HealthDeps): Route[] {
         void (async () => {
           if (deps.stopping()) return sendJson(res, 503, { ok: false, stopping: true });
           const [store, worker] = await Promise.all([storeState(deps), workerState(deps)]);
-          const finished = deps.status.lastTickFinishedAt;
+          const finished = await deps.lastTick().catch(() => deps.status.lastTickFinishedAt);
           const ageMs = finished === null ? null : deps.clock.now().getTime() - finished.getTime();
           const pollerOk = ageMs !== null && ageMs <= deps.staleAfterMs;
           const slack = deps.slackConnected() ? 'connected' : 'disconnected';

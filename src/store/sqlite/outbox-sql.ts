@@ -28,6 +28,12 @@ const leaseColumns = `
     ELSE uncertain_since END,
   updated_at = @now`;
 
+type ClaimRow = EffectRow & { priority: number; next_attempt_at: number };
+
+function mostUrgentFirst(a: ClaimRow, b: ClaimRow): number {
+  return a.priority - b.priority || a.next_attempt_at - b.next_attempt_at || a.id - b.id;
+}
+
 /** The queue of every side effect; `enqueue` joins the caller's transaction. */
 export function createOutboxSql(db: Database, onEnqueue?: () => void) {
   const insertOnce = db.prepare(`
@@ -48,7 +54,7 @@ export function createOutboxSql(db: Database, onEnqueue?: () => void) {
         ELSE excluded.next_attempt_at END,
       last_error = CASE WHEN state = 'pending' THEN last_error ELSE NULL END,
       state = 'pending', finished_at = NULL, updated_at = excluded.updated_at`);
-  const claim = db.prepare<{ owner: string; until: number; now: number; limit: number }, EffectRow>(`
+  const claim = db.prepare<{ owner: string; until: number; now: number; limit: number }, ClaimRow>(`
     UPDATE effects SET ${leaseColumns}
     WHERE id IN (
       SELECT e.id FROM effects e WHERE ${claimable}
@@ -113,7 +119,11 @@ export function createOutboxSql(db: Database, onEnqueue?: () => void) {
       const now = lease.now.getTime();
       const base = { owner: lease.owner, until: now + lease.leaseMs, now };
       if (lease.key !== undefined) return claimKey.all({ ...base, key: lease.key }).map(toClaimed);
-      return claim.all({ ...base, limit: lease.limit }).map(toClaimed);
+      // RETURNING gives rows in no particular order: put them back in the order they were chosen in.
+      return claim
+        .all({ ...base, limit: lease.limit })
+        .sort(mostUrgentFirst)
+        .map(toClaimed);
     },
     async finish(claimed, owner, end, at, detail = {}) {
       finish.run({

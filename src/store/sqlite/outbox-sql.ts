@@ -53,6 +53,7 @@ export function createOutboxSql(db: Database, onEnqueue?: () => void) {
       next_attempt_at = CASE WHEN state = 'pending' THEN MIN(next_attempt_at, excluded.next_attempt_at)
         ELSE excluded.next_attempt_at END,
       last_error = CASE WHEN state = 'pending' THEN last_error ELSE NULL END,
+      result = CASE WHEN state = 'pending' THEN result ELSE NULL END,
       state = 'pending', finished_at = NULL, updated_at = excluded.updated_at`);
   const claim = db.prepare<{ owner: string; until: number; now: number; limit: number }, ClaimRow>(`
     UPDATE effects SET ${leaseColumns}
@@ -70,7 +71,8 @@ export function createOutboxSql(db: Database, onEnqueue?: () => void) {
       attempts = CASE WHEN generation = @generation THEN attempts ELSE 0 END,
       next_attempt_at = CASE WHEN generation = @generation THEN next_attempt_at ELSE @at END,
       finished_at = CASE WHEN generation = @generation THEN @at ELSE NULL END,
-      result = COALESCE(@result, result), last_error = COALESCE(@note, last_error),
+      result = CASE WHEN generation = @generation THEN COALESCE(@result, result) ELSE result END,
+      last_error = COALESCE(@note, last_error),
       uncertain_since = NULL, lease_owner = NULL, lease_until = NULL, updated_at = @at
     WHERE id = @id AND lease_owner = @owner AND state = 'pending'`);
   const retry = db.prepare(`

@@ -714,13 +714,21 @@ export function describeStoreContract(
         await store.outbox.enqueue([fund], at(2_000));
         const whileRearmed = (await store.outbox.find(key))?.result;
         const [second] = await store.outbox.claim(lease('w1', at(2_000)));
+        await store.outbox.enqueue([fund], at(2_500));
         await store.outbox.finish(second ?? { id: -1, generation: 0 }, 'w1', 'done', at(3_000), {
+          result: tracked,
+        });
+        const afterOlderGeneration = await store.outbox.find(key);
+        const [third] = await store.outbox.claim(lease('w1', at(3_000)));
+        await store.outbox.finish(third ?? { id: -1, generation: 0 }, 'w1', 'done', at(4_000), {
           result: tracked,
         });
 
         expect(refused).toEqual({ kind: 'refused', refusal });
         expect(whileRearmed).toBeNull();
-        expect((await store.outbox.find(key))?.result).toEqual(tracked);
+        expect(afterOlderGeneration).toMatchObject({ state: 'pending', result: null });
+        expect(third?.generation).toBe(2);
+        expect(await store.outbox.find(key)).toMatchObject({ state: 'done', result: tracked });
       });
 
       it('takes the most urgent due effects first: by priority, then the longest due, then the first enqueued', async () => {

@@ -29,6 +29,12 @@ export function openSqliteStore(path: string, options: StoreOptions = {}): Store
   const service = createServiceSql(db);
   const companions = { appendAudit: audit.appendAuditNow, enqueue: outbox.enqueue };
   const adopt = db.transaction((workspaceId: string) => {
+    // A funding request queued before workspaces names '' itself, and its effects inherit that workspace.
+    db.prepare(`
+      UPDATE effects SET payload = json_set(payload, '$.request.workspaceId', ?)
+      WHERE workspace_id = '' AND kind = 'fund' AND json_extract(payload, '$.request.workspaceId') = ''`).run(
+      workspaceId,
+    );
     for (const table of ownedTables) {
       db.prepare(`UPDATE ${table} SET workspace_id = ? WHERE workspace_id = ''`).run(workspaceId);
     }

@@ -79,11 +79,28 @@ function openDatabase(path: string): Database {
     db.pragma('foreign_keys = ON');
     refuseNewerSchema(db, where);
     migrate(db);
+    probeWrite(db);
     return db;
   } catch (error) {
     db?.close();
     if (error instanceof StoreOpenError) throw error;
     throw StoreOpenError.from(error, where);
+  }
+}
+
+/**
+ * SQLite opens a file it may not write read-only, without a word, and the first write fails much later (a
+ * command acked and then lost): write once now, so a read-only file or folder is refused at start-up.
+ */
+function probeWrite(db: Database): void {
+  try {
+    db.prepare(`
+      INSERT INTO service_state (key, value, updated_at) VALUES ('readiness-probe', NULL, ?)
+      ON CONFLICT (key) DO UPDATE SET updated_at = excluded.updated_at`).run(Date.now());
+  } catch (error) {
+    // Locked by another process: writable, only busy; calls wait for the lock off the event loop (guardBusy).
+    const code = String((error as { code?: unknown } | null)?.code ?? '');
+    if (!code.startsWith('SQLITE_BUSY') && !code.startsWith('SQLITE_LOCKED')) throw error;
   }
 }
 

@@ -63,7 +63,13 @@ export function createPoller(deps: {
       deps.status.lastFailures = report.failures;
       outage.observe(report.problems.filter((problem) => problem.failure !== 'error'));
       log.debug(
-        { actions: report.actions.length, applied: report.applied, pages: report.pages, events: report.events, failures: report.failures },
+        {
+          actions: report.actions.length,
+          applied: report.applied,
+          pages: report.pages,
+          events: report.events,
+          failures: report.failures,
+        },
         'poll tick finished',
       );
     } catch (error) {
@@ -109,12 +115,18 @@ export function createPoller(deps: {
   return {
     staleAfterMs: Math.max(60_000, intervalMs * 3),
     start() {
-      task = cron.schedule(deps.schedule, () => tick(), { name: 'poll-opentrain', timezone: 'UTC', noOverlap: true });
+      task = cron.schedule(deps.schedule, () => tick(), {
+        name: 'poll-opentrain',
+        timezone: 'UTC',
+        noOverlap: true,
+      });
       void askedTick();
     },
     tickNow: askedTick,
     ring() {
-      askedTick().catch((error: unknown) => log.error({ err: error }, 'poll triggered by the webhook failed'));
+      askedTick().catch((error: unknown) =>
+        log.error({ err: error }, 'poll triggered by the webhook failed'),
+      );
     },
     async stop() {
       stopped = true;

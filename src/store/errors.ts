@@ -4,13 +4,14 @@ export class StoreOpenError extends Error {
 
   static from(error: unknown, where: string): StoreOpenError {
     const code = String((error as { code?: unknown } | null)?.code ?? '');
-    if (code === 'SQLITE_READONLY' || code === 'EROFS') {
+    // better-sqlite3 reports extended result codes: SQLITE_READONLY_DIRECTORY, SQLITE_CANTOPEN_ISDIR, …
+    if (code.startsWith('SQLITE_READONLY') || code === 'EROFS') {
       return new StoreOpenError(
         `${where} is read-only. Countersign must write its state there: make the file and its folder writable by this user, or point DATABASE_URL at a writable path.`,
         { cause: error },
       );
     }
-    if (code === 'EACCES' || code === 'EPERM' || code === 'SQLITE_CANTOPEN') {
+    if (code === 'EACCES' || code === 'EPERM' || code.startsWith('SQLITE_CANTOPEN')) {
       return new StoreOpenError(
         `Cannot open ${where} (${code}): create its folder and make it writable by this user, or point DATABASE_URL at a writable path (sqlite:<path>).`,
         { cause: error },

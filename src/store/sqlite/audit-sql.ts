@@ -17,11 +17,15 @@ export function createAuditSql(db: Database) {
   const getCursor = db.prepare<[string, string], { value: string | null }>(
     'SELECT value FROM cursors WHERE workspace_id = ? AND name = ?',
   );
-  // Moves only from where the caller read it: a poller that lost its lease cannot move it back.
-  const advanceCursor = db.prepare(`
+  // Moves only from where the caller read it: a poller that lost its lease cannot move it back. A cursor
+  // never set (no row, or a null left by an older version) starts only for a caller that read it unset.
+  const startCursor = db.prepare(`
     INSERT INTO cursors (workspace_id, name, value, updated_at) VALUES (@workspaceId, @name, @to, @at)
     ON CONFLICT (workspace_id, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
-    WHERE cursors.value IS @from`);
+    WHERE cursors.value IS NULL`);
+  const moveCursor = db.prepare(`
+    UPDATE cursors SET value = @to, updated_at = @at WHERE workspace_id = @workspaceId AND name = @name
+      AND value = @from`);
 
   function appendAuditNow(entries: readonly NewAuditEntry[], at: Date): void {
     for (const entry of entries) {
@@ -56,9 +60,9 @@ export function createAuditSql(db: Database) {
       return getCursor.get(workspaceId, name)?.value ?? null;
     },
     async advance(workspaceId, name, from, to, at) {
-      const moved = advanceCursor.run({ workspaceId, name, from, to, at: at.getTime() }).changes === 1;
-      // A first advance inserts the row; `from` must then have been null.
-      return moved;
+      const params = { workspaceId, name, to, at: at.getTime() };
+      const changed = from === null ? startCursor.run(params) : moveCursor.run({ ...params, from });
+      return changed.changes === 1;
     },
   };
   return { audit, cursors, appendAuditNow };

@@ -28,6 +28,12 @@ const leaseColumns = `
     ELSE uncertain_since END,
   updated_at = @now`;
 
+type ClaimRow = EffectRow & { priority: number; next_attempt_at: number };
+
+function mostUrgentFirst(a: ClaimRow, b: ClaimRow): number {
+  return a.priority - b.priority || a.next_attempt_at - b.next_attempt_at || a.id - b.id;
+}
+
 /** The queue of every side effect; `enqueue` joins the caller's transaction. */
 export function createOutboxSql(db: Database, onEnqueue?: () => void) {
   const insertOnce = db.prepare(`
@@ -47,8 +53,9 @@ export function createOutboxSql(db: Database, onEnqueue?: () => void) {
       next_attempt_at = CASE WHEN state = 'pending' THEN MIN(next_attempt_at, excluded.next_attempt_at)
         ELSE excluded.next_attempt_at END,
       last_error = CASE WHEN state = 'pending' THEN last_error ELSE NULL END,
+      result = CASE WHEN state = 'pending' THEN result ELSE NULL END,
       state = 'pending', finished_at = NULL, updated_at = excluded.updated_at`);
-  const claim = db.prepare<{ owner: string; until: number; now: number; limit: number }, EffectRow>(`
+  const claim = db.prepare<{ owner: string; until: number; now: number; limit: number }, ClaimRow>(`
     UPDATE effects SET ${leaseColumns}
     WHERE id IN (
       SELECT e.id FROM effects e WHERE ${claimable}
@@ -64,7 +71,8 @@ export function createOutboxSql(db: Database, onEnqueue?: () => void) {
       attempts = CASE WHEN generation = @generation THEN attempts ELSE 0 END,
       next_attempt_at = CASE WHEN generation = @generation THEN next_attempt_at ELSE @at END,
       finished_at = CASE WHEN generation = @generation THEN @at ELSE NULL END,
-      result = COALESCE(@result, result), last_error = COALESCE(@note, last_error),
+      result = CASE WHEN generation = @generation THEN COALESCE(@result, result) ELSE result END,
+      last_error = COALESCE(@note, last_error),
       uncertain_since = NULL, lease_owner = NULL, lease_until = NULL, updated_at = @at
     WHERE id = @id AND lease_owner = @owner AND state = 'pending'`);
   const retry = db.prepare(`
@@ -113,7 +121,11 @@ export function createOutboxSql(db: Database, onEnqueue?: () => void) {
       const now = lease.now.getTime();
       const base = { owner: lease.owner, until: now + lease.leaseMs, now };
       if (lease.key !== undefined) return claimKey.all({ ...base, key: lease.key }).map(toClaimed);
-      return claim.all({ ...base, limit: lease.limit }).map(toClaimed);
+      // RETURNING gives rows in no particular order: put them back in the order they were chosen in.
+      return claim
+        .all({ ...base, limit: lease.limit })
+        .sort(mostUrgentFirst)
+        .map(toClaimed);
     },
     async finish(claimed, owner, end, at, detail = {}) {
       finish.run({

@@ -61,8 +61,12 @@ export interface ApprovalsPort {
   ): Promise<TrackedApproval | undefined>;
   /** Pending approvals whose expiresAt has passed, soonest first. */
   listLapsed(now: Date, limit: number): Promise<TrackedApproval[]>;
-  /** Pending, unexpired approvals that expire within `horizonMs`: the only ones a reminder can be due for. */
-  listReminderCandidates(now: Date, horizonMs: number, limit: number): Promise<TrackedApproval[]>;
+  /**
+   * Pending approvals with a reminder due now, soonest expiry first: one of `offsetsMs` before expiry has
+   * passed, had not passed already when tracking started, and is smaller than every offset handled so far.
+   * The filter runs in the store, so a tick reads only the approvals it will remind about.
+   */
+  listDueReminders(now: Date, offsetsMs: readonly number[], limit: number): Promise<TrackedApproval[]>;
   /**
    * Records that the reminder at `offsetMs` is handled and enqueues its effects, unless an equal or smaller
    * offset was handled already or the approval ended. True when it was recorded.
@@ -79,7 +83,7 @@ export interface ApprovalsPort {
   ): Promise<boolean>;
   /** A retried lookup failed again: when to try next (null: never). */
   postponeContext(id: string, retryAt: Date | null): Promise<void>;
-  /** Pending approvals whose card's countdown went stale, stalest first. */
+  /** Pending approvals whose card's countdown went stale, nearest expiry first (the budget goes there). */
   listStaleCountdowns(now: Date, limit: number): Promise<Pick<TrackedApproval, 'id' | 'workspaceId'>[]>;
   /** Bumps the version of a card whose countdown went stale, with its card effect, unless it ended. */
   refreshCountdown(id: string, effects: readonly QueuedEffect[], at: Date): Promise<boolean>;
@@ -96,8 +100,24 @@ export interface ApprovalsPort {
   recordPermalink(id: string, ts: string, permalink: string): Promise<void>;
   /** The card is gone from Slack (deleted by a person): the next card effect posts a fresh one. */
   forgetCard(id: string, ts: string): Promise<void>;
-  /** What App Home shows: pending approvals, and those ended since `endedSince`, for this workspace. */
-  listForHome(workspaceId: WorkspaceId, endedSince: Date): Promise<TrackedApproval[]>;
+  /** How many approvals are tracked, by status (for dashboards and `countersign status`). */
+  countByStatus(): Promise<Partial<Record<TrackedApproval['status'], number>>>;
+  /**
+   * The channels this workspace's cards are in, of approvals pending or ended since `endedSince`: App Home asks
+   * which of them the viewer is in.
+   */
+  listCardChannels(workspaceId: WorkspaceId, endedSince: Date): Promise<string[]>;
+  /**
+   * What one person's App Home shows, from indexes: the pending approvals they asked for or whose card is in
+   * one of `viewer.channelIds`, soonest expiry first (at most `limits.pending`, and how many there are in all),
+   * and those ended since `endedSince`, latest first (at most `limits.outcomes`).
+   */
+  listForViewer(
+    workspaceId: WorkspaceId,
+    viewer: { readonly userId: string; readonly channelIds: readonly string[] },
+    endedSince: Date,
+    limits: { readonly pending: number; readonly outcomes: number },
+  ): Promise<{ pending: TrackedApproval[]; pendingTotal: number; outcomes: TrackedApproval[] }>;
 }
 
 export type EffectState = 'pending' | 'done' | 'dropped' | 'failed';
@@ -142,6 +162,8 @@ export interface Lease {
   readonly limit: number;
   /** Only this effect, if it is due and free (run it now). */
   readonly key?: EffectKey;
+  /** Only effects of these kinds, or of every kind but these (the runner keeps a lane for fund calls). */
+  readonly kinds?: { readonly only: readonly EffectKind[] } | { readonly except: readonly EffectKind[] };
 }
 
 export interface OutboxPort {
@@ -170,6 +192,14 @@ export interface OutboxPort {
   /** The earliest time an effect becomes claimable, or null when nothing is waiting. */
   nextDueAt(): Promise<Date | null>;
   find(key: EffectKey): Promise<EffectRecord | undefined>;
+  /** How much is waiting: every pending effect, those due now, and since when the oldest due one waits. */
+  stats(now: Date): Promise<QueueStats>;
+}
+
+export interface QueueStats {
+  readonly pending: number;
+  readonly due: number;
+  readonly oldestDueAt: Date | null;
 }
 
 export type NewRoute = Omit<Route, 'updatedAt'>;
@@ -254,6 +284,8 @@ export interface LeasesPort {
   /** Takes or extends the lease; false when someone else holds it. */
   acquire(name: string, owner: string, now: Date, ttlMs: number): Promise<boolean>;
   release(name: string, owner: string): Promise<void>;
+  /** Who holds the lease now (an unexpired one), or null. */
+  holder(name: string, now: Date): Promise<{ owner: string; until: Date } | null>;
 }
 
 export interface HealthPort {
@@ -261,6 +293,20 @@ export interface HealthPort {
   ping(): Promise<void>;
   /** A tiny write: the store accepts writes. */
   probeWrite(at: Date): Promise<void>;
+}
+
+/** How long ended things are kept; null keeps them forever. */
+export interface Retention {
+  /** Ended approvals (and their cards' rows) resolved before this. */
+  readonly approvalsEndedBefore: Date | null;
+  /** Finished effects (done, dropped, failed) finished before this: their keys can then be used again. */
+  readonly effectsFinishedBefore: Date | null;
+  readonly auditBefore: Date | null;
+}
+
+export interface RetentionPort {
+  /** Deletes at most `limit` rows of each kind past its cutoff; returns how many went. */
+  prune(retention: Retention, limit: number): Promise<{ approvals: number; effects: number; audit: number }>;
 }
 
 /** Small facts the service keeps about itself (who it is in Slack, for a start while Slack is down). */
@@ -281,6 +327,7 @@ export interface Store {
   readonly leases: LeasesPort;
   readonly health: HealthPort;
   readonly state: ServiceStatePort;
+  readonly retention: RetentionPort;
   /** Rows written before rows named their workspace belong to this one. */
   adoptUnownedRows(workspaceId: WorkspaceId): Promise<void>;
   close(): Promise<void>;

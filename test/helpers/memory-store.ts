@@ -15,6 +15,7 @@ import type {
   LeasesPort,
   NewAuditEntry,
   OutboxPort,
+  RetentionPort,
   RoutesPort,
   ServiceStatePort,
   Store,
@@ -115,6 +116,8 @@ export function createMemoryStore(options: { onEnqueue?: () => void } = {}): Sto
   const deliveries = new Map<string, number>();
   const cursors = new Map<string, { workspaceId: WorkspaceId; name: string; value: string | null }>();
   const auditLog: StoredAudit[] = [];
+  /** When each finished effect finished, for retention. */
+  const finishedAt = new Map<number, number>();
   const leases = new Map<string, { owner: string; until: number }>();
   const serviceState = new Map<string, string | null>();
   let nextEffectId = 1;
@@ -251,12 +254,17 @@ export function createMemoryStore(options: { onEnqueue?: () => void } = {}): Sto
     async enqueue(queued, at) {
       return enqueue(queued, at);
     },
-    async claim({ owner, now, leaseMs, limit, key }) {
+    async claim({ owner, now, leaseMs, limit, key, kinds }) {
       const time = now.getTime();
+      const inLane = (entry: EffectEntry) => {
+        if (kinds === undefined) return true;
+        const kind = parseEffect(entry.payload).kind;
+        return 'only' in kinds ? kinds.only.includes(kind) : !kinds.except.includes(kind);
+      };
       const candidates =
         key === undefined
           ? [...effects.values()]
-              .filter((entry) => claimable(entry, time))
+              .filter((entry) => claimable(entry, time) && inLane(entry))
               .sort((a, b) => a.priority - b.priority || a.nextAttemptAt - b.nextAttemptAt || a.id - b.id)
               .slice(0, limit)
           : [effects.get(key)].filter(
@@ -269,6 +277,7 @@ export function createMemoryStore(options: { onEnqueue?: () => void } = {}): Sto
       if (!held(entry, owner)) return;
       if (entry.generation === claimed.generation) {
         entry.state = end;
+        finishedAt.set(entry.id, at.getTime());
         entry.result = toJson(detail.result) ?? entry.result;
       } else {
         // Re-armed while it ran: the newer generation runs next, at once.
@@ -311,6 +320,16 @@ export function createMemoryStore(options: { onEnqueue?: () => void } = {}): Sto
     async find(key) {
       const entry = effects.get(key);
       return entry === undefined ? undefined : toRecord(entry);
+    },
+    async stats(now) {
+      const waiting = [...effects.values()].filter((entry) => entry.state === 'pending');
+      const due = waiting.filter((entry) => entry.nextAttemptAt <= now.getTime());
+      const oldest = due.length === 0 ? null : Math.min(...due.map((entry) => entry.nextAttemptAt));
+      return {
+        pending: waiting.length,
+        due: due.length,
+        oldestDueAt: oldest === null ? null : new Date(oldest),
+      };
     },
   };
 
@@ -413,12 +432,17 @@ export function createMemoryStore(options: { onEnqueue?: () => void } = {}): Sto
         .slice(0, limit)
         .map((entry) => copy(entry.approval));
     },
-    async listReminderCandidates(now, horizonMs, limit) {
-      const until = now.getTime() + horizonMs;
+    async listDueReminders(now, offsetsMs, limit) {
+      const time = now.getTime();
       return [...approvals.values()]
         .filter((entry) => {
-          const expires = entry.approval.expiresAt.getTime();
-          return pending(entry) && expires > now.getTime() && expires <= until;
+          const { expiresAt, trackedAt, reminderFloorMs } = entry.approval;
+          const expires = expiresAt.getTime();
+          const due = (offset: number) =>
+            expires - offset <= time &&
+            expires - offset >= trackedAt.getTime() &&
+            (reminderFloorMs === null || reminderFloorMs > offset);
+          return pending(entry) && expires > time && offsetsMs.some(due);
         })
         .sort(byTime((entry) => entry.approval.expiresAt.getTime()))
         .slice(0, limit)
@@ -483,7 +507,7 @@ export function createMemoryStore(options: { onEnqueue?: () => void } = {}): Sto
             entry.cardRefreshAt <= now.getTime() &&
             entry.approval.card.version === entry.approval.version,
         )
-        .sort(byTime((entry) => entry.cardRefreshAt ?? 0))
+        .sort(byTime((entry) => entry.approval.expiresAt.getTime()))
         .slice(0, limit)
         .map((entry) => ({ id: entry.approval.id, workspaceId: entry.approval.workspaceId }));
     },
@@ -534,13 +558,39 @@ export function createMemoryStore(options: { onEnqueue?: () => void } = {}): Sto
         },
       );
     },
-    async listForHome(workspaceId, endedSince) {
-      const mine = [...approvals.values()].filter((entry) => entry.approval.workspaceId === workspaceId);
-      const ended = mine.filter(
+    async countByStatus() {
+      const counts: Partial<Record<string, number>> = {};
+      for (const entry of approvals.values()) {
+        counts[entry.approval.status] = (counts[entry.approval.status] ?? 0) + 1;
+      }
+      return counts;
+    },
+    async listCardChannels(workspaceId, endedSince) {
+      const mine = [...approvals.values()].filter(
         (entry) =>
-          !pending(entry) && entry.approval.resolvedAt !== null && entry.approval.resolvedAt >= endedSince,
+          entry.approval.workspaceId === workspaceId &&
+          (pending(entry) || (entry.approval.resolvedAt?.getTime() ?? 0) >= endedSince.getTime()),
       );
-      return [...mine.filter(pending), ...ended].map((entry) => copy(entry.approval));
+      return [...new Set(mine.map((entry) => entry.approval.channelId))];
+    },
+    async listForViewer(workspaceId, viewer, endedSince, limits) {
+      const sees = (entry: ApprovalEntry) =>
+        entry.approval.workspaceId === workspaceId &&
+        (viewer.channelIds.includes(entry.approval.channelId) ||
+          (entry.approval.requester.kind === 'slack' && entry.approval.requester.userId === viewer.userId));
+      const visible = [...approvals.values()].filter(sees);
+      const waiting = visible.filter(pending).sort(byTime((entry) => entry.approval.expiresAt.getTime()));
+      const ended = visible
+        .filter(
+          (entry) =>
+            !pending(entry) && entry.approval.resolvedAt !== null && entry.approval.resolvedAt >= endedSince,
+        )
+        .sort(byTime((entry) => -(entry.approval.resolvedAt?.getTime() ?? 0)));
+      return {
+        pending: waiting.slice(0, limits.pending).map((entry) => copy(entry.approval)),
+        pendingTotal: waiting.length,
+        outcomes: ended.slice(0, limits.outcomes).map((entry) => copy(entry.approval)),
+      };
     },
   };
 
@@ -673,6 +723,11 @@ export function createMemoryStore(options: { onEnqueue?: () => void } = {}): Sto
     async release(name, owner) {
       if (leases.get(name)?.owner === owner) leases.delete(name);
     },
+    async holder(name, now) {
+      const current = leases.get(name);
+      if (current === undefined || current.until <= now.getTime()) return null;
+      return { owner: current.owner, until: new Date(current.until) };
+    },
   };
 
   const health: HealthPort = {
@@ -713,6 +768,33 @@ export function createMemoryStore(options: { onEnqueue?: () => void } = {}): Sto
     for (const entry of auditLog) if (entry.workspaceId === '') entry.workspaceId = workspaceId;
   }
 
+  const retention: RetentionPort = {
+    async prune(cutoffs, limit) {
+      const before = (date: Date | null) => (date === null ? Number.NEGATIVE_INFINITY : date.getTime());
+      const oldApprovals = [...approvals.values()]
+        .filter(
+          (entry) =>
+            !pending(entry) &&
+            (entry.approval.resolvedAt?.getTime() ?? Infinity) < before(cutoffs.approvalsEndedBefore),
+        )
+        .slice(0, limit);
+      for (const entry of oldApprovals) approvals.delete(entry.approval.id);
+      const oldEffects = [...effects.values()]
+        .filter(
+          (entry) =>
+            entry.state !== 'pending' &&
+            (finishedAt.get(entry.id) ?? Infinity) < before(cutoffs.effectsFinishedBefore),
+        )
+        .slice(0, limit);
+      for (const entry of oldEffects) effects.delete(entry.key);
+      const oldAudit = auditLog
+        .filter((entry) => entry.at.getTime() < before(cutoffs.auditBefore))
+        .slice(0, limit);
+      for (const entry of oldAudit) auditLog.splice(auditLog.indexOf(entry), 1);
+      return { approvals: oldApprovals.length, effects: oldEffects.length, audit: oldAudit.length };
+    },
+  };
+
   return {
     approvals: whileOpen(approvalsPort),
     outbox: whileOpen(outbox),
@@ -724,6 +806,7 @@ export function createMemoryStore(options: { onEnqueue?: () => void } = {}): Sto
     leases: whileOpen(leasesPort),
     health: whileOpen(health),
     state: whileOpen(state),
+    retention: whileOpen(retention),
     async adoptUnownedRows(workspaceId) {
       if (closed) throw new Error('the store is closed');
       adopt(workspaceId);

@@ -15,23 +15,37 @@ const sql = {
   insert: `
     INSERT INTO approvals (id, workspace_id, type, status, contract_id, milestone_id, job_id, proposal_id,
       approval_url, expires_at, resolved_at, result, created_at, requester, note, channel_id, approvers,
-      context, context_retry_at, tracked_at, updated_at)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20)
+      context, context_retry_at, tracked_at, updated_at, requester_user_id)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20, $21)
     ON CONFLICT (id) DO NOTHING`,
   end: `
     UPDATE approvals SET status = $2, resolved_at = $3, result = $4, version = version + 1,
       context_retry_at = NULL, card_refresh_at = NULL, updated_at = $5
     WHERE id = $1 AND status = 'pending'
     RETURNING *`,
-  forHome: `
+  cardChannels: `
+    SELECT DISTINCT channel_id FROM approvals WHERE workspace_id = $1 AND status = 'pending'
+    UNION
+    SELECT DISTINCT channel_id FROM approvals WHERE workspace_id = $1 AND status <> 'pending' AND resolved_at >= $2`,
+  pendingVisible: `
     SELECT * FROM approvals WHERE workspace_id = $1 AND status = 'pending'
-    UNION ALL
-    SELECT * FROM approvals WHERE workspace_id = $1 AND status <> 'pending' AND resolved_at >= $2`,
+      AND (channel_id = ANY($2::text[]) OR requester_user_id = $3)
+    ORDER BY expires_at, id LIMIT $4`,
+  countVisible: `
+    SELECT COUNT(*) AS n FROM approvals WHERE workspace_id = $1 AND status = 'pending'
+      AND (channel_id = ANY($2::text[]) OR requester_user_id = $3)`,
+  endedVisible: `
+    SELECT * FROM approvals WHERE workspace_id = $1 AND status <> 'pending' AND resolved_at >= $4
+      AND (channel_id = ANY($2::text[]) OR requester_user_id = $3)
+    ORDER BY resolved_at DESC, id LIMIT $5`,
   lapsed: `
     SELECT * FROM approvals WHERE status = 'pending' AND expires_at <= $1 ORDER BY expires_at, id LIMIT $2`,
-  reminderCandidates: `
-    SELECT * FROM approvals WHERE status = 'pending' AND expires_at > $1 AND expires_at <= $2
-    ORDER BY expires_at, id LIMIT $3`,
+  dueReminders: `
+    SELECT * FROM approvals a WHERE a.status = 'pending' AND a.expires_at > $1 AND a.expires_at <= $2
+      AND EXISTS (SELECT 1 FROM unnest($3::bigint[]) o(ms)
+        WHERE a.expires_at - o.ms <= $1 AND a.expires_at - o.ms >= a.tracked_at
+          AND (a.reminder_floor_ms IS NULL OR a.reminder_floor_ms > o.ms))
+    ORDER BY a.expires_at, a.id LIMIT $4`,
   reminderFloor: `
     UPDATE approvals SET reminder_floor_ms = $2, updated_at = $3
     WHERE id = $1 AND status = 'pending' AND (reminder_floor_ms IS NULL OR reminder_floor_ms > $2)`,
@@ -48,7 +62,7 @@ const sql = {
   staleCountdowns: `
     SELECT id, workspace_id FROM approvals
     WHERE status = 'pending' AND card_refresh_at <= $1 AND card_version = version
-    ORDER BY card_refresh_at, id LIMIT $2`,
+    ORDER BY expires_at, id LIMIT $2`,
   refreshCountdown: `
     UPDATE approvals SET version = version + 1, card_refresh_at = NULL, updated_at = $2
     WHERE id = $1 AND status = 'pending' AND card_version = version`,
@@ -120,8 +134,15 @@ export function createApprovalsSql(db: Db, companions: Companions): ApprovalsPor
         return row;
       }),
     listLapsed: (now, limit) => rows(db, sql.lapsed, [now.getTime(), limit]),
-    listReminderCandidates: (now, horizonMs, limit) =>
-      rows(db, sql.reminderCandidates, [now.getTime(), now.getTime() + horizonMs, limit]),
+    listDueReminders: async (now, offsetsMs, limit) =>
+      offsetsMs.length === 0
+        ? []
+        : rows(db, sql.dueReminders, [
+            now.getTime(),
+            now.getTime() + Math.max(...offsetsMs),
+            [...offsetsMs],
+            limit,
+          ]),
     remind: (approvalId, offsetMs, effects, at) =>
       changeWith((tx) => changed(tx, sql.reminderFloor, [approvalId, offsetMs, at.getTime()]), effects, at),
     listContextRetries: (now, limit) => rows(db, sql.contextDue, [now.getTime(), limit]),
@@ -171,7 +192,28 @@ export function createApprovalsSql(db: Db, companions: Companions): ApprovalsPor
     async forgetCard(id, ts) {
       await db.query(sql.forget, [id, ts]);
     },
-    listForHome: (workspaceId, endedSince) => rows(db, sql.forHome, [workspaceId, endedSince.getTime()]),
+    async listCardChannels(workspaceId, endedSince) {
+      const result = await db.query<{ channel_id: string }>(sql.cardChannels, [
+        workspaceId,
+        endedSince.getTime(),
+      ]);
+      return result.rows.map((row) => row.channel_id);
+    },
+    async listForViewer(workspaceId, viewer, endedSince, limits) {
+      const who = [workspaceId, [...viewer.channelIds], viewer.userId];
+      const [pending, total, outcomes] = await Promise.all([
+        rows(db, sql.pendingVisible, [...who, limits.pending]),
+        db.query<{ n: string }>(sql.countVisible, who),
+        rows(db, sql.endedVisible, [...who, endedSince.getTime(), limits.outcomes]),
+      ]);
+      return { pending, pendingTotal: Number(total.rows[0]?.n ?? 0), outcomes };
+    },
+    async countByStatus() {
+      const result = await db.query<{ status: string; count: string }>(
+        'SELECT status, COUNT(*) AS count FROM approvals GROUP BY status',
+      );
+      return Object.fromEntries(result.rows.map((row) => [row.status, Number(row.count)]));
+    },
   };
 }
 
@@ -199,5 +241,6 @@ function insertParams(input: NewTrackedApproval, at: Date): unknown[] {
     json(input.context),
     input.contextRetryAt?.getTime() ?? null,
     at.getTime(),
+    input.requester.kind === 'slack' ? input.requester.userId : null,
   ];
 }

@@ -9,6 +9,7 @@ import {
 } from '../migrate.js';
 import { connectionConfig, describeTarget, openError } from './connection.js';
 import { schemaV1 } from './schema-v1.js';
+import { schemaV2 } from './schema-v2.js';
 
 // Append new migrations, never edit shipped ones. Each runs in its own transaction (DDL is transactional here).
 export const postgresMigrations: readonly Migration<pg.ClientBase>[] = [
@@ -17,6 +18,13 @@ export const postgresMigrations: readonly Migration<pg.ClientBase>[] = [
     name: 'approvals, one queue for every side effect, routes, Home tabs, cursors, leases, audit log',
     up: async (db) => {
       await db.query(schemaV1);
+    },
+  },
+  {
+    version: 2,
+    name: 'partial indexes for pending and ended approvals; the requester on its own column',
+    up: async (db) => {
+      await db.query(schemaV2);
     },
   },
 ];

@@ -31,13 +31,17 @@ const leaseColumns = `
     ELSE uncertain_since END,
   updated_at = $3`;
 
-const claimDue = `
+/** One claim per lane: every kind (no $5), only the kinds in $5, or every kind but those. */
+const claimWhere = (kinds: string) => `
   UPDATE effects SET ${leaseColumns}
   WHERE id IN (
-    SELECT e.id FROM effects e WHERE ${claimable}
+    SELECT e.id FROM effects e WHERE ${claimable} ${kinds}
     ORDER BY e.priority, e.next_attempt_at, e.id LIMIT $4
     FOR UPDATE SKIP LOCKED)
   RETURNING *`;
+const claimDue = claimWhere('');
+const claimOnly = claimWhere('AND e.kind = ANY($5::text[])');
+const claimExcept = claimWhere('AND NOT (e.kind = ANY($5::text[]))');
 
 const claimKey = `
   UPDATE effects SET ${leaseColumns}
@@ -120,10 +124,15 @@ export function createOutboxSql(db: Db, notify: (tx: Tx) => Promise<void>, wake:
     async claim(lease) {
       const now = lease.now.getTime();
       const base = [lease.owner, now + lease.leaseMs, now];
+      const due = [...base, lease.limit];
       const { rows } =
-        lease.key === undefined
-          ? await db.query<ClaimedRow>(claimDue, [...base, lease.limit])
-          : await db.query<ClaimedRow>(claimKey, [...base, lease.key]);
+        lease.key !== undefined
+          ? await db.query<ClaimedRow>(claimKey, [...base, lease.key])
+          : lease.kinds === undefined
+            ? await db.query<ClaimedRow>(claimDue, due)
+            : 'only' in lease.kinds
+              ? await db.query<ClaimedRow>(claimOnly, [...due, [...lease.kinds.only]])
+              : await db.query<ClaimedRow>(claimExcept, [...due, [...lease.kinds.except]]);
       return rows.sort(byUrgency).map(toClaimed);
     },
     async finish(claimed, owner, end, at, detail = {}) {
@@ -161,6 +170,20 @@ export function createOutboxSql(db: Db, notify: (tx: Tx) => Promise<void>, wake:
       );
       const at = rows[0]?.at ?? null;
       return at === null ? null : new Date(at);
+    },
+    async stats(now) {
+      const { rows } = await db.query<{ pending: string; due: string; oldest: number | null }>(
+        `SELECT COUNT(*) AS pending, COUNT(*) FILTER (WHERE next_attempt_at <= $1) AS due,
+           MIN(next_attempt_at) FILTER (WHERE next_attempt_at <= $1) AS oldest
+         FROM effects WHERE state = 'pending'`,
+        [now.getTime()],
+      );
+      const [row] = rows;
+      return {
+        pending: Number(row?.pending ?? 0),
+        due: Number(row?.due ?? 0),
+        oldestDueAt: row?.oldest == null ? null : new Date(Number(row.oldest)),
+      };
     },
     async find(key) {
       const { rows } = await db.query<EffectRow>('SELECT * FROM effects WHERE key = $1', [key]);

@@ -10,6 +10,7 @@ import { createHomesSql } from './homes-sql.js';
 import { enqueueChannel, type Listener, listenForEnqueues, noticePayload } from './listener.js';
 import { migratePostgres } from './migrations.js';
 import { createOutboxSql } from './outbox-sql.js';
+import { createRetentionSql } from './retention-sql.js';
 import { createRoutesSql } from './routes-sql.js';
 import { createServiceSql } from './service-sql.js';
 
@@ -73,6 +74,7 @@ function assemble(
     leases: service.leases,
     health: service.health,
     state: service.state,
+    retention: createRetentionSql(db),
     async adoptUnownedRows(workspaceId) {
       await db.transaction(async (tx) => {
         // A funding request queued then names its workspace inside its payload too.

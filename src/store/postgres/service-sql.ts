@@ -21,6 +21,14 @@ export function createServiceSql(db: Db) {
     async release(name, owner) {
       await db.query('DELETE FROM leases WHERE name = $1 AND owner = $2', [name, owner]);
     },
+    async holder(name, now) {
+      const { rows } = await db.query<{ owner: string; until: number }>(
+        'SELECT owner, until FROM leases WHERE name = $1 AND until > $2',
+        [name, now.getTime()],
+      );
+      const [row] = rows;
+      return row === undefined ? null : { owner: row.owner, until: new Date(row.until) };
+    },
   };
   const health: HealthPort = {
     async ping() {

@@ -13,32 +13,38 @@ export interface Companions {
 export function createApprovalsSql(db: Database, companions: Companions): ApprovalsPort {
   const statements = {
     get: db.prepare<[string], ApprovalRow>('SELECT * FROM approvals WHERE id = ?'),
+    byStatus: db.prepare<[], { status: string; count: number }>(
+      'SELECT status, COUNT(*) AS count FROM approvals GROUP BY status',
+    ),
     insert: db.prepare(`
       INSERT INTO approvals (id, workspace_id, type, status, contract_id, milestone_id, job_id, proposal_id,
-        approval_url, expires_at, resolved_at, result, created_at, requester, note, channel_id, approvers,
-        context, context_retry_at, tracked_at, updated_at)
+        approval_url, expires_at, resolved_at, result, created_at, requester, requester_user_id, note,
+        channel_id, approvers, context, context_retry_at, tracked_at, updated_at)
       VALUES (@id, @workspaceId, @type, @status, @contractId, @milestoneId, @jobId, @proposalId, @approvalUrl,
-        @expiresAt, @resolvedAt, @result, @createdAt, @requester, @note, @channelId, @approvers, @context,
-        @contextRetryAt, @at, @at)
+        @expiresAt, @resolvedAt, @result, @createdAt, @requester, @requesterUserId, @note, @channelId,
+        @approvers, @context, @contextRetryAt, @at, @at)
       ON CONFLICT (id) DO NOTHING`),
     end: db.prepare(`
       UPDATE approvals SET status = @status, resolved_at = @resolvedAt, result = @result, version = version + 1,
         context_retry_at = NULL, card_refresh_at = NULL, updated_at = @at
       WHERE id = @id AND status = 'pending'`),
-    forHome: db.prepare<[string, string, number], ApprovalRow>(`
-      SELECT * FROM approvals WHERE workspace_id = ? AND status = 'pending'
-      UNION ALL
-      SELECT * FROM approvals WHERE workspace_id = ? AND status <> 'pending' AND resolved_at >= ?`),
+    ...viewerStatements(db),
     lapsed: db.prepare<[number, number], ApprovalRow>(`
-      SELECT * FROM approvals WHERE status = 'pending' AND expires_at <= ? ORDER BY expires_at LIMIT ?`),
-    reminderCandidates: db.prepare<[number, number, number], ApprovalRow>(`
-      SELECT * FROM approvals WHERE status = 'pending' AND expires_at > ? AND expires_at <= ?
+      SELECT * FROM approvals INDEXED BY approvals_pending_expiry WHERE status = 'pending' AND expires_at <= ?
       ORDER BY expires_at LIMIT ?`),
+    // The offsets are a JSON array; every test runs on the covering index (expires_at, tracked_at, floor).
+    dueReminders: db.prepare<{ now: number; horizon: number; offsets: string; limit: number }, ApprovalRow>(`
+      SELECT * FROM approvals a INDEXED BY approvals_pending_expiry
+      WHERE a.status = 'pending' AND a.expires_at > @now AND a.expires_at <= @horizon
+        AND EXISTS (SELECT 1 FROM json_each(@offsets) o
+          WHERE a.expires_at - o.value <= @now AND a.expires_at - o.value >= a.tracked_at
+            AND (a.reminder_floor_ms IS NULL OR a.reminder_floor_ms > o.value))
+      ORDER BY a.expires_at LIMIT @limit`),
     reminderFloor: db.prepare(`
       UPDATE approvals SET reminder_floor_ms = @offset, updated_at = @at
       WHERE id = @id AND status = 'pending' AND (reminder_floor_ms IS NULL OR reminder_floor_ms > @offset)`),
     contextDue: db.prepare<[number, number], ApprovalRow>(`
-      SELECT * FROM approvals WHERE status = 'pending' AND context_retry_at <= ?
+      SELECT * FROM approvals INDEXED BY approvals_context_due WHERE status = 'pending' AND context_retry_at <= ?
       ORDER BY context_retry_at LIMIT ?`),
     contextFound: db.prepare(`
       UPDATE approvals SET context = @context, context_retry_at = NULL, version = version + 1, updated_at = @at
@@ -48,9 +54,9 @@ export function createApprovalsSql(db: Database, companions: Companions): Approv
     contextRetry: db.prepare(`
       UPDATE approvals SET context_retry_at = @next WHERE id = @id AND context IS NULL AND status = 'pending'`),
     staleCountdowns: db.prepare<[number, number], { id: string; workspace_id: string }>(`
-      SELECT id, workspace_id FROM approvals
+      SELECT id, workspace_id FROM approvals INDEXED BY approvals_countdown_due
       WHERE status = 'pending' AND card_refresh_at <= ? AND card_version = version
-      ORDER BY card_refresh_at LIMIT ?`),
+      ORDER BY expires_at LIMIT ?`),
     refreshCountdown: db.prepare(`
       UPDATE approvals SET version = version + 1, card_refresh_at = NULL, updated_at = @at
       WHERE id = @id AND status = 'pending' AND card_version = version`),
@@ -135,9 +141,12 @@ export function createApprovalsSql(db: Database, companions: Companions): Approv
     async listLapsed(now, limit) {
       return statements.lapsed.all(now.getTime(), limit).map(toApproval);
     },
-    async listReminderCandidates(now, horizonMs, limit) {
+    async listDueReminders(now, offsetsMs, limit) {
+      if (offsetsMs.length === 0) return [];
       const from = now.getTime();
-      return statements.reminderCandidates.all(from, from + horizonMs, limit).map(toApproval);
+      const horizon = from + Math.max(...offsetsMs);
+      const offsets = JSON.stringify(offsetsMs);
+      return statements.dueReminders.all({ now: from, horizon, offsets, limit }).map(toApproval);
     },
     async remind(approvalId, offsetMs, effects, at) {
       const change = () =>
@@ -185,8 +194,17 @@ export function createApprovalsSql(db: Database, companions: Companions): Approv
     async forgetCard(id, ts) {
       statements.forget.run({ id, ts });
     },
-    async listForHome(workspaceId, endedSince) {
-      return statements.forHome.all(workspaceId, workspaceId, endedSince.getTime()).map(toApproval);
+    async countByStatus() {
+      const rows = statements.byStatus.all();
+      return Object.fromEntries(rows.map((row) => [row.status, row.count]));
+    },
+    async listCardChannels(workspaceId, endedSince) {
+      return statements.cardChannels
+        .all(workspaceId, workspaceId, endedSince.getTime())
+        .map((row) => row.channel_id);
+    },
+    async listForViewer(workspaceId, viewer, endedSince, limits) {
+      return listForViewer(statements, workspaceId, viewer, endedSince.getTime(), limits);
     },
   };
 }
@@ -208,11 +226,98 @@ function insertParams(input: NewTrackedApproval, at: Date) {
     result: approval.result === null ? null : JSON.stringify(approval.result),
     createdAt: approval.createdAt.getTime(),
     requester: JSON.stringify(input.requester),
+    requesterUserId: input.requester.kind === 'slack' ? input.requester.userId : null,
     note: input.note,
     channelId: input.channelId,
     approvers: JSON.stringify(input.approvers),
     context: input.context === null ? null : JSON.stringify(input.context),
     contextRetryAt: input.contextRetryAt?.getTime() ?? null,
     at: at.getTime(),
+  };
+}
+
+/** App Home's queries: per channel and per requester, each on its own partial index, soonest first. */
+function viewerStatements(db: Database) {
+  return {
+    cardChannels: db.prepare<[string, string, number], { channel_id: string }>(`
+      SELECT channel_id FROM approvals INDEXED BY approvals_pending_channel
+        WHERE workspace_id = ? AND status = 'pending'
+      UNION
+      SELECT channel_id FROM approvals INDEXED BY approvals_ended_channel
+        WHERE workspace_id = ? AND status <> 'pending' AND resolved_at >= ?`),
+    pendingInChannel: db.prepare<[string, string, number], ApprovalRow>(`
+      SELECT * FROM approvals INDEXED BY approvals_pending_channel
+      WHERE workspace_id = ? AND channel_id = ? AND status = 'pending' ORDER BY expires_at LIMIT ?`),
+    countInChannel: db.prepare<[string, string], { n: number }>(`
+      SELECT COUNT(*) AS n FROM approvals INDEXED BY approvals_pending_channel
+      WHERE workspace_id = ? AND channel_id = ? AND status = 'pending'`),
+    pendingOfRequester: db.prepare<[string, string, number], ApprovalRow>(`
+      SELECT * FROM approvals INDEXED BY approvals_pending_requester
+      WHERE workspace_id = ? AND requester_user_id = ? AND status = 'pending' ORDER BY expires_at LIMIT ?`),
+    // The requester's pending approvals outside the viewer's channels: counted once, not twice.
+    countOfRequesterElsewhere: db.prepare<[string, string, string], { n: number }>(`
+      SELECT COUNT(*) AS n FROM approvals INDEXED BY approvals_pending_requester
+      WHERE workspace_id = ? AND requester_user_id = ? AND status = 'pending'
+        AND channel_id NOT IN (SELECT value FROM json_each(?))`),
+    endedInChannel: db.prepare<[string, string, number, number], ApprovalRow>(`
+      SELECT * FROM approvals INDEXED BY approvals_ended_channel
+      WHERE workspace_id = ? AND channel_id = ? AND status <> 'pending' AND resolved_at >= ?
+      ORDER BY resolved_at DESC LIMIT ?`),
+    endedOfRequester: db.prepare<[string, string, number, number], ApprovalRow>(`
+      SELECT * FROM approvals INDEXED BY approvals_ended_requester
+      WHERE workspace_id = ? AND requester_user_id = ? AND status <> 'pending' AND resolved_at >= ?
+      ORDER BY resolved_at DESC LIMIT ?`),
+  };
+}
+
+type ViewerStatements = ReturnType<typeof viewerStatements>;
+
+/** The first `limit` of several lists each sorted by `key`, without repeats. */
+function mergeFirst(
+  lists: readonly ApprovalRow[][],
+  key: (row: ApprovalRow) => number,
+  limit: number,
+): ApprovalRow[] {
+  const seen = new Map<string, ApprovalRow>();
+  for (const row of lists.flat()) seen.set(row.id, row);
+  return [...seen.values()].sort((a, b) => key(a) - key(b)).slice(0, limit);
+}
+
+function listForViewer(
+  statements: ViewerStatements,
+  workspaceId: string,
+  viewer: { readonly userId: string; readonly channelIds: readonly string[] },
+  endedSince: number,
+  limits: { readonly pending: number; readonly outcomes: number },
+) {
+  const channels = [...new Set(viewer.channelIds)];
+  const pending = mergeFirst(
+    [
+      ...channels.map((channel) => statements.pendingInChannel.all(workspaceId, channel, limits.pending)),
+      statements.pendingOfRequester.all(workspaceId, viewer.userId, limits.pending),
+    ],
+    (row) => row.expires_at,
+    limits.pending,
+  );
+  const inChannels = channels.reduce(
+    (sum, channel) => sum + (statements.countInChannel.get(workspaceId, channel)?.n ?? 0),
+    0,
+  );
+  const elsewhere =
+    statements.countOfRequesterElsewhere.get(workspaceId, viewer.userId, JSON.stringify(channels))?.n ?? 0;
+  const outcomes = mergeFirst(
+    [
+      ...channels.map((channel) =>
+        statements.endedInChannel.all(workspaceId, channel, endedSince, limits.outcomes),
+      ),
+      statements.endedOfRequester.all(workspaceId, viewer.userId, endedSince, limits.outcomes),
+    ],
+    (row) => -(row.resolved_at ?? 0),
+    limits.outcomes,
+  );
+  return {
+    pending: pending.map(toApproval),
+    pendingTotal: inChannels + elsewhere,
+    outcomes: outcomes.map(toApproval),
   };
 }

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import { latestVersionOf, type Migration, type MigrationReport, runMigrations } from '../migrate.js';
 import { migrateToOneQueue } from './migration-v6.js';
+import { migrationV7 } from './migration-v7.js';
 
 function sql(text: string): (db: Database) => void {
   return (db) => db.exec(text);
@@ -162,6 +163,11 @@ export const sqliteMigrations: readonly Migration<Database>[] = [
     `),
   },
   { version: 6, name: 'one queue for every side effect; a workspace on every row', up: migrateToOneQueue },
+  {
+    version: 7,
+    name: 'partial indexes for pending and ended approvals; the requester on its own column',
+    up: sql(migrationV7),
+  },
 ];
 
 /** The newest schema version this code knows. */

@@ -55,12 +55,17 @@ export function createOutboxSql(db: Database, onEnqueue?: () => void) {
       last_error = CASE WHEN state = 'pending' THEN last_error ELSE NULL END,
       result = CASE WHEN state = 'pending' THEN result ELSE NULL END,
       state = 'pending', finished_at = NULL, updated_at = excluded.updated_at`);
-  const claim = db.prepare<{ owner: string; until: number; now: number; limit: number }, ClaimRow>(`
-    UPDATE effects SET ${leaseColumns}
-    WHERE id IN (
-      SELECT e.id FROM effects e WHERE ${claimable}
-      ORDER BY e.priority, e.next_attempt_at, e.id LIMIT @limit)
-    RETURNING *`);
+  /** One claim statement per lane: every kind, only some kinds, or all but some (kinds as a JSON array). */
+  const claimWhere = (kinds: string) =>
+    db.prepare<{ owner: string; until: number; now: number; limit: number; kinds?: string }, ClaimRow>(`
+      UPDATE effects SET ${leaseColumns}
+      WHERE id IN (
+        SELECT e.id FROM effects e WHERE ${claimable} ${kinds}
+        ORDER BY e.priority, e.next_attempt_at, e.id LIMIT @limit)
+      RETURNING *`);
+  const claim = claimWhere('');
+  const claimOnly = claimWhere('AND e.kind IN (SELECT value FROM json_each(@kinds))');
+  const claimExcept = claimWhere('AND e.kind NOT IN (SELECT value FROM json_each(@kinds))');
   const claimKey = db.prepare<{ owner: string; until: number; now: number; key: string }, EffectRow>(`
     UPDATE effects SET ${leaseColumns}
     WHERE id = (SELECT e.id FROM effects e WHERE e.key = @key AND ${claimable})
@@ -89,6 +94,10 @@ export function createOutboxSql(db: Database, onEnqueue?: () => void) {
   const nextDue = db.prepare<[], { at: number | null }>(`
     SELECT MIN(MAX(next_attempt_at, COALESCE(lease_until, 0))) AS at FROM effects WHERE state = 'pending'`);
   const byKey = db.prepare<[string], EffectRow>('SELECT * FROM effects WHERE key = ?');
+  const stats = db.prepare<{ now: number }, { pending: number; due: number; oldest: number | null }>(`
+    SELECT COUNT(*) AS pending, COALESCE(SUM(next_attempt_at <= @now), 0) AS due,
+      MIN(CASE WHEN next_attempt_at <= @now THEN next_attempt_at END) AS oldest
+    FROM effects WHERE state = 'pending'`);
 
   function enqueue(effects: readonly QueuedEffect[], at: Date): number {
     let changed = 0;
@@ -121,11 +130,15 @@ export function createOutboxSql(db: Database, onEnqueue?: () => void) {
       const now = lease.now.getTime();
       const base = { owner: lease.owner, until: now + lease.leaseMs, now };
       if (lease.key !== undefined) return claimKey.all({ ...base, key: lease.key }).map(toClaimed);
+      const params = { ...base, limit: lease.limit };
+      const rows =
+        lease.kinds === undefined
+          ? claim.all(params)
+          : 'only' in lease.kinds
+            ? claimOnly.all({ ...params, kinds: JSON.stringify(lease.kinds.only) })
+            : claimExcept.all({ ...params, kinds: JSON.stringify(lease.kinds.except) });
       // RETURNING gives rows in no particular order: put them back in the order they were chosen in.
-      return claim
-        .all({ ...base, limit: lease.limit })
-        .sort(mostUrgentFirst)
-        .map(toClaimed);
+      return rows.sort(mostUrgentFirst).map(toClaimed);
     },
     async finish(claimed, owner, end, at, detail = {}) {
       finish.run({
@@ -156,6 +169,14 @@ export function createOutboxSql(db: Database, onEnqueue?: () => void) {
     async nextDueAt() {
       const at = nextDue.get()?.at ?? null;
       return at === null ? null : new Date(at);
+    },
+    async stats(now) {
+      const row = stats.get({ now: now.getTime() });
+      return {
+        pending: row?.pending ?? 0,
+        due: row?.due ?? 0,
+        oldestDueAt: row?.oldest == null ? null : new Date(row.oldest),
+      };
     },
     async find(key) {
       const row = byKey.get(key);

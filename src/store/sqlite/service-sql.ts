@@ -8,6 +8,9 @@ export function createServiceSql(db: Database) {
     ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, until = excluded.until
     WHERE leases.owner = excluded.owner OR leases.until <= @now`);
   const release = db.prepare('DELETE FROM leases WHERE name = ? AND owner = ?');
+  const holder = db.prepare<[string, number], { owner: string; until: number }>(
+    'SELECT owner, until FROM leases WHERE name = ? AND until > ?',
+  );
   const ping = db.prepare('SELECT 1');
   const setState = db.prepare(`
     INSERT INTO service_state (key, value, updated_at) VALUES (?, ?, ?)
@@ -19,6 +22,10 @@ export function createServiceSql(db: Database) {
   const leases: LeasesPort = {
     async acquire(name, owner, now, ttlMs) {
       return take.run({ name, owner, until: now.getTime() + ttlMs, now: now.getTime() }).changes === 1;
+    },
+    async holder(name, now) {
+      const row = holder.get(name, now.getTime());
+      return row === undefined ? null : { owner: row.owner, until: new Date(row.until) };
     },
     async release(name, owner) {
       release.run(name, owner);

@@ -12,6 +12,7 @@ import { createHomesSql } from './homes-sql.js';
 import { createInboundSql } from './inbound-sql.js';
 import { migrate } from './migrations.js';
 import { createOutboxSql } from './outbox-sql.js';
+import { createRetentionSql } from './retention-sql.js';
 import { createRoutesSql } from './routes-sql.js';
 import { createServiceSql } from './service-sql.js';
 
@@ -58,6 +59,7 @@ export function openSqliteStore(path: string, options: StoreOptions = {}): Store
         service.setState(key, value, at);
       },
     }),
+    retention: guardBusy(createRetentionSql(db)),
     async adoptUnownedRows(workspaceId) {
       adopt.immediate(workspaceId);
     },

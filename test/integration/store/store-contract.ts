@@ -475,10 +475,8 @@ export function describeStoreContract(
         expect(await store.outbox.find(effectKeys.reminder('A-1', hours(0.25)))).toBeUndefined();
       });
 
-      it('finds lapsed pending approvals and reminder candidates by expiry, soonest first, up to the limit', async () => {
+      it('finds lapsed pending approvals by expiry, soonest first, up to the limit', async () => {
         await track('A-soon', { expiresAt: at(hours(10)) });
-        await track('A-sooner', { expiresAt: at(hours(5)) });
-        await track('A-later', { expiresAt: at(hours(72)) });
         await track('A-gone', { expiresAt: at(hours(1)) });
         await track('A-gone-earlier', { expiresAt: at(hours(0.5)) });
         await track('A-ended', { expiresAt: at(hours(1)) });
@@ -486,27 +484,94 @@ export function describeStoreContract(
 
         const lapsed = await store.approvals.listLapsed(at(hours(2)), 10);
         const firstLapsed = await store.approvals.listLapsed(at(hours(2)), 1);
-        const candidates = await store.approvals.listReminderCandidates(at(hours(2)), hours(24), 10);
-        const firstCandidate = await store.approvals.listReminderCandidates(at(hours(2)), hours(24), 1);
 
         expect(idsOf(lapsed)).toEqual(['A-gone-earlier', 'A-gone']);
         expect(idsOf(firstLapsed)).toEqual(['A-gone-earlier']);
-        expect(idsOf(candidates)).toEqual(['A-sooner', 'A-soon']);
-        expect(idsOf(firstCandidate)).toEqual(['A-sooner']);
       });
 
-      it('lists pending approvals and those ended since a date for App Home, in its own workspace only', async () => {
-        await track('A-open');
-        await track('A-old');
-        await track('A-new');
+      it('lists only the approvals with a reminder due now, soonest expiry first, up to the limit', async () => {
+        const offsets = [hours(24), hours(1)];
+        await track('A-due', { expiresAt: at(hours(72)) });
+        await track('A-last-hour', { expiresAt: at(hours(50.5)) });
+        await track('A-handled', { expiresAt: at(hours(72)) });
+        await store.approvals.remind('A-handled', hours(24), [], at(hours(48)));
+        await track('A-not-yet', { expiresAt: at(hours(80)) });
+        await track('A-lapsed', { expiresAt: at(hours(40)) });
+        await track('A-ended', { expiresAt: at(hours(72)) });
+        await end('A-ended', 'declined', at(hours(1)));
+
+        const due = await store.approvals.listDueReminders(at(hours(50)), offsets, 10);
+        const first = await store.approvals.listDueReminders(at(hours(50)), offsets, 1);
+        const none = await store.approvals.listDueReminders(at(hours(50)), [], 10);
+
+        expect(idsOf(due)).toEqual(['A-last-hour', 'A-due']);
+        expect(idsOf(first)).toEqual(['A-last-hour']);
+        expect(none).toEqual([]);
+      });
+
+      it('skips a reminder whose moment had passed before tracking began', async () => {
+        await store.approvals.track(
+          {
+            workspaceId: ws,
+            approval: anApproval({ id: 'A-tracked-late', expiresAt: at(hours(30)) }),
+            requester,
+            note: null,
+            channelId: 'C0FUND',
+            approvers: [],
+            context,
+            contextRetryAt: null,
+          },
+          at(hours(10)),
+          () => ({
+            approvalId: 'A-tracked-late',
+            milestoneId: null,
+            actor: 'slack:U0ALICE',
+            action: 'requested',
+          }),
+          noEffects,
+        );
+
+        const at12 = await store.approvals.listDueReminders(at(hours(12)), [hours(24), hours(1)], 10);
+        const at29 = await store.approvals.listDueReminders(at(hours(29.5)), [hours(24), hours(1)], 10);
+
+        expect(at12).toEqual([]);
+        expect(idsOf(at29)).toEqual(['A-tracked-late']);
+      });
+
+      it('shows a viewer what they asked for and what is in their channels, from its own workspace, with the total', async () => {
+        const inChannel = (id: string, channelId: string, expiresAt: Date, userId = 'U0SOMEONE') =>
+          track(id, {
+            expiresAt,
+            input: { channelId, requester: { kind: 'slack', userId, teamId: 'T1' } },
+          });
+        await inChannel('A-fund-1', 'C0FUND', at(hours(30)));
+        await inChannel('A-fund-2', 'C0FUND', at(hours(10)));
+        await inChannel('A-fund-3', 'C0FUND', at(hours(20)));
+        await inChannel('A-mine-elsewhere', 'C0OTHER', at(hours(15)), 'U0VIEWER');
+        await inChannel('A-mine-here', 'C0FUND', at(hours(25)), 'U0VIEWER');
+        await inChannel('A-not-mine', 'C0OTHER', at(hours(5)));
+        await inChannel('A-ended', 'C0FUND', at(hours(40)));
+        await end('A-ended', 'confirmed', at(hours(3)));
+        await inChannel('A-ended-long-ago', 'C0FUND', at(hours(40)));
+        await end('A-ended-long-ago', 'confirmed', at(hours(1)));
+        await inChannel('A-ended-quiet', 'C0QUIET', at(hours(40)));
+        await end('A-ended-quiet', 'declined', at(hours(3)));
+        await inChannel('A-ended-quiet-long-ago', 'C0GONE', at(hours(40)));
+        await end('A-ended-quiet-long-ago', 'declined', at(hours(1)));
         await track('A-elsewhere', { workspaceId: 'T2' });
-        await end('A-old', 'declined', at(hours(1)));
-        await end('A-new', 'confirmed', at(hours(5)));
+        const viewer = { userId: 'U0VIEWER', channelIds: ['C0FUND'] };
 
-        const listed = await store.approvals.listForHome(ws, at(hours(2)));
+        const view = await store.approvals.listForViewer(ws, viewer, at(hours(2)), {
+          pending: 3,
+          outcomes: 10,
+        });
+        const channels = await store.approvals.listCardChannels(ws, at(hours(2)));
 
-        expect(idsOf(listed).sort()).toEqual(['A-new', 'A-open']);
-        expect(idsOf(await store.approvals.listForHome('T2', at(hours(2))))).toEqual(['A-elsewhere']);
+        expect(idsOf(view.pending)).toEqual(['A-fund-2', 'A-mine-elsewhere', 'A-fund-3']);
+        expect(view.pendingTotal).toBe(5);
+        expect(idsOf(view.outcomes)).toEqual(['A-ended']);
+        expect([...channels].sort()).toEqual(['C0FUND', 'C0OTHER', 'C0QUIET']);
+        expect(await store.approvals.listCardChannels('T2', at(hours(2)))).toEqual(['C0FUND']);
       });
     });
 
@@ -1155,6 +1220,31 @@ export function describeStoreContract(
       });
     });
 
+    describe('what dashboards and the status command count', () => {
+      it('counts tracked approvals by status', async () => {
+        await track('A-1');
+        await track('A-2');
+        await track('A-3');
+        await end('A-3', 'declined', at(hours(1)));
+
+        const counts = await store.approvals.countByStatus();
+
+        expect(counts).toEqual({ pending: 2, declined: 1 });
+      });
+
+      it('counts what waits on the queue, what is due, and since when the oldest due effect waits', async () => {
+        const empty = await store.outbox.stats(t0);
+        await store.outbox.enqueue([cardEffect(ws, 'A-1', priorities.change)], t0);
+        await store.outbox.enqueue([cardEffect(ws, 'A-2', priorities.change)], at(1_000));
+        await store.outbox.enqueue([cardEffect(ws, 'A-3', priorities.change)], at(60_000));
+
+        const stats = await store.outbox.stats(at(2_000));
+
+        expect(empty).toEqual({ pending: 0, due: 0, oldestDueAt: null });
+        expect(stats).toEqual({ pending: 3, due: 2, oldestDueAt: t0 });
+      });
+    });
+
     describe('named leases, health and service state', () => {
       it('grants a named lease to one owner at a time, extends it for its holder, and hands it over once it expired', async () => {
         const first = await store.leases.acquire('poller', 'r1', t0, 10_000);
@@ -1174,6 +1264,18 @@ export function describeStoreContract(
           true,
           false,
         ]);
+      });
+
+      it('names who holds a lease until it expires', async () => {
+        await store.leases.acquire('poller', 'r1', t0, 10_000);
+
+        const during = await store.leases.holder('poller', at(5_000));
+        const after = await store.leases.holder('poller', at(10_000));
+        const unknown = await store.leases.holder('janitor', t0);
+
+        expect(during).toEqual({ owner: 'r1', until: at(10_000) });
+        expect(after).toBeNull();
+        expect(unknown).toBeNull();
       });
 
       it('releases a named lease only for its holder', async () => {
@@ -1249,7 +1351,11 @@ export function describeStoreContract(
 
         expect((await store.approvals.get('A-old'))?.workspaceId).toBe(ws);
         expect((await store.approvals.get('A-other'))?.workspaceId).toBe('T2');
-        expect(idsOf(await store.approvals.listForHome(ws, t0))).toEqual(['A-old']);
+        const seen = await store.approvals.listForViewer(ws, { userId: 'U0ALICE', channelIds: [] }, t0, {
+          pending: 10,
+          outcomes: 10,
+        });
+        expect(idsOf(seen.pending)).toEqual(['A-old']);
         expect((await store.routes.list(ws)).map((r) => [r.workspaceId, r.targetId])).toEqual([[ws, 'J-1']]);
         expect(await store.routes.list(unowned)).toEqual([]);
         expect(await store.cursors.get(ws, 'opentrain-updates')).toBe('7');

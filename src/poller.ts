@@ -140,7 +140,7 @@ export function createPoller(deps: {
 }
 
 /** The time between two runs of the schedule. */
-function intervalOf(schedule: string): number {
+export function intervalOf(schedule: string): number {
   const task = cron.createTask(schedule, () => undefined, { timezone: 'UTC' });
   const [first, second] = task.getNextRuns(2);
   void task.destroy();

@@ -15,7 +15,7 @@ import { createMetrics } from './metrics.js';
 import { createOpenTrainClient } from './opentrain/client.js';
 import { createOpenTrainPort } from './opentrain/port.js';
 import { reportOpenTrainToken } from './opentrain/report-token.js';
-import { createPoller, lastTickKey } from './poller.js';
+import { createPoller, intervalOf, lastTickKey } from './poller.js';
 import type { Store } from './ports/store.js';
 import { createSlackDelivery } from './slack/delivery.js';
 import { createDirectory } from './slack/directory.js';
@@ -131,7 +131,11 @@ export async function startService(config: Config, options: ServiceOptions = {})
     clock,
     log,
     workspaceId,
-    settings: { fundChannel: config.fundChannel, reminderOffsetsMs: config.reminderOffsetsMs },
+    settings: {
+      fundChannel: config.fundChannel,
+      reminderOffsetsMs: config.reminderOffsetsMs,
+      countdownsPerTick: countdownBudget(config.pollSchedule),
+    },
     isAdmin: permissions.isAdmin,
     metrics: metrics.useCases,
   };
@@ -154,6 +158,11 @@ export async function startService(config: Config, options: ServiceOptions = {})
   });
   let stopping = false;
   let slackConnected = () => true;
+  // Whichever replica ticked: the poller is one for all of them.
+  const lastTick = async () => {
+    const last = await store.state.get(lastTickKey);
+    return last === null ? status.lastTickFinishedAt : new Date(last);
+  };
   const routes: Route[] = healthRoutes({
     health: store.health,
     outbox: store.outbox,
@@ -163,13 +172,9 @@ export async function startService(config: Config, options: ServiceOptions = {})
     staleAfterMs: poller.staleAfterMs,
     stopping: () => stopping,
     slackConnected: () => slackConnected(),
-    // Whichever replica ticked: the poller is one for all of them.
-    lastTick: async () => {
-      const last = await store.state.get(lastTickKey);
-      return last === null ? status.lastTickFinishedAt : new Date(last);
-    },
+    lastTick,
   });
-  routes.push(metricsRoute(metrics, { status, clock }));
+  routes.push(metricsRoute(metrics, { clock, lastTick, outbox: store.outbox, approvals: store.approvals }));
   const receiver = slackReceiver(config, {
     inbound: store.inbound,
     log,
@@ -286,4 +291,12 @@ function slackReceiver(
     businessNow,
     onAnswered,
   });
+}
+
+/**
+ * Countdown refreshes a tick may ask for: 30 card edits a minute, out of the about 50 chat.update a minute
+ * Slack allows a workspace, so outcome edits always keep room. Nearest expiry first; the rest wait.
+ */
+function countdownBudget(schedule: string): number {
+  return Math.max(1, Math.min(500, Math.ceil((30 * intervalOf(schedule)) / 60_000)));
 }

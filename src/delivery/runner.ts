@@ -42,7 +42,13 @@ export interface RunnerOptions {
   readonly log: Logger;
   /** Lease owner name, unique per process, so replicas never run the same effect at once. */
   readonly owner: string;
+  /** Effects other than fund calls run this many at once. */
   readonly concurrency?: number;
+  /**
+   * Fund calls run in a lane of their own, this many at once: each waits on OpenTrain (a second or more), and
+   * must hold up neither each other nor the cards and replies behind them.
+   */
+  readonly fundConcurrency?: number;
   readonly leaseMs?: number;
   readonly maxIdleMs?: number;
 }
@@ -55,7 +61,10 @@ export interface RunnerOptions {
  */
 export function createRunner(options: RunnerOptions): Runner {
   const { outbox, clock, owner } = options;
-  const concurrency = options.concurrency ?? 8;
+  const lanes = [
+    { kinds: { only: ['fund'] } as const, concurrency: options.fundConcurrency ?? 16, running: 0 },
+    { kinds: { except: ['fund'] } as const, concurrency: options.concurrency ?? 8, running: 0 },
+  ];
   const leaseMs = options.leaseMs ?? 15_000;
   const maxIdleMs = options.maxIdleMs ?? 60_000;
   const log = options.log.child({ component: 'queue' });
@@ -151,11 +160,13 @@ export function createRunner(options: RunnerOptions): Runner {
   }
 
   /** Runs a claimed effect in a slot; an effect already running here runs again only after it. */
-  function start(claimed: ClaimedEffect): Promise<void> {
+  function start(claimed: ClaimedEffect, lane: (typeof lanes)[number]): Promise<void> {
     const previous = inFlight.get(claimed.key)?.done ?? Promise.resolve();
+    lane.running++;
     const done = previous
       .then(async () => settle(claimed, await run(claimed)))
       .finally(() => {
+        lane.running--;
         if (inFlight.get(claimed.key)?.done === done) inFlight.delete(claimed.key);
         kick();
       });
@@ -163,20 +174,25 @@ export function createRunner(options: RunnerOptions): Runner {
     return done;
   }
 
+  /** Fills the free slots of every lane; the number claimed, or -1 when the store failed. */
   async function claimBatch(): Promise<number> {
-    const limit = concurrency - inFlight.size;
-    if (limit <= 0) return 0;
-    let claimed: ClaimedEffect[];
-    try {
-      claimed = await outbox.claim({ owner, now: now(), leaseMs, limit });
-      storeOk();
-    } catch (error) {
-      storeFailed(error, 'claiming effects');
-      return -1;
+    let total = 0;
+    for (const lane of lanes) {
+      const limit = lane.concurrency - lane.running;
+      if (limit <= 0) continue;
+      let claimed: ClaimedEffect[];
+      try {
+        claimed = await outbox.claim({ owner, now: now(), leaseMs, limit, kinds: lane.kinds });
+        storeOk();
+      } catch (error) {
+        storeFailed(error, 'claiming effects');
+        return -1;
+      }
+      for (const effect of claimed) void start(effect, lane);
+      total += claimed.length;
     }
-    if (claimed.length === 0) lastProgressAt = Date.now();
-    for (const effect of claimed) void start(effect);
-    return claimed.length;
+    if (total === 0) lastProgressAt = Date.now();
+    return total;
   }
 
   async function pump(): Promise<void> {

@@ -1,18 +1,41 @@
 import type { Clock } from '../clock.js';
+import { approvalStatuses } from '../domain/approval.js';
 import type { ServiceMetrics } from '../metrics.js';
-import type { PollerStatus } from './health.js';
+import type { ApprovalsPort, OutboxPort } from '../ports/store.js';
 import type { Route } from './server.js';
 
+export interface MetricsRouteDeps {
+  readonly clock: Clock;
+  /** When the last tick finished, on any replica. */
+  readonly lastTick: () => Promise<Date | null>;
+  readonly outbox: Pick<OutboxPort, 'stats'>;
+  readonly approvals: Pick<ApprovalsPort, 'countByStatus'>;
+}
+
+/** The gauges read from the store at each scrape: poll lag, the queue, approvals by status. */
+async function refreshGauges(metrics: ServiceMetrics, deps: MetricsRouteDeps): Promise<void> {
+  const now = deps.clock.now();
+  const [finished, queue, counts] = await Promise.all([
+    deps.lastTick(),
+    deps.outbox.stats(now),
+    deps.approvals.countByStatus(),
+  ]);
+  if (finished !== null) metrics.gauges.pollLag.set((now.getTime() - finished.getTime()) / 1_000);
+  metrics.gauges.queueDepth.set(queue.pending);
+  const oldest = queue.oldestDueAt === null ? 0 : (now.getTime() - queue.oldestDueAt.getTime()) / 1_000;
+  metrics.gauges.queueOldest.set(oldest);
+  for (const status of approvalStatuses) metrics.gauges.approvals.set({ status }, counts[status] ?? 0);
+}
+
 /** GET /metrics: Prometheus's text format, for the operator's dashboards (names in README → Operating it). */
-export function metricsRoute(metrics: ServiceMetrics, deps: { status: PollerStatus; clock: Clock }): Route {
+export function metricsRoute(metrics: ServiceMetrics, deps: MetricsRouteDeps): Route {
   return {
     path: '/metrics',
     method: 'GET',
     handler: (_req, res) => {
       void (async () => {
-        const finished = deps.status.lastTickFinishedAt;
-        if (finished !== null)
-          metrics.gauges.pollLag.set((deps.clock.now().getTime() - finished.getTime()) / 1_000);
+        // A failing store still lets everything else be scraped.
+        await refreshGauges(metrics, deps).catch(() => undefined);
         const body = await metrics.registry.metrics();
         res
           .writeHead(200, { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' })

@@ -44,7 +44,10 @@ export interface ReplyContent {
 }
 
 export interface HomeContent {
+  /** The pending approvals shown, soonest expiry first. */
   readonly pending: readonly TrackedApproval[];
+  /** How many pending approvals the viewer has in all (the tab says how many more there are). */
+  readonly pendingTotal: number;
   readonly outcomes: readonly TrackedApproval[];
 }
 
@@ -81,8 +84,8 @@ export interface SlackDelivery {
   /** The same reply as a DM, when the response_url is too old or refuses. */
   replyByDirect(to: ReplyTarget, content: ReplyContent, now: Date, key: EffectKey): Promise<SentMessage>;
   publishHome(userId: string, content: HomeContent, now: Date): Promise<void>;
-  /** A message carrying `key` posted at `place` since `since`, if Slack has one. */
-  findSent(place: Place, key: EffectKey, since: Date): Promise<SentMessage | undefined>;
+  /** Every message carrying `key` posted at `place` since `since`, oldest first (usually none or one). */
+  findSent(place: Place, key: EffectKey, since: Date): Promise<SentMessage[]>;
   explain(error: unknown): SlackFailureInfo;
 }
 

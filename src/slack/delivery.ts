@@ -78,6 +78,6 @@ export function createSlackDelivery(gateway: SlackGateway, settings: ReplySettin
   };
 }
 
-function rename(found: { channel: string; ts: string } | undefined) {
-  return found === undefined ? undefined : { channelId: found.channel, ts: found.ts };
+function rename(found: readonly { channel: string; ts: string }[]) {
+  return found.map((message) => ({ channelId: message.channel, ts: message.ts }));
 }

@@ -27,13 +27,13 @@ export interface SlackGateway {
   permalink(channel: string, ts: string): Promise<string>;
   /** The app's DM channel with a person (conversations.open). */
   openDirect(userId: string): Promise<string>;
-  /** The bot's message carrying effect `key`, posted in `channel` (or in the thread) since `oldest`. */
+  /** The bot's messages carrying effect `key`, posted in `channel` (or in the thread) since `oldest`, oldest first. */
   findByKey(
     channel: string,
     key: string,
     oldest: Date,
     threadTs?: string,
-  ): Promise<{ channel: string; ts: string } | undefined>;
+  ): Promise<{ channel: string; ts: string }[]>;
   /** Ephemeral reply through a slash command's response_url; `replaceOriginal` replaces the earlier one. */
   respond(responseUrl: string, message: SlackMessage, options: { replaceOriginal: boolean }): Promise<void>;
   channelMembers(channel: string): Promise<string[]>;
@@ -181,14 +181,18 @@ interface Found {
   readonly metadata?: { event_type?: string; event_payload?: Record<string, unknown> };
 }
 
-/** Pages through the channel's (or the thread's) recent messages for the one carrying `key`. */
+/**
+ * Pages through the channel's (or the thread's) recent messages for every one carrying `key`, oldest first:
+ * usually one, two when an earlier attempt had to post again without being able to look.
+ */
 async function findByKey(
   client: WebClient,
   call: Call,
   where: { channel: string; key: string; oldest: Date; threadTs?: string },
-): Promise<{ channel: string; ts: string } | undefined> {
+): Promise<{ channel: string; ts: string }[]> {
   // A little before the attempt began: Slack stamps the message when it commits it, clocks differ slightly.
   const oldest = String(Math.max(0, where.oldest.getTime() / 1_000 - 60).toFixed(6));
+  const found: { channel: string; ts: string }[] = [];
   let cursor: string | undefined;
   for (let page = 0; page < 10; page++) {
     const result = await call(
@@ -218,21 +222,49 @@ async function findByKey(
         metadata.event_payload?.key === where.key &&
         message.ts
       ) {
-        return { channel: where.channel, ts: message.ts };
+        found.push({ channel: where.channel, ts: message.ts });
       }
     }
     cursor = result.response_metadata?.next_cursor || undefined;
-    if (cursor === undefined) return undefined;
+    if (cursor === undefined) break;
   }
-  return undefined;
+  return found.sort((a, b) => Number(a.ts) - Number(b.ts));
 }
 
+/**
+ * Answers through a response_url. Slack refuses blocks it cannot show there with a 400 naming the problem
+ * (`invalid_blocks`), or an `ok:false` body: the answer is sent again as plain text, so the person hears it.
+ */
 async function respond(
   responseUrl: string,
   message: SlackMessage,
   replaceOriginal: boolean,
   options: { dispatcher?: Dispatcher; timeoutMs: number },
 ): Promise<void> {
+  const failure = await respondOnce(responseUrl, message, replaceOriginal, options);
+  if (failure === undefined) return;
+  if (message.blocks === undefined || !unfitting.has(failure.code)) throw failure;
+  const again = await respondOnce(responseUrl, { text: message.text }, replaceOriginal, options);
+  if (again !== undefined) throw again;
+}
+
+/** The code Slack names in a response_url answer: `{"ok":false,"error":"invalid_blocks"}` or the bare word. */
+function responseError(body: string): string | undefined {
+  try {
+    const json = JSON.parse(body) as { ok?: unknown; error?: unknown };
+    if (json.ok === false) return typeof json.error === 'string' ? json.error : 'not_ok';
+    return undefined;
+  } catch {
+    return /^[a-z_]{3,64}$/.test(body.trim()) ? body.trim() : undefined;
+  }
+}
+
+async function respondOnce(
+  responseUrl: string,
+  message: SlackMessage,
+  replaceOriginal: boolean,
+  options: { dispatcher?: Dispatcher; timeoutMs: number },
+): Promise<SlackCallError | undefined> {
   let status: number;
   let body: string;
   try {
@@ -253,11 +285,13 @@ async function respond(
     status = response.statusCode;
     body = await response.body.text();
   } catch (cause) {
-    throw new SlackCallError('unavailable', 'request_failed', { cause });
+    return new SlackCallError('unavailable', 'request_failed', { cause });
   }
   if (status === 404 || status === 410 || /expired_url|used_url/.test(body)) {
-    throw new SlackCallError('expired-url', `http_${status}`);
+    return new SlackCallError('expired-url', `http_${status}`);
   }
-  if (status === 429 || status >= 500) throw new SlackCallError('unavailable', `http_${status}`);
-  if (status >= 400) throw new SlackCallError('rejected', `http_${status}`);
+  if (status === 429 || status >= 500) return new SlackCallError('unavailable', `http_${status}`);
+  const code = responseError(body);
+  if (status >= 400 || code !== undefined) return new SlackCallError('rejected', code ?? `http_${status}`);
+  return undefined;
 }

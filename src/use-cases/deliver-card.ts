@@ -67,11 +67,10 @@ async function post(
   const posted =
     looked.kind === 'found' ? looked.message : await deps.slack.postCard(approval, now, claimed.key);
   const refreshAt = countdownRefreshAt(approval, now);
-  const real = await deps.approvals.recordCard(
-    approval.id,
-    { ...posted, version: approval.version, refreshAt },
-    now,
-  );
+  // A copy an earlier attempt posted shows the version rendered then, maybe older than this one: it is recorded
+  // as showing none, so it is edited to the current version below.
+  const version = looked.kind === 'found' ? 0 : approval.version;
+  const real = await deps.approvals.recordCard(approval.id, { ...posted, version, refreshAt }, now);
   if (real !== null) {
     // Another copy is already the card: ours becomes a pointer at it, so only one card is ever live.
     await markDuplicate(deps, approval, posted, real.permalink);
@@ -82,6 +81,9 @@ async function post(
     return null;
   });
   if (permalink !== null) await deps.approvals.recordPermalink(approval.id, posted.ts, permalink);
+  // Copies an earlier attempt posted without being able to look first: the oldest is the card, they point at it.
+  for (const extra of looked.kind === 'found' ? looked.extras : [])
+    await markDuplicate(deps, approval, extra, permalink);
   await deps.audit.append(
     [
       {
@@ -102,11 +104,8 @@ async function post(
     );
   }
   await deps.outbox.enqueue(effects, now);
-  deps.log.info(
-    { approvalId: approval.id, channel: posted.channelId, version: approval.version },
-    'card posted',
-  );
-  return done;
+  deps.log.info({ approvalId: approval.id, channel: posted.channelId, version }, 'card posted');
+  return looked.kind === 'found' ? deliverCard(deps, claimed) : done;
 }
 
 async function markDuplicate(

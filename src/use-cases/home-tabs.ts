@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import type { TrackedApproval, WorkspaceId } from '../domain/approval.js';
+import type { WorkspaceId } from '../domain/approval.js';
 import { countdownRefreshAt, earliest } from '../domain/countdown.js';
 import { homeEffect, priorities } from '../domain/effects.js';
 import type { Logger } from '../logger.js';
@@ -8,7 +8,7 @@ import type { ApprovalsPort, ClaimedEffect, HomeViewsPort, OutboxPort } from '..
 import { done, type EffectResult, slackRetry } from './effect-result.js';
 
 export interface HomeDeps {
-  readonly approvals: Pick<ApprovalsPort, 'get' | 'listForHome'>;
+  readonly approvals: Pick<ApprovalsPort, 'get' | 'listCardChannels' | 'listForViewer'>;
   readonly homes: Pick<HomeViewsPort, 'opened' | 'recentViewers' | 'published'>;
   readonly outbox: Pick<OutboxPort, 'enqueue'>;
   readonly slack: Pick<SlackDelivery, 'publishHome' | 'explain'>;
@@ -19,8 +19,9 @@ export interface HomeDeps {
 
 /** How far back App Home lists outcomes. */
 const outcomesWindowMs = 14 * 24 * 3_600_000;
-/** The most a tab lists; it shows the soonest to expire first (messages/home.ts). */
+/** The most a tab lists, soonest to expire first, and how many outcomes (messages/home.ts). */
 const maxShown = 25;
+const maxOutcomes = 10;
 
 /** Someone opened the app's Home tab: remember them and publish a fresh view at once. */
 export async function openHome(deps: HomeDeps, workspaceId: WorkspaceId, userId: string): Promise<void> {
@@ -65,22 +66,20 @@ export async function publishHome(deps: HomeDeps, claimed: ClaimedEffect<'home'>
   const workspaceId = claimed.workspaceId;
   const now = deps.clock.now();
   try {
-    const approvals = await deps.approvals.listForHome(
+    const endedSince = new Date(now.getTime() - outcomesWindowMs);
+    const channelIds = await viewerChannels(deps, workspaceId, userId, endedSince);
+    const { pending, pendingTotal, outcomes } = await deps.approvals.listForViewer(
       workspaceId,
-      new Date(now.getTime() - outcomesWindowMs),
+      { userId, channelIds },
+      endedSince,
+      { pending: maxShown, outcomes: maxOutcomes },
     );
-    const visible = await visibleTo(deps, userId, approvals);
-    const pending = visible.filter((approval) => approval.status === 'pending');
-    const outcomes = visible.filter((approval) => approval.status !== 'pending');
-    await deps.slack.publishHome(userId, { pending, outcomes }, now);
-    // Republished when the first countdown it shows changes (each changes at most once an hour).
-    const shown = [...pending]
-      .sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime())
-      .slice(0, maxShown);
+    await deps.slack.publishHome(userId, { pending, pendingTotal, outcomes }, now);
+    // Republished when the first countdown it shows changes.
     await deps.homes.published(
       workspaceId,
       userId,
-      earliest(shown.map((approval) => countdownRefreshAt(approval, now))),
+      earliest(pending.map((approval) => countdownRefreshAt(approval, now))),
     );
     return done;
   } catch (error) {
@@ -91,21 +90,16 @@ export async function publishHome(deps: HomeDeps, claimed: ClaimedEffect<'home'>
 }
 
 /**
- * What this person sees: approvals they asked for, or whose card is in a channel they are in. One membership
- * lookup per channel (cached); a failed lookup fails the publish, which is retried: a view silently missing
- * approvals would be worse than a late one.
+ * The channels with pending cards this person is in: one membership lookup per channel (cached). A failed
+ * lookup fails the publish, which is retried: a view silently missing approvals would be worse than a late one.
  */
-async function visibleTo(
+async function viewerChannels(
   deps: HomeDeps,
+  workspaceId: string,
   userId: string,
-  approvals: readonly TrackedApproval[],
-): Promise<TrackedApproval[]> {
-  const channels = [...new Set(approvals.map((approval) => approval.channelId))];
+  endedSince: Date,
+): Promise<string[]> {
+  const channels = await deps.approvals.listCardChannels(workspaceId, endedSince);
   const memberships = await Promise.all(channels.map((channel) => deps.directory.channelMembers(channel)));
-  const inChannel = new Map(channels.map((channel, index) => [channel, memberships[index]]));
-  return approvals.filter(
-    (approval) =>
-      (approval.requester.kind === 'slack' && approval.requester.userId === userId) ||
-      inChannel.get(approval.channelId)?.has(userId) === true,
-  );
+  return channels.filter((_channel, index) => memberships[index]?.has(userId) === true);
 }

@@ -4,7 +4,8 @@ import type { ClaimedEffect } from '../ports/store.js';
 import { type EffectResult, slackRetry } from './effect-result.js';
 
 export type Looked =
-  | { readonly kind: 'found'; readonly message: SentMessage }
+  /** `extras`: further copies, when an earlier attempt had to send again without being able to look. */
+  | { readonly kind: 'found'; readonly message: SentMessage; readonly extras: readonly SentMessage[] }
   | { readonly kind: 'absent' }
   | { readonly kind: 'retry'; readonly result: EffectResult };
 
@@ -21,13 +22,13 @@ export async function lookBeforeResending(
 ): Promise<Looked> {
   if (claimed.uncertainSince === null) return { kind: 'absent' };
   try {
-    const message = await deps.slack.findSent(place, claimed.key, claimed.uncertainSince);
+    const [message, ...extras] = await deps.slack.findSent(place, claimed.key, claimed.uncertainSince);
     if (message === undefined) return { kind: 'absent' };
     deps.log.info(
-      { effect: claimed.key },
+      { effect: claimed.key, copies: extras.length + 1 },
       'found the message an earlier attempt posted; not sending it again',
     );
-    return { kind: 'found', message };
+    return { kind: 'found', message, extras };
   } catch (error) {
     const info = deps.slack.explain(error);
     if (info.failure === 'rate-limited' || info.failure === 'unavailable') {

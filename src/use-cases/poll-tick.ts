@@ -16,7 +16,7 @@ export interface TickDeps {
     | 'getMany'
     | 'end'
     | 'listLapsed'
-    | 'listReminderCandidates'
+    | 'listDueReminders'
     | 'remind'
     | 'listContextRetries'
     | 'recordContext'
@@ -32,7 +32,14 @@ export interface TickDeps {
   readonly clock: Clock;
   readonly log: Logger;
   readonly workspaceId: WorkspaceId;
-  readonly settings: { readonly reminderOffsetsMs: readonly number[] };
+  readonly settings: {
+    readonly reminderOffsetsMs: readonly number[];
+    /**
+     * How many stale countdowns a tick refreshes, nearest expiry first: Slack allows about 50 chat.update a
+     * minute, and outcome edits need their share. The rest wait for the next tick.
+     */
+    readonly countdownsPerTick?: number;
+  };
   readonly metrics?: Pick<Metrics, 'decided'>;
 }
 
@@ -53,7 +60,7 @@ export interface TickReport {
 export const tickLimits = {
   pages: 200,
   lapsed: 100,
-  reminders: 2_000,
+  reminders: 500,
   contexts: 10,
   countdowns: 500,
   homes: 500,
@@ -134,15 +141,15 @@ async function derive(deps: TickDeps, problems: Problem[]) {
   });
   // Approvals read before a transient failure are applied; the rest wait for the next tick.
   if (lapsed.failed) problems.push({ phase: 'lapsed', failure: 'unavailable', error: undefined });
-  const horizon = deps.settings.reminderOffsetsMs[0];
+  const offsets = deps.settings.reminderOffsetsMs;
   const reminderCandidates =
-    horizon === undefined
+    offsets.length === 0
       ? []
       : await phase(
           deps,
           problems,
           'reminders',
-          () => deps.approvals.listReminderCandidates(now, horizon, tickLimits.reminders),
+          () => deps.approvals.listDueReminders(now, offsets, tickLimits.reminders),
           [],
         );
   const contextLookups = await phase(deps, problems, 'context', () => retryContexts(deps, now), []);
@@ -150,7 +157,11 @@ async function derive(deps: TickDeps, problems: Problem[]) {
     deps,
     problems,
     'countdowns',
-    () => deps.approvals.listStaleCountdowns(now, tickLimits.countdowns),
+    () =>
+      deps.approvals.listStaleCountdowns(
+        now,
+        Math.min(tickLimits.countdowns, deps.settings.countdownsPerTick ?? tickLimits.countdowns),
+      ),
     [],
   );
   const staleHomes = await phase(

@@ -21,6 +21,8 @@ import { sendDirect, sendNotice, sendReply, sendToThread } from './send-messages
 export interface Settings {
   readonly fundChannel: string | undefined;
   readonly reminderOffsetsMs: readonly number[];
+  /** The tick's share of Slack's chat.update budget for countdown refreshes. */
+  readonly countdownsPerTick?: number;
 }
 
 /** Everything the use cases may touch: the ports, the clock and the log. Built once by the composition root. */

@@ -26,6 +26,8 @@ export function shownPending(pending: readonly TrackedApproval[]): TrackedApprov
  */
 export function renderHome(input: {
   readonly pending: readonly TrackedApproval[];
+  /** How many are pending in all, when `pending` holds only the first of them. */
+  readonly pendingTotal?: number;
   readonly outcomes: readonly TrackedApproval[];
   readonly now: Date;
 }): KnownBlock[] {
@@ -52,10 +54,11 @@ export function renderHome(input: {
     });
   }
   for (const approval of shown) blocks.push(pendingSection(approval, input.now));
-  if (input.pending.length > shown.length) {
+  const total = Math.max(input.pendingTotal ?? 0, input.pending.length);
+  if (total > shown.length) {
     blocks.push({
       type: 'context',
-      elements: [{ type: 'mrkdwn', text: `…and ${input.pending.length - shown.length} more pending.` }],
+      elements: [{ type: 'mrkdwn', text: `…and ${total - shown.length} more pending.` }],
     });
   }
   const outcomes = [...input.outcomes]

@@ -59,7 +59,9 @@ export function renderReply(content: ReplyContent, settings: ReplySettings): Sla
       return blocked === undefined ? cardDelayedReply(approval) : cardBlockedReply(approval, blocked);
     }
     case 'already-pending':
-      return approval === undefined ? internalErrorReply(reply.approvalId) : alreadyPendingReply(approval);
+      if (approval === undefined) return internalErrorReply(reply.approvalId);
+      // The approval this request was handed ended before the answer went out: say how.
+      return approval.status === 'pending' ? alreadyPendingReply(approval) : endedReply(approval);
     case 'unrouted':
       return unroutedReply(reply.milestoneId);
     case 'refused':

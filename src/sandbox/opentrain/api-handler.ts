@@ -102,6 +102,10 @@ export function createApiHandler(
       reply = faultReply({ ...fault, status: fault.status }, requestId);
     } else {
       reply = await answer(deps, req, { method, path, query, requestId });
+      if (fault?.rewrite !== undefined) {
+        entry.fault = 'rewrite';
+        reply = { ...reply, body: fault.rewrite(structuredClone(reply.body)) };
+      }
     }
     entry.status = reply.status;
     if (fault?.lateMs !== undefined && fault.lateMs > 0) {

@@ -23,6 +23,13 @@ export interface Fault {
   lateMs?: number;
   /** 'reset' destroys the socket; 'hang' never answers (until close()). */
   drop?: 'reset' | 'hang';
+  /**
+   * Handles the request for real (OpenTrain commits it), then answers with what this returns for the real
+   * answer's JSON body, with the real status: an answer about another approval or milestone, a link on
+   * another host. Called with a copy, so it may change it in place and return it. From code only: the JSON
+   * controls (/_sim/faults) cannot carry a function. Ignored with `status` or `drop`.
+   */
+  rewrite?: (body: unknown) => unknown;
 }
 
 export interface FaultBook {

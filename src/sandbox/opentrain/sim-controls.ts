@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { SeedApprovalsInput } from './bulk-seed.js';
 import {
   AccountPatchInput,
   FaultInput,
@@ -28,6 +29,7 @@ export interface SimulatorControls {
   reportStatus(approvalId: string, status: string, options?: { event?: boolean }): unknown;
   recordUsage(contractId: string, usage: { consumedVolume: number; fundedVolume?: number }): unknown;
   createApproval(input: unknown): unknown;
+  seedApprovals(input: SeedApprovalsInput): unknown;
   injectFault(fault: Fault): void;
   clearFaults(): void;
   readonly faults: readonly Fault[];
@@ -76,6 +78,9 @@ function controlRoutes(sim: SimulatorControls): Route[] {
       const action = resolutions.find((a) => a === params.action) ?? 'confirm';
       return ok({ approval: sim[action](approvalId) });
     }),
+    route('POST', /^\/approvals\/seed$/, (ctx) =>
+      ok({ approvals: sim.seedApprovals(parseInput(SeedApprovalsInput, jsonBody(ctx))) }, 201),
+    ),
     route('POST', /^\/approvals\/sweep-expired$/, () => ok({ expired: sim.sweepExpired() })),
     route('POST', /^\/approvals\/(?<approvalId>[^/]+)\/status$/, (ctx) => {
       const { status, event } = parseInput(ReportStatusInput, jsonBody(ctx));

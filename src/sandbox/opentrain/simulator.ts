@@ -12,6 +12,7 @@ import {
   reportApprovalStatus,
 } from './approvals.js';
 import { recordUsage, type UsageInput } from './budget.js';
+import { type SeedApprovalsInput, type SeededApproval, seedApprovals } from './bulk-seed.js';
 import { type ExternalApprovalInput, parseInput } from './control-schemas.js';
 import { notFound } from './errors.js';
 import { createExternalApproval } from './external-approvals.js';
@@ -93,6 +94,12 @@ export interface OpenTrainSimulator extends SimulatorControls {
    */
   recordUsage(contractId: string, usage: UsageInput): ContractView;
   createApproval(input: ExternalApprovalInput): ApprovalView;
+  /**
+   * Bulk seed for benchmarks: `count` pending milestone_fund approvals on new milestones and contracts, expiries
+   * spread evenly over the window given (72 h by default), no events emitted (see bulk-seed.ts). Also
+   * `POST /_sim/approvals/seed` with the same JSON body, answering `{ approvals: [...] }`.
+   */
+  seedApprovals(input: SeedApprovalsInput): SeededApproval[];
   setAccount(patch: AccountPatch): AccountSettings;
   addContract(contract: ContractSeed): ContractView;
   setMilestoneStatus(milestoneId: string, status: MilestoneStatus): MilestoneView;
@@ -230,6 +237,7 @@ export function createOpenTrainSimulator(options: OpenTrainSimulatorOptions): Op
       approvalView(state, reportApprovalStatus(state, approvalId, status, statusOptions)),
     recordUsage: (contractId, usage) => contractView(state, recordUsage(state, contractId, usage), true),
     createApproval: (input) => approvalView(state, createExternalApproval(state, input)),
+    seedApprovals: (input) => seedApprovals(state, input),
     injectFault: (fault) => faults.add(fault),
     clearFaults: () => faults.clear(),
     setAccount(patch) {

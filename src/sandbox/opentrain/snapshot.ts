@@ -47,6 +47,7 @@ export function buildSnapshot(state: SimState, faults: readonly Fault[]): Simula
       secret: w.secret,
       consecutiveFailures: w.consecutiveFailures,
     })),
-    faults: [...faults],
+    // A rewrite is code, which a snapshot (plain data) cannot hold: it is left out.
+    faults: faults.map(({ rewrite: _rewrite, ...fault }) => fault),
   });
 }

@@ -213,7 +213,7 @@ export interface RequestLogEntry {
   /** Simulated time (the injected clock), ISO 8601. */
   at: string;
   requestId: string;
-  fault: 'status' | 'latency' | 'late' | 'reset' | 'hang' | null;
+  fault: 'status' | 'latency' | 'late' | 'reset' | 'hang' | 'rewrite' | null;
 }
 
 export type ChangeKind =

@@ -17,6 +17,15 @@ export interface InboundResult {
   json: unknown;
   /** Why Slack would give up: no answer within the ack window, or no connection at all. */
   failure?: 'operation_timeout' | 'connection_failed';
+  /** Over HTTP: the exact request sent (URL, headers, bytes), so a test can replay it unchanged (`replay`). */
+  sent?: SentRequest;
+}
+
+/** One HTTP request exactly as it went out: replaying it sends the same bytes with the same signature. */
+export interface SentRequest {
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
 }
 
 export interface Delivery {
@@ -37,7 +46,7 @@ export interface DeliverDeps {
 /** POSTs one signed request to the app the way Slack does, giving up when the ack window closes. */
 export async function deliver(deps: DeliverDeps, delivery: Delivery): Promise<InboundResult> {
   const { overrides } = delivery;
-  const headers = {
+  const headers: Record<string, string> = {
     // Bolt compares the content type exactly, so no charset here, just like Slack.
     'content-type': delivery.contentType,
     'user-agent': 'Slackbot 1.0 (+https://api.slack.com/robots)',
@@ -45,12 +54,23 @@ export async function deliver(deps: DeliverDeps, delivery: Delivery): Promise<In
     ...(overrides.signature === undefined ? {} : { 'x-slack-signature': overrides.signature }),
     ...delivery.extraHeaders,
   };
+  return post(deps, { url: delivery.url, headers, body: delivery.body });
+}
+
+/**
+ * Sends a request exactly as given: a replay of one sent before (the same bytes, timestamp and signature, as
+ * an attacker who captured it could), or a hand-built one. Slack's ack window applies as usual.
+ */
+export async function post(
+  deps: Pick<DeliverDeps, 'ackTimeoutMs' | 'dispatcher'>,
+  sent: SentRequest,
+): Promise<InboundResult> {
   const signal = AbortSignal.timeout(deps.ackTimeoutMs);
   try {
-    const response = await request(delivery.url, {
+    const response = await request(sent.url, {
       method: 'POST',
-      headers,
-      body: delivery.body,
+      headers: { ...sent.headers },
+      body: sent.body,
       dispatcher: deps.dispatcher,
       signal,
     });
@@ -65,6 +85,7 @@ export async function deliver(deps: DeliverDeps, delivery: Delivery): Promise<In
       headers: responseHeaders,
       body: text,
       json: isJson ? safeJson(text) : undefined,
+      sent,
     };
   } catch (error) {
     return {
@@ -73,6 +94,7 @@ export async function deliver(deps: DeliverDeps, delivery: Delivery): Promise<In
       body: error instanceof Error ? error.message : String(error),
       json: undefined,
       failure: signal.aborted ? 'operation_timeout' : 'connection_failed',
+      sent,
     };
   }
 }

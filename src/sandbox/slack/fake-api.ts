@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../../clock.js';
 import type { WorkspaceSeed } from './default-workspace.js';
-import type { InboundResult } from './deliver.js';
+import type { InboundResult, SentRequest, SigningOverrides } from './deliver.js';
 import type { FaultSpecInput } from './faults.js';
 import type { ClickButtonOptions, OpenAppHomeOptions, SendCommandOptions } from './inbound.js';
 import type { MetadataTally } from './metadata-tally.js';
@@ -122,4 +122,21 @@ export interface SlackFake {
   sendCommand(options: SendCommandOptions): Promise<InboundResult & { responseUrl: string }>;
   clickButton(options: ClickButtonOptions): Promise<InboundResult & { responseUrl: string }>;
   openAppHome(options: OpenAppHomeOptions): Promise<InboundResult & { eventId: string }>;
+  /**
+   * Signs `body` and POSTs it to `appUrl` as Slack would, whatever it holds: for payloads Slack itself would
+   * never send (a command without channel_id, a repeated field). `headers` are added after the signature.
+   */
+  sendSigned(options: SendSignedOptions): Promise<InboundResult>;
+  /**
+   * Sends a request delivered before (`result.sent` of sendCommand, clickButton, openAppHome or sendSigned)
+   * again, byte for byte with its original timestamp and signature: a replay by whoever captured it.
+   */
+  replay(sent: SentRequest): Promise<InboundResult>;
+}
+
+export interface SendSignedOptions extends SigningOverrides {
+  appUrl: string;
+  body: string;
+  contentType: 'application/x-www-form-urlencoded' | 'application/json';
+  headers?: Record<string, string>;
 }

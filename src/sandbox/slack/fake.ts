@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Agent } from 'undici';
 import { createConversations } from './conversations.js';
 import { defaultWorkspace, sandboxIds } from './default-workspace.js';
+import { deliver, post } from './deliver.js';
 import type { SlackFake, SlackFakeOptions } from './fake-api.js';
 import { createFaults } from './faults.js';
 import { createRouter } from './http-routes.js';
@@ -200,5 +201,17 @@ export function createSlackFake(options: SlackFakeOptions): SlackFake {
     sendCommand: (sendOptions) => inbound.sendCommand(sendOptions),
     clickButton: (clickOptions) => inbound.clickButton(clickOptions),
     openAppHome: (homeOptions) => inbound.openAppHome(homeOptions),
+    sendSigned: (signed) =>
+      deliver(
+        { signingSecret, ackTimeoutMs, dispatcher },
+        {
+          url: signed.appUrl,
+          body: signed.body,
+          contentType: signed.contentType,
+          overrides: signed,
+          ...(signed.headers === undefined ? {} : { extraHeaders: signed.headers }),
+        },
+      ),
+    replay: (sent) => post({ ackTimeoutMs, dispatcher }, sent),
   };
 }

@@ -35,6 +35,7 @@ export const slackRateLimits: readonly RateLimitSpecInput[] = [
   perMinute('chat.delete', 50),
   perMinute('chat.postEphemeral', 100),
   perMinute('conversations.history', 50),
+  perMinute('conversations.replies', 50),
   perMinute('conversations.open', 50),
   perMinute('conversations.info', 50),
   perMinute('conversations.members', 100),

@@ -138,6 +138,42 @@ function conversationsHistory(args: Record<string, unknown>, deps: ApiDeps): Api
   };
 }
 
+const RepliesArgs = HistoryArgs.extend({ ts: z.string().default('') });
+
+/**
+ * conversations.replies: a thread, oldest first, its parent message first whatever `oldest` says (as Slack
+ * does), then the replies in range. A ts that is not a message here answers thread_not_found.
+ */
+function conversationsReplies(args: Record<string, unknown>, deps: ApiDeps): ApiResult {
+  const parsed = parseArgs(RepliesArgs, args);
+  if (!parsed.ok) return parsed.result;
+  const input = parsed.value;
+  if (input.ts === '') return fail('invalid_arguments');
+  const channel = readableChannel(deps.workspace, input.channel);
+  if (!channel.ok) return channel.result;
+  const range = readRange({ ...input, cursor: undefined });
+  if (!range.ok) return range.result;
+  const parent = deps.conversations.find(channel.value.id, input.ts);
+  if (parent === undefined || parent.threadTs !== undefined) return fail('thread_not_found');
+  const from = input.cursor === undefined || input.cursor === '' ? undefined : decodeCursor(input.cursor);
+  if (input.cursor !== undefined && input.cursor !== '' && from === undefined) return fail('invalid_cursor');
+  const replies = [...parent.replies]
+    .sort((a, b) => compareTs(a.ts, b.ts))
+    .filter((reply) => inRange(reply, { ...range.value, startAt: undefined }))
+    .filter((reply) => from === undefined || (tsMicros(reply.ts) ?? 0n) >= from);
+  const thread = from === undefined ? [parent, ...replies] : replies;
+  const page = thread.slice(0, input.limit);
+  const next = thread[input.limit];
+  const withMetadata = input.include_all_metadata === true;
+  return {
+    ok: true,
+    messages: page.map((message) => historyMessage(message, deps.workspace, withMetadata)),
+    has_more: next !== undefined,
+    response_metadata: { next_cursor: next === undefined ? '' : encodeCursor(next) },
+  };
+}
+
 export const historyMethods: Record<string, MethodHandler> = {
   'conversations.history': conversationsHistory,
+  'conversations.replies': conversationsReplies,
 };

@@ -78,6 +78,37 @@ describe('injected faults', () => {
     expect(h.sim.requests[0]).toMatchObject({ status: 200, fault: 'latency' });
   });
 
+  it('rewrites the real answer with rewrite, after handling the request for real', async () => {
+    h.sim.injectFault({
+      method: 'POST',
+      path: '/milestones/M-1001/fund',
+      rewrite: (body) => {
+        const envelope = body as { approval: { milestoneId: string; approvalUrl: string } };
+        envelope.approval.milestoneId = 'M-1002';
+        envelope.approval.approvalUrl = 'https://opentrain.evil.example/approve';
+        return envelope;
+      },
+    });
+
+    const rewritten = await h.call('POST', '/milestones/M-1001/fund');
+
+    expect(rewritten.status).toBe(202);
+    expect(rewritten.body.approval).toMatchObject({
+      milestoneId: 'M-1002',
+      approvalUrl: 'https://opentrain.evil.example/approve',
+    });
+    const [recorded] = h.sim.snapshot().approvals;
+    expect(recorded).toMatchObject({ milestoneId: 'M-1001' });
+    expect(recorded?.approvalUrl).not.toContain('evil');
+    expect(h.sim.requests[0]).toMatchObject({ status: 202, fault: 'rewrite' });
+  });
+
+  it('leaves an armed rewrite out of the snapshot, which is plain data', () => {
+    h.sim.injectFault({ path: '/contracts', rewrite: (body) => body });
+
+    expect(h.sim.snapshot().faults).toEqual([{ path: '/contracts', times: 1 }]);
+  });
+
   it('resets the connection', async () => {
     h.sim.injectFault({ method: 'POST', drop: 'reset' });
 

@@ -117,3 +117,64 @@ describe('Slack fake conversations.history', () => {
     expect((await history({ channel: ids.oldApprovals })).ok).toBe(true);
   });
 });
+
+describe('Slack fake conversations.replies', () => {
+  const ctx = useFakeWithClient();
+
+  async function post(text: string, extra: Record<string, unknown> = {}): Promise<string> {
+    const posted = await ctx.client.apiCall('chat.postMessage', {
+      channel: ids.financeApprovals,
+      text,
+      ...extra,
+    });
+    return String((posted as { ts?: string }).ts);
+  }
+
+  it('lists a thread oldest first, the parent first, with metadata on request, paged', async () => {
+    const card = await post('card');
+    const metadata = { event_type: 'countersign_effect', event_payload: { key: 'thread:outcome:A-1' } };
+    await post('first reply', { thread_ts: card, metadata });
+    await post('second reply', { thread_ts: card });
+
+    const all = await ctx.client.conversations.replies({
+      channel: ids.financeApprovals,
+      ts: card,
+      include_all_metadata: true,
+    });
+    const first = await ctx.client.conversations.replies({
+      channel: ids.financeApprovals,
+      ts: card,
+      limit: 2,
+    });
+    const rest = await ctx.client.conversations.replies({
+      channel: ids.financeApprovals,
+      ts: card,
+      limit: 2,
+      cursor: first.response_metadata?.next_cursor,
+    });
+
+    const texts = (page: { messages?: Listed[] }) => (page.messages ?? []).map((message) => message.text);
+    expect(texts(all)).toEqual(['card', 'first reply', 'second reply']);
+    expect((all.messages as Listed[])[1]?.metadata).toEqual(metadata);
+    expect(texts(first)).toEqual(['card', 'first reply']);
+    expect(first.has_more).toBe(true);
+    expect(texts(rest)).toEqual(['second reply']);
+  });
+
+  it('keeps the parent first whatever oldest says, and answers thread_not_found for a ts that is no thread', async () => {
+    const card = await post('card');
+    const reply = await post('reply', { thread_ts: card });
+
+    const after = await ctx.client.conversations.replies({
+      channel: ids.financeApprovals,
+      ts: card,
+      oldest: reply,
+    });
+    const missing = await platformError(
+      ctx.client.conversations.replies({ channel: ids.financeApprovals, ts: '1.000001' }),
+    );
+
+    expect((after.messages as Listed[]).map((message) => message.text)).toEqual(['card']);
+    expect(missing).toBe('thread_not_found');
+  });
+});

@@ -372,3 +372,15 @@ export function loadOperatorSettings(
 
 /** Every setting Countersign reads (README → Settings); deployment files may name these and no others. */
 export const settingNames: readonly string[] = Object.keys(Env.shape);
+
+/** Just DATABASE_URL, for the operator commands that only read or migrate the store. */
+export function loadDatabaseSetting(env: Record<string, string | undefined>): Config['database'] {
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const parsed = Env.pick({ DATABASE_URL: true }).safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`));
+  }
+  return parsed.data.DATABASE_URL;
+}

@@ -5,6 +5,8 @@ import { ConfigError, loadOpenTrainSettings } from '../config.js';
 import { opentrainWebhookPath } from '../http/opentrain-webhook.js';
 import { createOpenTrainClient, type OpenTrainClient } from '../opentrain/client.js';
 import { OpenTrainError } from '../opentrain/errors.js';
+import { StoreOpenError } from '../store/errors.js';
+import { describeStatus, migrate, readStatus } from './status.js';
 import { describeAction, dryTick } from './tick.js';
 
 // Operator commands: `npm run countersign -- <command>`. Reads OT_API_* from the environment or .env, like the
@@ -34,6 +36,31 @@ interface Command {
 
 /** The command table: a new command is one entry here. */
 const commands: readonly Command[] = [
+  {
+    name: ['status'],
+    args: '[--json]',
+    summary:
+      'pending approvals, queue depth, poller lag and which replica polls, the feed cursor\n(reads DATABASE_URL; --json for scripts)',
+    async run(args, ctx) {
+      const status = await readStatus(ctx.env);
+      ctx.out(args.includes('--json') ? JSON.stringify(status, null, 2) : describeStatus(status));
+      return 0;
+    },
+  },
+  {
+    name: ['migrate'],
+    args: '',
+    summary:
+      "bring DATABASE_URL's schema up to date (the service also does it at start-up, one\nreplica at a time)",
+    async run(_args, ctx) {
+      const report = await migrate(ctx.env);
+      if (report.applied.length === 0)
+        ctx.out(`${report.where} is up to date (schema version ${report.to}).`);
+      for (const step of report.applied) ctx.out(`applied ${step.version}: ${step.name}`);
+      if (report.applied.length > 0) ctx.out(`${report.where} is now at schema version ${report.to}.`);
+      return 0;
+    },
+  },
   {
     name: ['tick'],
     args: '--dry',
@@ -126,7 +153,7 @@ function usage(): string {
 ${lines.join('\n')}
   help${' '.repeat(width - 4)}this text
 
-The webhook commands need OT_API_TOKEN with the webhooks:manage scope (and OT_API_BASE_URL to use another
+status, migrate and tick read DATABASE_URL (tick also OT_API_*). The webhook commands need OT_API_TOKEN with the webhooks:manage scope (and OT_API_BASE_URL to use another
 OpenTrain), from the environment or .env.`;
 }
 
@@ -171,7 +198,7 @@ function unknown(args: readonly string[]): string {
 
 /** The sentence a failed command prints, or undefined for a bug (which keeps its stack trace). */
 function explain(error: unknown, command: Command): string | undefined {
-  if (error instanceof ConfigError) return error.message;
+  if (error instanceof ConfigError || error instanceof StoreOpenError) return error.message;
   if (!(error instanceof OpenTrainError)) return undefined;
   const reference = error.requestId ? ` (OpenTrain request id ${error.requestId})` : '';
   const creates = command.name.includes('create');

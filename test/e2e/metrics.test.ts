@@ -42,6 +42,10 @@ describe('GET /metrics', () => {
     expect(value(text, 'countersign_decision_seconds_count{status="confirmed"}')).toBe(1);
     expect(value(text, 'countersign_poll_tick_seconds_count')).toBeGreaterThanOrEqual(1);
     expect(value(text, 'countersign_poll_lag_seconds')).toBeGreaterThanOrEqual(0);
+    expect(value(text, 'countersign_approvals{status="confirmed"}')).toBe(1);
+    expect(value(text, 'countersign_approvals{status="pending"}')).toBe(0);
+    expect(value(text, 'countersign_queue_depth')).toBe(0);
+    expect(value(text, 'countersign_queue_oldest_seconds')).toBe(0);
     for (const name of [
       'countersign_slack_rate_limited_seconds_total',
       'countersign_reminders_sent_total',

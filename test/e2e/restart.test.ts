@@ -108,4 +108,38 @@ describe('a restart in the middle', () => {
     await replyContaining(h, ids.bob, 'Funding requested');
     expect(botMessages(h, ids.financeApprovals)).toHaveLength(1);
   }, 60_000);
+
+  // Found by the chaos run: the re-run skipped approvals already tracked (here, Alice's), asked again and got a
+  // second approval, with a second card.
+  it('answers a second request cut off by the crash with the approval it was handed, declined meanwhile', async () => {
+    const first = await spawnBot(h.env);
+    bot = first.child;
+    await fundFrom(h, first.url, 'M-1001', ids.alice);
+    await waitForCard(h, ids.financeApprovals);
+    h.opentrain.injectFault({ method: 'POST', path: '/milestones/M-1001/fund', latencyMs: 60_000 });
+    await fundFrom(h, first.url, 'M-1001', ids.bob);
+    await vi.waitFor(() => expect(h.opentrain.faults).toEqual([]));
+
+    await kill(first.child);
+    const [approval] = h.opentrain.snapshot().approvals;
+    h.opentrain.decline(approval?.id ?? '');
+    const second = await spawnBot(h.env);
+    bot = second.child;
+
+    // After the dead process's 15-second lease, Bob hears what became of the approval he was handed.
+    const answer = await h.slack.waitUntil(
+      () => h.slack.ephemerals(ids.bob).find((message) => !message.text.includes('Asking OpenTrain'))?.text,
+      25_000,
+      'the answer to Bob',
+    );
+    expect(answer).toContain('was declined');
+    await h.slack.waitUntil(
+      () =>
+        JSON.stringify(botMessages(h, ids.financeApprovals)[0]?.blocks).includes('Funding declined') ||
+        undefined,
+      10_000,
+    );
+    expect(h.opentrain.snapshot().approvals).toHaveLength(1);
+    expect(botMessages(h, ids.financeApprovals)).toHaveLength(1);
+  }, 60_000);
 });

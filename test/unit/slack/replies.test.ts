@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { errorFromResponse, OpenTrainError } from '../../../src/opentrain/errors.js';
 import { refusalOf } from '../../../src/opentrain/refusal.js';
+import { renderReply } from '../../../src/slack/messages/render-reply.js';
 import {
   alreadyPendingReply,
   cardBlockedReply,
@@ -138,5 +139,16 @@ describe('alreadyPendingReply', () => {
     expect(reply.text).toContain('is already requested');
     expect(reply.text).toContain('on its way to <#C0FUND>');
     expect(JSON.stringify(reply.blocks)).toContain(approval.approvalUrl);
+  });
+
+  it('says how the approval ended when it ended before the answer went out, never that it is pending', () => {
+    const approval = aTrackedApproval({ status: 'declined', resolvedAt: new Date('2026-06-01T10:00:00Z') });
+    const settings = { fundChannel: undefined, admins: [], requesterUsers: [], requesterUsergroups: [] };
+    const reply = renderReply(
+      { reply: { kind: 'already-pending', approvalId: approval.id }, approval },
+      settings,
+    );
+    expect(reply.text).toContain('was declined');
+    expect(reply.text).not.toContain('is already requested');
   });
 });

@@ -35,7 +35,17 @@ export interface Config {
   readonly pollSchedule: string;
   /** Longest first, each distinct. */
   readonly reminderOffsetsMs: readonly number[];
+  /** How many fund calls may wait on OpenTrain at once. */
+  readonly fundConcurrency: number;
+  /** How long each kind of finished row is kept; null keeps it for ever. */
+  readonly retention: RetentionSettings;
   readonly logLevel: LogLevel;
+}
+
+export interface RetentionSettings {
+  readonly endedApprovalsMs: number | null;
+  readonly finishedEffectsMs: number | null;
+  readonly auditMs: number | null;
 }
 
 export class ConfigError extends Error {
@@ -49,6 +59,28 @@ export class ConfigError extends Error {
 }
 
 const channelId = /^[CG][A-Z0-9]{2,}$/;
+
+/** A retention setting: a duration of a day or more (`90d`, `36h`), or `forever`. */
+function keptFor(fallback: string) {
+  return z
+    .string()
+    .default(fallback)
+    .transform((text, ctx): number | null => {
+      if (text.trim().toLowerCase() === 'forever') return null;
+      const ms = parseDuration(text.trim());
+      if (ms !== undefined && ms >= 86_400_000) return ms;
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be a duration of at least 1d (e.g. 90d, 36h) or forever',
+      });
+      return z.NEVER;
+    });
+}
+
+function describeKept(ms: number | null): string {
+  if (ms === null) return 'forever';
+  return ms % 86_400_000 === 0 ? `${ms / 86_400_000}d` : formatDuration(ms);
+}
 
 /** Tokens travel to these URLs: https, or plain http only to this machine (tests, the sandbox). */
 function isSafeApiUrl(text: string): boolean {
@@ -245,6 +277,15 @@ const Env = z.object({
       error: 'must be the whsec_… secret printed by `npm run countersign -- webhook create`',
     })
     .optional(),
+  FUND_CONCURRENCY: z.coerce
+    .number({ error: 'must be a whole number between 1 and 256, e.g. 32' })
+    .int({ error: 'must be a whole number between 1 and 256, e.g. 32' })
+    .min(1, { error: 'must be a whole number between 1 and 256, e.g. 32' })
+    .max(256, { error: 'must be a whole number between 1 and 256, e.g. 32' })
+    .default(32),
+  RETENTION_ENDED_APPROVALS: keptFor('90d'),
+  RETENTION_FINISHED_EFFECTS: keptFor('30d'),
+  RETENTION_AUDIT: keptFor('forever'),
   LOG_LEVEL: z.enum(logLevels, { error: `must be one of ${logLevels.join(', ')}` }).default('info'),
 });
 
@@ -285,6 +326,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     opentrainWebhookSecret: e.OPENTRAIN_WEBHOOK_SECRET,
     pollSchedule: e.POLL_SCHEDULE,
     reminderOffsetsMs: e.REMINDER_OFFSETS,
+    fundConcurrency: e.FUND_CONCURRENCY,
+    retention: {
+      endedApprovalsMs: e.RETENTION_ENDED_APPROVALS,
+      finishedEffectsMs: e.RETENTION_FINISHED_EFFECTS,
+      auditMs: e.RETENTION_AUDIT,
+    },
     logLevel: e.LOG_LEVEL,
   });
 }
@@ -311,6 +358,10 @@ export function describeConfig(config: Config): Record<string, string> {
     UPSTREAM_SECRET: config.upstreamSecret === undefined ? '(not set: /api/fund-requests is off)' : 'set',
     OPENTRAIN_WEBHOOK_SECRET:
       config.opentrainWebhookSecret === undefined ? '(not set: /opentrain/webhook is off)' : 'set',
+    FUND_CONCURRENCY: String(config.fundConcurrency),
+    RETENTION_ENDED_APPROVALS: describeKept(config.retention.endedApprovalsMs),
+    RETENTION_FINISHED_EFFECTS: describeKept(config.retention.finishedEffectsMs),
+    RETENTION_AUDIT: describeKept(config.retention.auditMs),
     LOG_LEVEL: config.logLevel,
   };
 }

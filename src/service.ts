@@ -29,6 +29,7 @@ import { createPermissions } from './slack/permissions.js';
 import { createSlackSocketReceiver, type SlackSocketReceiver } from './slack/socket-receiver.js';
 import { StoreOpenError } from './store/errors.js';
 import { openStore } from './store/open-store.js';
+import { pruneExpired } from './use-cases/retention.js';
 import { createHandlers, createUseCases, type UseCases } from './use-cases/use-cases.js';
 
 export { StartupError };
@@ -141,7 +142,14 @@ export async function startService(config: Config, options: ServiceOptions = {})
   };
   /** This replica's name, for every lease it takes. */
   const owner = `countersign-${randomUUID()}`;
-  const runner = createRunner({ outbox: store.outbox, handlers: createHandlers(deps), clock, log, owner });
+  const runner = createRunner({
+    outbox: store.outbox,
+    handlers: createHandlers(deps),
+    clock,
+    log,
+    owner,
+    fundConcurrency: config.fundConcurrency,
+  });
   kick = runner.kick;
   const useCases = createUseCases(deps, runner.runNow);
 
@@ -228,6 +236,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   );
   poller.start();
   runner.kick();
+  const pruning = schedulePruning(store, config, clock, log);
 
   let stopped: Promise<void> | undefined;
   return {
@@ -244,6 +253,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
         stopping = true;
         log.info('shutting down: not ready, finishing the work in hand');
         await poller.stop();
+        pruning.stop();
         await runner.stop(6_000);
         await receiver.stop();
         const drainLeft = (stopOptions.drainMs ?? 0) - (Date.now() - began);
@@ -297,6 +307,33 @@ function slackReceiver(
  * Countdown refreshes a tick may ask for: 30 card edits a minute, out of the about 50 chat.update a minute
  * Slack allows a workspace, so outcome edits always keep room. Nearest expiry first; the rest wait.
  */
+/**
+ * Retention: a minute after start, then hourly, what is past its retention goes, in batches between which
+ * requests are served. A failure is logged and tried again at the next hour.
+ */
+function schedulePruning(store: Store, config: Config, clock: Clock, log: Logger): { stop(): void } {
+  const pruneLog = log.child({ component: 'retention' });
+  let running: Promise<unknown> | undefined;
+  const prune = () => {
+    if (running !== undefined) return;
+    running = pruneExpired({ retention: store.retention, log: pruneLog }, config.retention, clock.now())
+      .catch((error: unknown) => pruneLog.warn({ err: error }, 'pruning failed; will try again in an hour'))
+      .finally(() => {
+        running = undefined;
+      });
+  };
+  const first = setTimeout(prune, 60_000);
+  const hourly = setInterval(prune, 3_600_000);
+  first.unref();
+  hourly.unref();
+  return {
+    stop() {
+      clearTimeout(first);
+      clearInterval(hourly);
+    },
+  };
+}
+
 function countdownBudget(schedule: string): number {
   return Math.max(1, Math.min(500, Math.ceil((30 * intervalOf(schedule)) / 60_000)));
 }

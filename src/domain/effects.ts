@@ -77,6 +77,11 @@ export type Notice =
 export const priorities = { waiting: 0, change: 1, routine: 2, countdown: 3 } as const;
 export type Priority = (typeof priorities)[keyof typeof priorities];
 
+/** A stored priority read back; anything unknown counts as routine. */
+export function toPriority(value: number): Priority {
+  return (Object.values(priorities) as number[]).includes(value) ? (value as Priority) : priorities.routine;
+}
+
 /** A unique key: enqueueing an effect under a key already used never does the work twice. */
 export type EffectKey = string & { readonly __effectKey: unique symbol };
 

@@ -57,7 +57,13 @@ export interface HomeContent {
  */
 export interface SlackDelivery {
   postCard(approval: TrackedApproval, now: Date, key: EffectKey): Promise<SentMessage>;
-  editCard(approval: TrackedApproval, card: SentMessage, now: Date): Promise<void>;
+  /** `background`: only the countdown changed, so the edit yields Slack's allowance to outcome edits. */
+  editCard(
+    approval: TrackedApproval,
+    card: SentMessage,
+    now: Date,
+    options?: { background?: boolean },
+  ): Promise<void>;
   /** Turns an extra copy of a card into a pointer at the real one, so only one card is ever live. */
   markDuplicate(
     approval: TrackedApproval,

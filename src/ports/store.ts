@@ -6,7 +6,7 @@ import type {
   Transition,
   WorkspaceId,
 } from '../domain/approval.js';
-import type { Effect, EffectKey, EffectKind, QueuedEffect } from '../domain/effects.js';
+import type { Effect, EffectKey, EffectKind, Priority, QueuedEffect } from '../domain/effects.js';
 import type { FundOutcome } from '../domain/funding.js';
 import type { Approver, Route, RouteScope } from '../domain/routing.js';
 
@@ -140,6 +140,8 @@ export interface ClaimedEffect<K extends EffectKind = EffectKind> {
   readonly uncertainSince: Date | null;
   /** What the effect recorded of its own progress (checkpoint), or null. */
   readonly progress: unknown;
+  /** How urgent it is (`priorities`): a countdown refresh yields Slack's budget to what people wait on. */
+  readonly priority: Priority;
 }
 
 /** An effect as stored, for status pages, replies that depend on another effect, and tests. */

@@ -20,8 +20,8 @@ export function createSlackDelivery(gateway: SlackGateway, settings: ReplySettin
   return {
     postCard: (approval, now, key) =>
       posted(gateway.postMessage(approval.channelId, renderCard(approval, now), { key })),
-    async editCard(approval, card, now) {
-      await gateway.updateMessage(card.channelId, card.ts, renderCard(approval, now));
+    async editCard(approval, card, now, options) {
+      await gateway.updateMessage(card.channelId, card.ts, renderCard(approval, now), options);
     },
     async markDuplicate(approval, duplicate, realPermalink) {
       await gateway.updateMessage(

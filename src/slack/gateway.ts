@@ -2,6 +2,7 @@ import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import { type Dispatcher, request } from 'undici';
 import { fitToLimits } from './messages/limits.js';
+import { createPacer, paceKey } from './pacer.js';
 import { SlackCallError, toSlackCallError } from './slack-errors.js';
 
 export { SlackCallError, toSlackCallError };
@@ -23,7 +24,13 @@ export interface SlackGateway {
     message: SlackMessage,
     options?: { threadTs?: string; key?: string },
   ): Promise<{ channel: string; ts: string }>;
-  updateMessage(channel: string, ts: string, message: SlackMessage): Promise<void>;
+  /** `background`: a refresh nobody waits on, which yields Slack's allowance to the edits people wait on. */
+  updateMessage(
+    channel: string,
+    ts: string,
+    message: SlackMessage,
+    options?: { background?: boolean },
+  ): Promise<void>;
   permalink(channel: string, ts: string): Promise<string>;
   /** The app's DM channel with a person (conversations.open). */
   openDirect(userId: string): Promise<string>;
@@ -48,55 +55,54 @@ export function createSlackGateway(options: {
   client: WebClient;
   dispatcher?: Dispatcher;
   timeoutMs: number;
-  /** Real time: Slack's rate windows are about elapsed time, not the business clock. */
+  /** Real time: Slack's rate windows are about elapsed time, not the business clock (see pacer.ts). */
   now?: () => number;
   /** Told of every call: its outcome (`ok`, Slack's error code, or `held`) and any Retry-After. */
   onCall?: (method: string, outcome: string, retryAfterMs?: number) => void;
 }): SlackGateway {
   const { client } = options;
-  const now = options.now ?? Date.now;
-  /**
-   * Slack's limits are per method: after a 429 the method is held until its Retry-After passes, for every
-   * caller, so nothing is sent inside the window (the queue retries each effect once it ends).
-   */
-  const heldUntil = new Map<string, number>();
+  const pacer = createPacer({ now: options.now ?? Date.now });
 
-  async function call<T>(method: string, run: () => Promise<T>): Promise<T> {
-    const waitMs = (heldUntil.get(method) ?? 0) - now();
-    if (waitMs > 0) {
+  async function call<T>(
+    method: string,
+    run: () => Promise<T>,
+    pace: { channel?: string; background?: boolean } = {},
+  ): Promise<T> {
+    const admission = await pacer.admit(paceKey(method, pace.channel), { background: pace.background });
+    if (admission.kind === 'held') {
       options.onCall?.(method, 'held');
-      throw new SlackCallError('rate-limited', 'held', { retryAfterMs: waitMs, sent: false });
+      throw new SlackCallError('rate-limited', 'held', { retryAfterMs: admission.waitMs, sent: false });
     }
     try {
       const result = await run();
+      admission.done();
       options.onCall?.(method, 'ok');
       return result;
     } catch (error) {
       const failure = toSlackCallError(error);
-      options.onCall?.(
-        method,
-        failure.code,
-        failure.failure === 'rate-limited' ? failure.retryAfterMs : undefined,
-      );
-      if (failure.failure === 'rate-limited' && failure.retryAfterMs !== undefined) {
-        heldUntil.set(method, Math.max(heldUntil.get(method) ?? 0, now() + failure.retryAfterMs));
-      }
+      const retryAfterMs = failure.failure === 'rate-limited' ? failure.retryAfterMs : undefined;
+      admission.done({ retryAfterMs });
+      options.onCall?.(method, failure.code, retryAfterMs);
       throw failure;
     }
   }
 
   async function post(channel: string, message: SlackMessage, threadTs?: string, key?: string) {
     const send = (body: SlackMessage) =>
-      call('chat.postMessage', () =>
-        client.chat.postMessage({
-          channel,
-          text: body.text,
-          blocks: body.blocks === undefined ? undefined : [...body.blocks],
-          thread_ts: threadTs,
-          unfurl_links: false,
-          unfurl_media: false,
-          metadata: key === undefined ? undefined : { event_type: metadataEventType, event_payload: { key } },
-        }),
+      call(
+        'chat.postMessage',
+        () =>
+          client.chat.postMessage({
+            channel,
+            text: body.text,
+            blocks: body.blocks === undefined ? undefined : [...body.blocks],
+            thread_ts: threadTs,
+            unfurl_links: false,
+            unfurl_media: false,
+            metadata:
+              key === undefined ? undefined : { event_type: metadataEventType, event_payload: { key } },
+          }),
+        { channel },
       );
     const result = await send(fitToLimits(message)).catch((error: unknown) => {
       const failure = toSlackCallError(error);
@@ -116,15 +122,18 @@ export function createSlackGateway(options: {
     },
     postMessage: (channel, message, postOptions = {}) =>
       post(channel, message, postOptions.threadTs, postOptions.key),
-    async updateMessage(channel, ts, message) {
+    async updateMessage(channel, ts, message, updateOptions = {}) {
       const send = (body: SlackMessage) =>
-        call('chat.update', () =>
-          client.chat.update({
-            channel,
-            ts,
-            text: body.text,
-            blocks: body.blocks === undefined ? [] : [...body.blocks],
-          }),
+        call(
+          'chat.update',
+          () =>
+            client.chat.update({
+              channel,
+              ts,
+              text: body.text,
+              blocks: body.blocks === undefined ? [] : [...body.blocks],
+            }),
+          { background: updateOptions.background },
         );
       await send(fitToLimits(message)).catch((error: unknown) => {
         const failure = toSlackCallError(error);

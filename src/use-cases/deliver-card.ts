@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { TrackedApproval } from '../domain/approval.js';
 import { countdownRefreshAt } from '../domain/countdown.js';
-import { dmEffect, homesEffect } from '../domain/effects.js';
+import { dmEffect, homesEffect, priorities } from '../domain/effects.js';
 import type { Logger } from '../logger.js';
 import type { SentMessage, SlackDelivery } from '../ports/slack.js';
 import type { ApprovalsPort, AuditPort, ClaimedEffect, OutboxPort } from '../ports/store.js';
@@ -34,7 +34,9 @@ export async function deliverCard(deps: CardDeps, claimed: ClaimedEffect<'card'>
   const log = deps.log.child({ approvalId: approval.id });
   try {
     if (card.ts === null || card.channelId === null) return await post(deps, claimed, approval, now);
-    await deps.slack.editCard(approval, { channelId: card.channelId, ts: card.ts }, now);
+    await deps.slack.editCard(approval, { channelId: card.channelId, ts: card.ts }, now, {
+      background: claimed.priority === priorities.countdown,
+    });
     const refreshAt = countdownRefreshAt(approval, now);
     await deps.approvals.recordCard(
       approval.id,

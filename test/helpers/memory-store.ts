@@ -1,5 +1,5 @@
 import type { TrackedApproval, WorkspaceId } from '../../src/domain/approval.js';
-import type { EffectKey, QueuedEffect } from '../../src/domain/effects.js';
+import { type EffectKey, type QueuedEffect, toPriority } from '../../src/domain/effects.js';
 import type { Route } from '../../src/domain/routing.js';
 import type {
   ApprovalsPort,
@@ -233,6 +233,7 @@ export function createMemoryStore(options: { onEnqueue?: () => void } = {}): Sto
       createdAt: new Date(entry.createdAt),
       uncertainSince: entry.uncertainSince === null ? null : new Date(entry.uncertainSince),
       progress: parseJsonValue(entry.progress),
+      priority: toPriority(entry.priority),
     };
   }
 

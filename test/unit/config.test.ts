@@ -51,6 +51,8 @@ describe('loadConfig', () => {
       opentrainWebhookSecret: undefined,
       pollSchedule: '*/30 * * * * *',
       reminderOffsetsMs: [86_400_000, 3_600_000],
+      fundConcurrency: 32,
+      retention: { endedApprovalsMs: 7_776_000_000, finishedEffectsMs: 2_592_000_000, auditMs: null },
       logLevel: 'info',
     });
   });
@@ -107,6 +109,40 @@ describe('loadConfig', () => {
 
     expect(config.http.port).toBe(3000);
     expect(config.reminderOffsetsMs).toEqual([]);
+  });
+
+  it('reads the fund concurrency and the retention of each kind of finished row, forever included', () => {
+    const defaults = loadConfig(valid);
+    const set = loadConfig({
+      ...valid,
+      FUND_CONCURRENCY: '64',
+      RETENTION_ENDED_APPROVALS: '36h',
+      RETENTION_FINISHED_EFFECTS: 'forever',
+      RETENTION_AUDIT: '400d',
+    });
+
+    expect(defaults.fundConcurrency).toBe(32);
+    expect(defaults.retention).toEqual({
+      endedApprovalsMs: 90 * 86_400_000,
+      finishedEffectsMs: 30 * 86_400_000,
+      auditMs: null,
+    });
+    expect(set.fundConcurrency).toBe(64);
+    expect(set.retention).toEqual({
+      endedApprovalsMs: 36 * 3_600_000,
+      finishedEffectsMs: null,
+      auditMs: 400 * 86_400_000,
+    });
+    expect(describeConfig(set)).toMatchObject({
+      FUND_CONCURRENCY: '64',
+      RETENTION_ENDED_APPROVALS: '36h',
+      RETENTION_FINISHED_EFFECTS: 'forever',
+      RETENTION_AUDIT: '400d',
+    });
+    expect(problemsOf({ ...valid, FUND_CONCURRENCY: '0', RETENTION_AUDIT: '2h' })).toEqual([
+      'FUND_CONCURRENCY must be a whole number between 1 and 256, e.g. 32',
+      'RETENTION_AUDIT must be a duration of at least 1d (e.g. 90d, 36h) or forever',
+    ]);
   });
 
   it('lists every problem at once without echoing secrets', () => {

@@ -5,7 +5,7 @@ import {
   type Requester,
   type TrackedApproval,
 } from '../../domain/approval.js';
-import type { EffectKey } from '../../domain/effects.js';
+import { type EffectKey, toPriority } from '../../domain/effects.js';
 import type { AuditEntry, ClaimedEffect, EffectRecord } from '../../ports/store.js';
 import { parseEffect, parseFundOutcome, parseJsonValue } from '../effect-json.js';
 import { ApproversJson } from './routes-sql.js';
@@ -101,6 +101,7 @@ export interface EffectRow {
   payload: string;
   state: string;
   generation: number;
+  priority: number;
   attempts: number;
   uncertain_since: number | null;
   progress: string | null;
@@ -120,6 +121,7 @@ export function toClaimed(row: EffectRow): ClaimedEffect {
     createdAt: new Date(row.created_at),
     uncertainSince: row.uncertain_since === null ? null : new Date(row.uncertain_since),
     progress: parseJsonValue(row.progress),
+    priority: toPriority(row.priority),
   };
 }
 

@@ -1220,6 +1220,65 @@ export function describeStoreContract(
       });
     });
 
+    describe('retention', () => {
+      const keepAll = { approvalsEndedBefore: null, effectsFinishedBefore: null, auditBefore: null };
+
+      it('deletes ended approvals resolved before the cutoff, a batch at a time, and never a pending one', async () => {
+        for (const id of ['A-1', 'A-2', 'A-3', 'A-4']) await track(id);
+        await end('A-1', 'confirmed', at(hours(1)));
+        await end('A-2', 'declined', at(hours(2)));
+        await end('A-3', 'expired', at(days(10)));
+        const cutoff = { ...keepAll, approvalsEndedBefore: at(days(5)) };
+
+        const kept = await store.retention.prune(keepAll, 10);
+        const first = await store.retention.prune(cutoff, 1);
+        const second = await store.retention.prune(cutoff, 1);
+        const third = await store.retention.prune(cutoff, 1);
+
+        expect(kept).toEqual({ approvals: 0, effects: 0, audit: 0 });
+        expect([first.approvals, second.approvals, third.approvals]).toEqual([1, 1, 0]);
+        expect(await store.approvals.get('A-1')).toBeUndefined();
+        expect(await store.approvals.get('A-2')).toBeUndefined();
+        expect((await store.approvals.get('A-3'))?.status).toBe('expired');
+        expect((await store.approvals.get('A-4'))?.status).toBe('pending');
+        expect(await store.approvals.countByStatus()).toEqual({ pending: 1, expired: 1 });
+      });
+
+      it('deletes finished effects past the cutoff, never a pending one, and frees their keys', async () => {
+        const [done, dropped, waiting] = [notice('done'), notice('dropped'), notice('waiting')];
+        await store.outbox.enqueue([done, dropped], t0);
+        for (const claimed of await store.outbox.claim(lease('w1', t0))) {
+          await store.outbox.finish(claimed, 'w1', claimed.key === done.key ? 'done' : 'dropped', at(1_000));
+        }
+        await store.outbox.enqueue([waiting], at(2_000));
+
+        const gone = await store.retention.prune({ ...keepAll, effectsFinishedBefore: at(days(1)) }, 10);
+
+        expect(gone).toEqual({ approvals: 0, effects: 2, audit: 0 });
+        expect(await store.outbox.find(done.key)).toBeUndefined();
+        expect((await store.outbox.find(waiting.key))?.state).toBe('pending');
+        expect(await store.outbox.enqueue([done], at(days(2)))).toBe(1);
+      });
+
+      it('deletes audit entries written before the cutoff, and keeps them all when told to', async () => {
+        const entry = (action: string): NewAuditEntry => ({
+          approvalId: 'A-1',
+          milestoneId: 'M-1',
+          actor: 'countersign',
+          action,
+        });
+        await store.audit.append([entry('old')], t0);
+        await store.audit.append([entry('new')], at(days(30)));
+
+        const kept = await store.retention.prune(keepAll, 10);
+        const gone = await store.retention.prune({ ...keepAll, auditBefore: at(days(1)) }, 10);
+
+        expect(kept.audit).toBe(0);
+        expect(gone.audit).toBe(1);
+        expect((await store.audit.list({ limit: 10 })).map((e) => e.action)).toEqual(['new']);
+      });
+    });
+
     describe('what dashboards and the status command count', () => {
       it('counts tracked approvals by status', async () => {
         await track('A-1');

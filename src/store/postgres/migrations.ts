@@ -27,6 +27,15 @@ export const postgresMigrations: readonly Migration<pg.ClientBase>[] = [
       await db.query(schemaV2);
     },
   },
+  {
+    version: 3,
+    name: 'replies waiting on their card are found from an index',
+    up: async (db) => {
+      await db.query(
+        "CREATE INDEX effects_waiting ON effects (after_key) WHERE after_key IS NOT NULL AND state = 'pending'",
+      );
+    },
+  },
 ];
 
 /**

@@ -1,6 +1,7 @@
 import type { QueuedEffect } from '../../domain/effects.js';
 import type { OutboxPort } from '../../ports/store.js';
 import { serializeEffect } from '../effect-json.js';
+import { parkMs } from '../sqlite/outbox-sql.js';
 import { type EffectRow, toClaimed, toEffectRecord } from '../sqlite/rows.js';
 import type { Db, Tx } from './db.js';
 
@@ -68,6 +69,20 @@ const upsertRearm = `${insertColumns}
     result = CASE WHEN effects.state = 'pending' THEN effects.result ELSE NULL END,
     state = 'pending', finished_at = NULL, updated_at = excluded.updated_at`;
 
+/** See ../sqlite/outbox-sql.ts: a reply waiting on its card is parked until the card's attempt ends. */
+const park = `
+  UPDATE effects SET next_attempt_at = $3
+  WHERE key = $1 AND state = 'pending' AND attempts = 0 AND EXISTS (
+    SELECT 1 FROM effects d WHERE d.key = $2 AND d.state = 'pending'
+      AND (d.attempts = 0 OR d.lease_until > $4))`;
+
+/** Wraps a finish or retry of one effect: the replies parked on it become due once it changed. */
+const andRelease = (statement: string) => `
+  WITH ended AS (${statement} RETURNING key)
+  UPDATE effects SET next_attempt_at = created_at
+  WHERE after_key IN (SELECT key FROM ended) AND state = 'pending' AND attempts = 0
+    AND next_attempt_at > created_at`;
+
 const finish = `
   UPDATE effects SET
     state = CASE WHEN generation = $3 THEN $4 ELSE 'pending' END,
@@ -109,6 +124,10 @@ export function createOutboxSql(db: Db, notify: (tx: Tx) => Promise<void>, wake:
         at.getTime(),
       ]);
       changed += rowCount ?? 0;
+      const afterKey = afterKeyOf(queued);
+      if (afterKey !== null) {
+        await tx.query(park, [queued.key, afterKey, at.getTime() + parkMs, at.getTime()]);
+      }
     }
     if (changed > 0) {
       await notify(tx);
@@ -137,7 +156,7 @@ export function createOutboxSql(db: Db, notify: (tx: Tx) => Promise<void>, wake:
     },
     async finish(claimed, owner, end, at, detail = {}) {
       const result = detail.result === undefined ? null : JSON.stringify(detail.result);
-      await db.query(finish, [
+      await db.query(andRelease(finish), [
         claimed.id,
         owner,
         claimed.generation,
@@ -149,7 +168,7 @@ export function createOutboxSql(db: Db, notify: (tx: Tx) => Promise<void>, wake:
     },
     async retry(claimed, owner, failure) {
       const next = failure.nextAttemptAt.getTime();
-      await db.query(retry, [claimed.id, owner, next, failure.error, failure.uncertain]);
+      await db.query(andRelease(retry), [claimed.id, owner, next, failure.error, failure.uncertain]);
     },
     async checkpoint(claimed, owner, progress) {
       await db.query(

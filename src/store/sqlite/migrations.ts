@@ -168,6 +168,13 @@ export const sqliteMigrations: readonly Migration<Database>[] = [
     name: 'partial indexes for pending and ended approvals; the requester on its own column',
     up: sql(migrationV7),
   },
+  {
+    version: 8,
+    name: 'replies waiting on their card are found from an index',
+    up: sql(`
+      CREATE INDEX effects_waiting ON effects (after_key) WHERE after_key IS NOT NULL AND state = 'pending';
+    `),
+  },
 ];
 
 /** The newest schema version this code knows. */

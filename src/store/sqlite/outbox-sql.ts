@@ -28,6 +28,9 @@ const leaseColumns = `
     ELSE uncertain_since END,
   updated_at = @now`;
 
+/** How long a parked reply waits at most for its card's attempt to release it. */
+export const parkMs = 10 * 60_000;
+
 type ClaimRow = EffectRow & { priority: number; next_attempt_at: number };
 
 function mostUrgentFirst(a: ClaimRow, b: ClaimRow): number {
@@ -85,6 +88,20 @@ export function createOutboxSql(db: Database, onEnqueue?: () => void) {
       uncertain_since = CASE WHEN @uncertain = 1 THEN COALESCE(uncertain_since, attempt_started_at)
         ELSE uncertain_since END
     WHERE id = @id AND lease_owner = @owner AND state = 'pending'`);
+  /**
+   * A reply that waits on its card is parked (not due) until the card's attempt is made, instead of being
+   * looked at by every claim meanwhile; `release` makes it due when that attempt ends. The park runs out after
+   * `parkMs` all the same, should a release ever be missed.
+   */
+  const park = db.prepare(`
+    UPDATE effects SET next_attempt_at = @until
+    WHERE key = @key AND state = 'pending' AND attempts = 0 AND EXISTS (
+      SELECT 1 FROM effects d WHERE d.key = @afterKey AND d.state = 'pending'
+        AND (d.attempts = 0 OR d.lease_until > @at))`);
+  const release = db.prepare(`
+    UPDATE effects SET next_attempt_at = created_at
+    WHERE after_key = (SELECT key FROM effects WHERE id = @id) AND state = 'pending' AND attempts = 0
+      AND next_attempt_at > created_at`);
   const checkpoint = db.prepare(
     "UPDATE effects SET progress = @progress WHERE id = @id AND lease_owner = @owner AND state = 'pending'",
   );
@@ -112,12 +129,21 @@ export function createOutboxSql(db: Database, onEnqueue?: () => void) {
         at: at.getTime(),
       };
       changed += (queued.mode === 'once' ? insertOnce : upsertRearm).run(params).changes;
+      if (params.afterKey !== null) {
+        park.run({ key: params.key, afterKey: params.afterKey, at: params.at, until: params.at + parkMs });
+      }
     }
     // After the caller's transaction commits (this runs inside it): wake the runner.
     if (changed > 0 && onEnqueue !== undefined) setImmediate(onEnqueue);
     return changed;
   }
   const enqueueAll = db.transaction(enqueue);
+  const finishAndRelease = db.transaction((params: Record<string, unknown>) => {
+    if (finish.run(params).changes > 0) release.run({ id: params.id });
+  });
+  const retryAndRelease = db.transaction((params: Record<string, unknown>) => {
+    if (retry.run(params).changes > 0) release.run({ id: params.id });
+  });
   const renewAll = db.transaction((owner: string, ids: readonly number[], until: number) => {
     for (const id of ids) renew.run({ id, owner, until });
   });
@@ -141,7 +167,7 @@ export function createOutboxSql(db: Database, onEnqueue?: () => void) {
       return rows.sort(mostUrgentFirst).map(toClaimed);
     },
     async finish(claimed, owner, end, at, detail = {}) {
-      finish.run({
+      finishAndRelease.immediate({
         id: claimed.id,
         generation: claimed.generation,
         owner,
@@ -152,7 +178,7 @@ export function createOutboxSql(db: Database, onEnqueue?: () => void) {
       });
     },
     async retry(claimed, owner, failure) {
-      retry.run({
+      retryAndRelease.immediate({
         id: claimed.id,
         owner,
         error: failure.error,

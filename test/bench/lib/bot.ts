@@ -72,7 +72,7 @@ export async function spawnBot(
 ): Promise<BotProcess> {
   if (!existsSync(botEntry)) throw new Error(`${botEntry} is missing: run npm run build first`);
   const spawnedAt = Date.now();
-  const child = spawn(process.execPath, [botEntry], {
+  const child = spawn(process.execPath, [...(process.env.BENCH_BOT_NODE_ARGS?.split(' ').filter(Boolean) ?? []), botEntry], {
     cwd: options.cwd,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

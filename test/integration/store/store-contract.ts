@@ -604,6 +604,7 @@ export function describeStoreContract(
           createdAt: t0,
           uncertainSince: null,
           progress: null,
+          priority: effect.priority,
         });
         expect(theirs).toEqual([]);
         expect(wakeAt).toEqual(at(30_000));
@@ -835,6 +836,29 @@ export function describeStoreContract(
         expect(whileCardRuns).toEqual([]);
         expect(byItsKey).toEqual([]);
         expect(keysOf(afterCardTried)).toEqual([requested.key]);
+      });
+
+      it('lets a held-back reply go the moment its card is done, in the order it was queued', async () => {
+        const card = cardEffect(ws, 'A-1', priorities.change);
+        const reply = (n: number) =>
+          replyEffect(`fund:${n}`, ws, replyTo, {
+            kind: 'funding-requested',
+            approvalId: 'A-1',
+            cardProblem: null,
+          });
+        await store.outbox.enqueue([card], t0);
+        const [cardClaim] = await store.outbox.claim(lease('w1', t0));
+        await store.outbox.enqueue([reply(1)], at(1_000));
+        await store.outbox.enqueue([reply(2)], at(2_000));
+
+        const whileCardRuns = await store.outbox.claim(lease('w2', at(3_000)));
+        await store.outbox.finish(cardClaim ?? { id: -1, generation: 0 }, 'w1', 'done', at(4_000));
+        const wakeAt = await store.outbox.nextDueAt();
+        const afterCard = await store.outbox.claim(lease('w2', at(4_000)));
+
+        expect(whileCardRuns).toEqual([]);
+        expect(wakeAt?.getTime()).toBeLessThanOrEqual(at(4_000).getTime());
+        expect(keysOf(afterCard)).toEqual([reply(1).key, reply(2).key]);
       });
 
       it('does not hold back a funding-requested reply whose approval has no card effect', async () => {

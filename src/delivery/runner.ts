@@ -232,8 +232,9 @@ export function createRunner(options: RunnerOptions): Runner {
         delay = 1_000;
       }
     }
-    // An effect waiting on another one is due but not claimable: do not spin on it.
-    const wait = Math.max(inFlight.size > 0 || delay > 0 ? delay : 100, 25);
+    // Due now yet nothing was claimable: what is due waits for a lane that is full, or for another effect.
+    // Either frees up with a kick here (a slot ends); a second is the longest it can wait for another replica.
+    const wait = delay > 0 ? Math.max(delay, 25) : 1_000;
     clearTimeout(timer);
     timer = setTimeout(kick, wait);
     timer.unref();

@@ -221,6 +221,7 @@ export function createMemoryStore(options: { onEnqueue?: () => void } = {}): Sto
     if (entry.leaseOwner !== null) entry.uncertainSince ??= entry.attemptStartedAt;
     entry.leaseOwner = owner;
     entry.leaseUntil = until;
+    entry.nextAttemptAt = until;
     entry.attempts++;
     entry.attemptStartedAt = now;
     return {
@@ -306,7 +307,10 @@ export function createMemoryStore(options: { onEnqueue?: () => void } = {}): Sto
     async renew(owner, ids, until) {
       for (const id of ids) {
         const entry = byId(id);
-        if (held(entry, owner)) entry.leaseUntil = until.getTime();
+        if (held(entry, owner)) {
+          entry.leaseUntil = until.getTime();
+          entry.nextAttemptAt = until.getTime();
+        }
       }
     },
     async nextDueAt() {

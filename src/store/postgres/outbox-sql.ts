@@ -27,7 +27,7 @@ const claimable = `
 
 /** Leased to $1 until $2; an attempt leased and never finished (its process died) makes the next uncertain. */
 const leaseColumns = `
-  lease_owner = $1, lease_until = $2, attempts = attempts + 1, attempt_started_at = $3,
+  lease_owner = $1, lease_until = $2, next_attempt_at = $2, attempts = attempts + 1, attempt_started_at = $3,
   uncertain_since = CASE WHEN lease_owner IS NOT NULL THEN COALESCE(uncertain_since, attempt_started_at)
     ELSE uncertain_since END,
   updated_at = $3`;
@@ -179,7 +179,7 @@ export function createOutboxSql(db: Db, notify: (tx: Tx) => Promise<void>, wake:
     async renew(owner, ids, until) {
       if (ids.length === 0) return;
       await db.query(
-        "UPDATE effects SET lease_until = $3 WHERE id = ANY($1::bigint[]) AND lease_owner = $2 AND state = 'pending'",
+        "UPDATE effects SET lease_until = $3, next_attempt_at = $3 WHERE id = ANY($1::bigint[]) AND lease_owner = $2 AND state = 'pending'",
         [ids, owner, until.getTime()],
       );
     },

@@ -170,9 +170,12 @@ export const sqliteMigrations: readonly Migration<Database>[] = [
   },
   {
     version: 8,
-    name: 'replies waiting on their card are found from an index',
+    name: 'replies waiting on their card, and each lane of the queue, found from an index',
     up: sql(`
       CREATE INDEX effects_waiting ON effects (after_key) WHERE after_key IS NOT NULL AND state = 'pending';
+      CREATE INDEX effects_due_fund ON effects (priority, next_attempt_at) WHERE state = 'pending' AND kind = 'fund';
+      CREATE INDEX effects_due_other ON effects (priority, next_attempt_at)
+        WHERE state = 'pending' AND kind <> 'fund';
     `),
   },
 ];

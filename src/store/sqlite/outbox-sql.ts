@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
-import type { QueuedEffect } from '../../domain/effects.js';
-import type { OutboxPort } from '../../ports/store.js';
+import { priorities, type QueuedEffect } from '../../domain/effects.js';
+import type { Lease, OutboxPort } from '../../ports/store.js';
 import { serializeEffect } from '../effect-json.js';
 import { type EffectRow, toClaimed, toEffectRecord } from './rows.js';
 
@@ -20,10 +20,12 @@ const claimable = `
 
 /**
  * The claim is one statement, so two workers can never take the same effect. An attempt that was leased and
- * never finished (its process died) may have landed: the next one is marked uncertain from its start.
+ * never finished (its process died) may have landed: the next one is marked uncertain from its start. While
+ * leased, an effect is due again when its lease runs out, so claims seek past the work in hand.
  */
 const leaseColumns = `
-  lease_owner = @owner, lease_until = @until, attempts = attempts + 1, attempt_started_at = @now,
+  lease_owner = @owner, lease_until = @until, next_attempt_at = @until, attempts = attempts + 1,
+  attempt_started_at = @now,
   uncertain_since = CASE WHEN lease_owner IS NOT NULL THEN COALESCE(uncertain_since, attempt_started_at)
     ELSE uncertain_since END,
   updated_at = @now`;
@@ -32,10 +34,6 @@ const leaseColumns = `
 export const parkMs = 10 * 60_000;
 
 type ClaimRow = EffectRow & { priority: number; next_attempt_at: number };
-
-function mostUrgentFirst(a: ClaimRow, b: ClaimRow): number {
-  return a.priority - b.priority || a.next_attempt_at - b.next_attempt_at || a.id - b.id;
-}
 
 /** The queue of every side effect; `enqueue` joins the caller's transaction. */
 export function createOutboxSql(db: Database, onEnqueue?: () => void) {
@@ -58,17 +56,59 @@ export function createOutboxSql(db: Database, onEnqueue?: () => void) {
       last_error = CASE WHEN state = 'pending' THEN last_error ELSE NULL END,
       result = CASE WHEN state = 'pending' THEN result ELSE NULL END,
       state = 'pending', finished_at = NULL, updated_at = excluded.updated_at`);
-  /** One claim statement per lane: every kind, only some kinds, or all but some (kinds as a JSON array). */
-  const claimWhere = (kinds: string) =>
-    db.prepare<{ owner: string; until: number; now: number; limit: number; kinds?: string }, ClaimRow>(`
-      UPDATE effects SET ${leaseColumns}
-      WHERE id IN (
-        SELECT e.id FROM effects e WHERE ${claimable} ${kinds}
-        ORDER BY e.priority, e.next_attempt_at, e.id LIMIT @limit)
-      RETURNING *`);
+  /**
+   * A claim per lane: every kind, only some kinds, or all but some. The kinds are written into the statements
+   * (a closed set of plain words, checked here), so a lane is planned on a partial index of its own when there
+   * is one (`effects_due_fund`, `effects_due_other`) and never walks past a long line of the other lane's due
+   * rows. Each priority is sought on its own, a range of the index up to now, so rows not due yet (parked,
+   * backing off, leased) are never walked past either. The rows are picked, then leased, in one immediate
+   * transaction: no other process can take them in between. A claim that finds nothing takes no lock at all.
+   */
+  type ClaimParams = { owner: string; until: number; now: number; limit: number };
+  const leaseOne = db.prepare<ClaimParams & { id: number }, ClaimRow>(
+    `UPDATE effects SET ${leaseColumns} WHERE id = @id RETURNING *`,
+  );
+  function claimWhere(kinds: string) {
+    const byPriority = Object.values(priorities).map((priority) =>
+      db
+        .prepare<{ now: number; limit: number }, number>(`
+          SELECT e.id FROM effects e WHERE e.priority = ${priority} AND ${claimable} ${kinds}
+          ORDER BY e.next_attempt_at, e.id LIMIT @limit`)
+        .pluck(),
+    );
+    const pick = (params: ClaimParams): number[] => {
+      const ids: number[] = [];
+      for (const statement of byPriority) {
+        if (ids.length >= params.limit) break;
+        ids.push(...statement.all({ now: params.now, limit: params.limit - ids.length }));
+      }
+      return ids;
+    };
+    const take = db.transaction((params: ClaimParams) =>
+      pick(params).flatMap((id) => leaseOne.all({ ...params, id })),
+    );
+    return (params: ClaimParams): ClaimRow[] =>
+      params.limit <= 0 || pick(params).length === 0 ? [] : take.immediate(params);
+  }
   const claim = claimWhere('');
-  const claimOnly = claimWhere('AND e.kind IN (SELECT value FROM json_each(@kinds))');
-  const claimExcept = claimWhere('AND e.kind NOT IN (SELECT value FROM json_each(@kinds))');
+  const laneClaims = new Map<string, ReturnType<typeof claimWhere>>();
+  function laneClaim(kinds: NonNullable<Lease['kinds']>) {
+    const only = 'only' in kinds;
+    const list = only ? kinds.only : kinds.except;
+    for (const kind of list) if (!/^[a-z]+$/.test(kind)) throw new Error(`not an effect kind: ${kind}`);
+    const id = `${only ? '+' : '-'}${[...list].sort().join(',')}`;
+    let statement = laneClaims.get(id);
+    if (statement === undefined) {
+      const words = list.map((kind) => `'${kind}'`);
+      const condition =
+        words.length === 1
+          ? `AND e.kind ${only ? '=' : '<>'} ${words[0]}`
+          : `AND e.kind ${only ? 'IN' : 'NOT IN'} (${words.join(', ')})`;
+      statement = claimWhere(condition);
+      laneClaims.set(id, statement);
+    }
+    return statement;
+  }
   const claimKey = db.prepare<{ owner: string; until: number; now: number; key: string }, EffectRow>(`
     UPDATE effects SET ${leaseColumns}
     WHERE id = (SELECT e.id FROM effects e WHERE e.key = @key AND ${claimable})
@@ -106,7 +146,7 @@ export function createOutboxSql(db: Database, onEnqueue?: () => void) {
     "UPDATE effects SET progress = @progress WHERE id = @id AND lease_owner = @owner AND state = 'pending'",
   );
   const renew = db.prepare(
-    "UPDATE effects SET lease_until = @until WHERE id = @id AND lease_owner = @owner AND state = 'pending'",
+    "UPDATE effects SET lease_until = @until, next_attempt_at = @until WHERE id = @id AND lease_owner = @owner AND state = 'pending'",
   );
   const nextDue = db.prepare<[], { at: number | null }>(`
     SELECT MIN(MAX(next_attempt_at, COALESCE(lease_until, 0))) AS at FROM effects WHERE state = 'pending'`);
@@ -157,14 +197,8 @@ export function createOutboxSql(db: Database, onEnqueue?: () => void) {
       const base = { owner: lease.owner, until: now + lease.leaseMs, now };
       if (lease.key !== undefined) return claimKey.all({ ...base, key: lease.key }).map(toClaimed);
       const params = { ...base, limit: lease.limit };
-      const rows =
-        lease.kinds === undefined
-          ? claim.all(params)
-          : 'only' in lease.kinds
-            ? claimOnly.all({ ...params, kinds: JSON.stringify(lease.kinds.only) })
-            : claimExcept.all({ ...params, kinds: JSON.stringify(lease.kinds.except) });
-      // RETURNING gives rows in no particular order: put them back in the order they were chosen in.
-      return rows.sort(mostUrgentFirst).map(toClaimed);
+      // In the order they were picked: most urgent first.
+      return (lease.kinds === undefined ? claim : laneClaim(lease.kinds))(params).map(toClaimed);
     },
     async finish(claimed, owner, end, at, detail = {}) {
       finishAndRelease.immediate({

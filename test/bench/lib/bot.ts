@@ -72,11 +72,15 @@ export async function spawnBot(
 ): Promise<BotProcess> {
   if (!existsSync(botEntry)) throw new Error(`${botEntry} is missing: run npm run build first`);
   const spawnedAt = Date.now();
-  const child = spawn(process.execPath, [...(process.env.BENCH_BOT_NODE_ARGS?.split(' ').filter(Boolean) ?? []), botEntry], {
-    cwd: options.cwd,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...(process.env.BENCH_BOT_NODE_ARGS?.split(' ').filter(Boolean) ?? []), botEntry],
+    {
+      cwd: options.cwd,
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const log = createWriteStream(options.logPath, { flags: 'a' });
   child.stderr?.pipe(log, { end: false });
   const pid = child.pid;

@@ -183,7 +183,6 @@ export function createRunner(options: RunnerOptions): Runner {
       let claimed: ClaimedEffect[];
       try {
         claimed = await outbox.claim({ owner, now: now(), leaseMs, limit, kinds: lane.kinds });
-        storeOk();
       } catch (error) {
         storeFailed(error, 'claiming effects');
         return -1;
@@ -191,6 +190,8 @@ export function createRunner(options: RunnerOptions): Runner {
       for (const effect of claimed) void start(effect, lane);
       total += claimed.length;
     }
+    // Only a batch whose every claim worked says the store works: a lane with nothing due takes no lock.
+    storeOk();
     if (total === 0) lastProgressAt = Date.now();
     return total;
   }

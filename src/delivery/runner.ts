@@ -61,9 +61,19 @@ export interface RunnerOptions {
  */
 export function createRunner(options: RunnerOptions): Runner {
   const { outbox, clock, owner } = options;
+  /**
+   * Each lane remembers it is dry (its last claim found less than it asked for) until something may have made
+   * work due there: an enqueue, the timer, or an effect of its own ending. So an effect ending in one lane
+   * does not make the store look for work in the other.
+   */
   const lanes = [
-    { kinds: { only: ['fund'] } as const, concurrency: options.fundConcurrency ?? 16, running: 0 },
-    { kinds: { except: ['fund'] } as const, concurrency: options.concurrency ?? 8, running: 0 },
+    {
+      kinds: { only: ['fund'] } as const,
+      concurrency: options.fundConcurrency ?? 16,
+      running: 0,
+      dry: false,
+    },
+    { kinds: { except: ['fund'] } as const, concurrency: options.concurrency ?? 8, running: 0, dry: false },
   ];
   const leaseMs = options.leaseMs ?? 15_000;
   const maxIdleMs = options.maxIdleMs ?? 60_000;
@@ -167,8 +177,9 @@ export function createRunner(options: RunnerOptions): Runner {
       .then(async () => settle(claimed, await run(claimed)))
       .finally(() => {
         lane.running--;
+        lane.dry = false;
         if (inFlight.get(claimed.key)?.done === done) inFlight.delete(claimed.key);
-        kick();
+        if (!stopped) void pump();
       });
     inFlight.set(claimed.key, { id: claimed.id, done });
     return done;
@@ -177,21 +188,24 @@ export function createRunner(options: RunnerOptions): Runner {
   /** Fills the free slots of every lane; the number claimed, or -1 when the store failed. */
   async function claimBatch(): Promise<number> {
     let total = 0;
+    let asked = 0;
     for (const lane of lanes) {
       const limit = lane.concurrency - lane.running;
-      if (limit <= 0) continue;
+      if (limit <= 0 || lane.dry) continue;
       let claimed: ClaimedEffect[];
+      asked++;
       try {
         claimed = await outbox.claim({ owner, now: now(), leaseMs, limit, kinds: lane.kinds });
       } catch (error) {
         storeFailed(error, 'claiming effects');
         return -1;
       }
+      lane.dry = claimed.length < limit;
       for (const effect of claimed) void start(effect, lane);
       total += claimed.length;
     }
     // Only a batch whose every claim worked says the store works: a lane with nothing due takes no lock.
-    storeOk();
+    if (asked > 0) storeOk();
     if (total === 0) lastProgressAt = Date.now();
     return total;
   }
@@ -241,7 +255,9 @@ export function createRunner(options: RunnerOptions): Runner {
     timer.unref();
   }
 
+  /** Work may be due anywhere (something was queued, or it is time). */
   function kick(): void {
+    for (const lane of lanes) lane.dry = false;
     if (!stopped) void pump();
   }
 
@@ -273,6 +289,7 @@ export function createRunner(options: RunnerOptions): Runner {
     },
     async drain() {
       for (let round = 0; round < 100 && !stopped; round++) {
+        for (const lane of lanes) lane.dry = false;
         await pump();
         await Promise.allSettled([...inFlight.values()].map((work) => work.done));
         const next = await outbox.nextDueAt().catch(() => null);

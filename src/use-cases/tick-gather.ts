@@ -4,7 +4,7 @@ import type { ApprovalRead, FeedPageFacts } from '../domain/plan-tick.js';
 import type { TickDeps } from './poll-tick.js';
 
 /** OpenTrain reads run this many at a time: 1,000 resolutions in a tick must not take 1,000 round trips. */
-const readConcurrency = 16;
+const readConcurrency = 32;
 /** OpenTrain documents 1–200 events per page. */
 export const feedPageSize = 200;
 

@@ -29,11 +29,13 @@ export const postgresMigrations: readonly Migration<pg.ClientBase>[] = [
   },
   {
     version: 3,
-    name: 'replies waiting on their card are found from an index',
+    name: 'replies waiting on their card, and the next due effect, found from an index',
     up: async (db) => {
-      await db.query(
-        "CREATE INDEX effects_waiting ON effects (after_key) WHERE after_key IS NOT NULL AND state = 'pending'",
-      );
+      await db.query(`
+        CREATE INDEX effects_waiting ON effects (after_key) WHERE after_key IS NOT NULL AND state = 'pending';
+        CREATE INDEX effects_next ON effects (next_attempt_at) WHERE state = 'pending';
+        UPDATE effects SET next_attempt_at = GREATEST(next_attempt_at, lease_until)
+          WHERE state = 'pending' AND lease_until IS NOT NULL;`);
     },
   },
 ];

@@ -185,7 +185,7 @@ export function createOutboxSql(db: Db, notify: (tx: Tx) => Promise<void>, wake:
     },
     async nextDueAt() {
       const { rows } = await db.query<{ at: number | null }>(
-        "SELECT MIN(GREATEST(next_attempt_at, COALESCE(lease_until, 0))) AS at FROM effects WHERE state = 'pending'",
+        "SELECT MIN(next_attempt_at) AS at FROM effects WHERE state = 'pending'",
       );
       const at = rows[0]?.at ?? null;
       return at === null ? null : new Date(at);

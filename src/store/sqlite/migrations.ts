@@ -176,6 +176,10 @@ export const sqliteMigrations: readonly Migration<Database>[] = [
       CREATE INDEX effects_due_fund ON effects (priority, next_attempt_at) WHERE state = 'pending' AND kind = 'fund';
       CREATE INDEX effects_due_other ON effects (priority, next_attempt_at)
         WHERE state = 'pending' AND kind <> 'fund';
+      CREATE INDEX effects_next ON effects (next_attempt_at) WHERE state = 'pending';
+      -- Leased effects are due again when their lease runs out.
+      UPDATE effects SET next_attempt_at = MAX(next_attempt_at, lease_until)
+        WHERE state = 'pending' AND lease_until IS NOT NULL;
     `),
   },
 ];

@@ -148,8 +148,9 @@ export function createOutboxSql(db: Database, onEnqueue?: () => void) {
   const renew = db.prepare(
     "UPDATE effects SET lease_until = @until, next_attempt_at = @until WHERE id = @id AND lease_owner = @owner AND state = 'pending'",
   );
+  // A leased effect is due again when its lease runs out (the claim and renew set next_attempt_at so).
   const nextDue = db.prepare<[], { at: number | null }>(`
-    SELECT MIN(MAX(next_attempt_at, COALESCE(lease_until, 0))) AS at FROM effects WHERE state = 'pending'`);
+    SELECT MIN(next_attempt_at) AS at FROM effects WHERE state = 'pending'`);
   const byKey = db.prepare<[string], EffectRow>('SELECT * FROM effects WHERE key = ?');
   const stats = db.prepare<{ now: number }, { pending: number; due: number; oldest: number | null }>(`
     SELECT COUNT(*) AS pending, COALESCE(SUM(next_attempt_at <= @now), 0) AS due,

@@ -89,7 +89,7 @@ describe('a restart in the middle', () => {
     );
     const outcomeDms = h.slack.callsTo('chat.postMessage').filter((call) => call.args.channel === ids.alice);
     expect(outcomeDms).toHaveLength(1);
-  });
+  }, 40_000);
 
   it('finishes a funding request that was cut off by the crash', async () => {
     h.opentrain.injectFault({ method: 'POST', path: '/milestones/M-1002/fund', latencyMs: 60_000 });

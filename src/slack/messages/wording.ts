@@ -1,5 +1,6 @@
 import type { ApprovalType, TerminalStatus, TrackedApproval } from '../../domain/approval.js';
 import { code, dateToken } from './format.js';
+import { cut } from './limits.js';
 
 export interface TypeWording {
   /** "funding": what is being approved, as a noun. */
@@ -84,7 +85,8 @@ export function outcomeSentence(approval: TrackedApproval, options: { subject?: 
   switch (approval.status) {
     case 'confirmed': {
       const invoice = approval.result?.invoiceId;
-      const invoiceText = typeof invoice === 'string' ? ` · invoice ${code(invoice)}` : '';
+      // The invoice id is OpenTrain's: capped, so an odd answer cannot push the sentence past 3,000 characters.
+      const invoiceText = typeof invoice === 'string' ? ` · invoice ${code(cut(invoice, 100))}` : '';
       const headline =
         subject === undefined ? wording.confirmedLine : `${wording.outcomeTitle.confirmed}: ${subject}`;
       return `${statusEmoji.confirmed} *${headline}.* Confirmed in OpenTrain${when}${invoiceText}.`;

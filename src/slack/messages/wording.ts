@@ -64,7 +64,8 @@ const generic: TypeWording = {
 };
 
 export function wordingFor(type: ApprovalType): TypeWording {
-  return wordings[type] ?? generic;
+  // OpenTrain names the type: an own key only, so "constructor" or "__proto__" is worded generically too.
+  return Object.hasOwn(wordings, type) ? (wordings[type] ?? generic) : generic;
 }
 
 export const statusEmoji: Readonly<Record<TerminalStatus | 'pending', string>> = {

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AccountPatch } from '../../src/sandbox/opentrain/types.js';
 import { type Harness, ids, startHarness } from '../e2e/harness.js';
 import { fuzz, fuzzTimeout, hostileLongText, hostileText, openTrainId } from '../helpers/fuzz.js';
 import { slackMessageProblems } from '../helpers/slack-output.js';
@@ -465,6 +466,60 @@ describe('the bot over signed HTTP, fed anything', { timeout: fuzzTimeout() }, (
       );
       await h.service.pollNow();
       expect(uncheckedOpenTrainIds(h)).toEqual([]);
+    },
+    fuzzTimeout(60_000),
+  );
+
+  /** How OpenTrain may refuse the account: each gets its own reply, some with a link into OpenTrain. */
+  const account: fc.Arbitrary<AccountPatch> = fc.oneof(
+    { weight: 4, arbitrary: fc.constant<AccountPatch>({}) },
+    {
+      weight: 5,
+      arbitrary: fc.constantFrom<AccountPatch>(
+        { paymentMethod: false },
+        { claimed: false },
+        { scopes: ['payments:read'] },
+        { features: { paymentsWrite: false } },
+        { features: { paymentsWrite: false, jobDrafting: false } },
+      ),
+    },
+  );
+
+  it(
+    'requests new milestones by an autofund rule, or says in the channel why not, within the rules',
+    async () => {
+      await h.command(
+        `route set contract:C-502 <#${ids.projectX}|project-x> <@${ids.dan}> <!subteam^${ids.financeGroup}|@finance> autofund`,
+      );
+      await h.service.pollNow();
+      await fc.assert(
+        fc.asyncProperty(hostileLongText(), account, fc.boolean(), async (name, patch, byHand) => {
+          const before = lastCallSeq(h);
+          h.opentrain.setAccount(patch);
+
+          const milestone = h.opentrain.addMilestone('C-502', {
+            name: name.slice(0, 2_000) || 'x',
+            amountUsd: 40,
+          });
+          if (byHand) {
+            const result = await h.command(milestone.id, { userId: ids.bob, channelId: ids.projectX });
+            if (followsUp(result)) await privateAnswer(ids.bob, before);
+            expectCommandAnswered(result);
+          }
+          await h.service.pollNow();
+          await h.service.pollNow();
+          h.opentrain.setAccount({
+            claimed: true,
+            paymentMethod: true,
+            scopes: ['payments:read', 'payments:write', 'webhooks:manage'],
+            features: { paymentsWrite: true, jobDrafting: true },
+          });
+
+          expect(slackMessageFaults(h, before)).toEqual([]);
+          expect(uncheckedOpenTrainIds(h)).toEqual([]);
+        }),
+        fuzz(15),
+      );
     },
     fuzzTimeout(60_000),
   );

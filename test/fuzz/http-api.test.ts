@@ -248,8 +248,9 @@ describe('the HMAC-signed endpoints of the real bot, fed anything', { timeout: f
     const nowSec = Math.floor(Date.now() / 1_000);
     return fc.oneof(
       fc.constant(sign(secret, body)),
-      fc.constant(sign(secret, body, nowSec - 301)),
-      fc.constant(sign(secret, body, nowSec + 301)),
+      // Well outside the five minutes: a loaded machine takes a while between signing and the bot's check.
+      fc.constant(sign(secret, body, nowSec - 400)),
+      fc.constant(sign(secret, body, nowSec + 400)),
       fc.constant(sign(`${secret}-not`, body)),
       fc.constant(sign(secret, `${body} `)),
       fc.constant(sign(secret, body).toUpperCase()),

@@ -345,7 +345,7 @@ describe('OpenTrain answers that do not match the documented shapes', { timeout:
           }),
         ).toEqual([]);
       }),
-      fuzz(250),
+      fuzz(150),
     );
   });
 });
@@ -408,7 +408,7 @@ describe('the real bot when OpenTrain answers garbage', { timeout: fuzzTimeout()
           expect(slackMessageFaults(h, before)).toEqual([]);
           expect(uncheckedOpenTrainIds(h)).toEqual([]);
         }),
-        fuzz(25),
+        fuzz(20),
       );
     },
     fuzzTimeout(60_000),

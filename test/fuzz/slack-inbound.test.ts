@@ -184,7 +184,7 @@ describe('the bot over signed HTTP, fed anything', { timeout: fuzzTimeout() }, (
           }
           if (approval !== undefined && ending === 'confirm') h.opentrain.confirm(approval.id);
           if (approval !== undefined && ending === 'decline') h.opentrain.decline(approval.id);
-          if (approval !== undefined && ending === 'expire') h.clock.advance(73 * 3_600_000);
+          if (approval !== undefined && ending === 'expire') h.opentrain.expire(approval.id);
           if (ending === 'remind') h.clock.advance(71.5 * 3_600_000);
           await h.service.pollNow();
           await h.slack.openAppHome({ appUrl: `${h.service.url}/slack/events`, userId: who.userId });
@@ -194,7 +194,7 @@ describe('the bot over signed HTTP, fed anything', { timeout: fuzzTimeout() }, (
           expect(slackMessageFaults(h, before)).toEqual([]);
           expect(uncheckedOpenTrainIds(h)).toEqual([]);
         }),
-        fuzz(20),
+        fuzz(15),
       );
     },
     fuzzTimeout(60_000),
@@ -518,7 +518,7 @@ describe('the bot over signed HTTP, fed anything', { timeout: fuzzTimeout() }, (
           expect(slackMessageFaults(h, before)).toEqual([]);
           expect(uncheckedOpenTrainIds(h)).toEqual([]);
         }),
-        fuzz(15),
+        fuzz(12),
       );
     },
     fuzzTimeout(60_000),

@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import type { Requester } from '../domain/approval.js';
 import { effectKeys } from '../domain/effects.js';
 import type { FundingRequest, Refusal } from '../domain/funding.js';
+import { openTrainIdPattern } from '../domain/opentrain-id.js';
 import type { Logger } from '../logger.js';
 import type { FundNowOutcome } from '../use-cases/fund-now.js';
 import type { UseCases } from '../use-cases/use-cases.js';
@@ -16,8 +17,7 @@ const maxBodyBytes = 16 * 1024;
 /** Messages a client can act on: which field, and what was expected of it (zod's defaults name neither). */
 const text = () =>
   z.string({ error: (issue) => (issue.input === undefined ? 'required' : 'expected a string') });
-const openTrainId = (what: string) =>
-  text().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/, `must be an OpenTrain ${what} id`);
+const openTrainId = (what: string) => text().regex(openTrainIdPattern, `must be an OpenTrain ${what} id`);
 
 const common = {
   requestedBy: text().trim().min(1, 'must not be empty').max(100, 'at most 100 characters').optional(),

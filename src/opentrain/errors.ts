@@ -95,7 +95,9 @@ export function errorFromResponse(
     retryAfterMs,
   };
   const message = envelope?.error ?? `OpenTrain answered HTTP ${status}`;
-  const byReason = reason === undefined ? undefined : reasonFailures[reason];
+  // An own key only: a reason such as "constructor" must not find Object's.
+  const byReason =
+    reason !== undefined && Object.hasOwn(reasonFailures, reason) ? reasonFailures[reason] : undefined;
   if (byReason !== undefined) return new OpenTrainError(byReason, message, extra);
   if (status === 401) return new OpenTrainError('unauthorized', message, extra);
   if (status === 403) {

@@ -2,6 +2,7 @@ import type { Approval } from '../domain/approval.js';
 import { terminalStatusOf } from '../domain/approval.js';
 import type { ContractView } from '../domain/context.js';
 import type { BudgetState, FeedEvent } from '../domain/feed.js';
+import { isOpenTrainId } from '../domain/opentrain-id.js';
 import type { OpenTrainPort } from '../ports/opentrain.js';
 import type { OpenTrainClient } from './client.js';
 import { OpenTrainError } from './errors.js';
@@ -89,6 +90,11 @@ function text(value: unknown): string | null {
   return typeof value === 'string' && value !== '' ? value : null;
 }
 
+/** An id the tick may act on (read, fund, look up): only one of the id grammar, else none. */
+function id(value: unknown): string | null {
+  return isOpenTrainId(value) ? value : null;
+}
+
 function number(value: unknown): number | null {
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
@@ -105,24 +111,24 @@ export function toFeedEvent(event: UpdateEvent): FeedEvent {
   const data = event.data;
   switch (event.type) {
     case 'approval.confirmed': {
-      const approvalId = text(data.approvalId) ?? text(event.resourceId);
+      const approvalId = id(data.approvalId) ?? id(event.resourceId);
       if (approvalId === null) break;
       return { ...base, kind: 'approval-ended', approvalId, status: terminalStatusOf(data.status) };
     }
     case 'milestone.status_changed': {
-      const milestoneId = text(data.milestoneId) ?? text(event.resourceId);
+      const milestoneId = id(data.milestoneId) ?? id(event.resourceId);
       if (milestoneId === null) break;
       return {
         ...base,
         kind: 'milestone-status',
         milestoneId,
-        contractId: text(data.contractId),
-        jobId: event.jobId ?? text(data.jobId),
+        contractId: id(data.contractId),
+        jobId: id(event.jobId) ?? id(data.jobId),
         status: text(data.status),
       };
     }
     case 'contract.budget_state_changed': {
-      const contractId = text(data.contractId) ?? text(event.resourceId);
+      const contractId = id(data.contractId) ?? id(event.resourceId);
       const state = budgetState(data.state);
       if (contractId === null || state === null) break;
       return {

@@ -1,8 +1,13 @@
 import { z } from 'zod';
 import { approvalStatuses } from '../domain/approval.js';
+import { openTrainIdPattern } from '../domain/opentrain-id.js';
 
 const IsoDate = z.iso.datetime({ offset: true }).transform((text) => new Date(text));
-const NullableId = z
+/** Ids Countersign may send back in a request path: an answer with anything else is a bad response. */
+const Id = z.string().regex(openTrainIdPattern);
+const NullableId = Id.nullish().transform((value) => value ?? null);
+/** Ids in the feed are read by the port (toFeedEvent), which ignores one that is not an id. */
+const NullableText = z
   .string()
   .nullish()
   .transform((value) => value ?? null);
@@ -10,7 +15,7 @@ const Details = z.record(z.string(), z.unknown());
 
 export const Approval = z
   .object({
-    id: z.string().min(1),
+    id: Id,
     type: z.string().min(1),
     status: z.enum(approvalStatuses),
     contractId: NullableId,
@@ -32,8 +37,8 @@ export const UpdateEvent = z.object({
   id: z.string().min(1),
   type: z.string(),
   createdAt: IsoDate,
-  resourceId: NullableId,
-  jobId: NullableId,
+  resourceId: NullableText,
+  jobId: NullableText,
   data: Details.nullish().transform((value) => value ?? {}),
 });
 export type UpdateEvent = z.infer<typeof UpdateEvent>;
@@ -70,7 +75,7 @@ export const UpdatesPage = z.object({
 export type UpdatesPage = z.infer<typeof UpdatesPage>;
 
 const Milestone = z.object({
-  id: z.string(),
+  id: Id,
   name: z.string().nullish(),
   status: z.string().nullish(),
   amountUsd: z.number().nullish(),
@@ -78,10 +83,10 @@ const Milestone = z.object({
 });
 
 const ContractFields = z.object({
-  id: z.string(),
+  id: Id,
   status: z.string().nullish(),
   title: z.string().nullish(),
-  jobId: z.string().nullish(),
+  jobId: Id.nullish(),
   freelancer: z.object({ displayName: z.string().nullish() }).nullish(),
   milestones: z.array(Milestone).nullish(),
 });

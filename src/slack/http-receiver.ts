@@ -45,14 +45,22 @@ export function verifySlackSignature(
   return { ok: true, signature };
 }
 
+/** Every Slack request is an object: a form, or JSON (an interaction's `payload`). Anything else is refused. */
 function parseBody(raw: Buffer, contentType: string | undefined): Record<string, unknown> {
   const text = raw.toString('utf8');
   if (contentType?.startsWith('application/x-www-form-urlencoded')) {
     const form = parseQuery(text);
-    if (typeof form.payload === 'string') return JSON.parse(form.payload) as Record<string, unknown>;
-    return form as Record<string, unknown>;
+    if (typeof form.payload !== 'string') return form as Record<string, unknown>;
+    return asObject(JSON.parse(form.payload));
   }
-  return JSON.parse(text) as Record<string, unknown>;
+  return asObject(JSON.parse(text));
+}
+
+function asObject(json: unknown): Record<string, unknown> {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new SyntaxError('a Slack request body is a JSON object');
+  }
+  return json as Record<string, unknown>;
 }
 
 /** Bolt's ack: an object is JSON, a string is text, nothing is an empty 200. */

@@ -96,6 +96,23 @@ describe('a signed command that is missing what Countersign needs', () => {
     expect(opentrainCalls(h, 'POST', '/')).toHaveLength(before);
   });
 
+  // Found by fuzzing: a body of JSON null (or payload=null) threw before the signature was checked, and the
+  // request was answered 500 with an error in the log.
+  it.each([
+    ['null', 'application/json'],
+    ['[]', 'application/json'],
+    ['payload=null', 'application/x-www-form-urlencoded'],
+    ['payload=%22text%22', 'application/x-www-form-urlencoded'],
+  ] as const)(
+    'a signed body that is not a JSON object (%s) is refused as invalid, not a 500',
+    async (body, contentType) => {
+      const result = await h.slack.sendSigned({ appUrl: `${h.service.url}/slack/events`, body, contentType });
+
+      expect(result.status).toBe(400);
+      expect(result.json).toEqual({ error: 'invalid_body' });
+    },
+  );
+
   it('without text: answers with the usage, and asks OpenTrain nothing', async () => {
     const before = opentrainCalls(h, 'POST', '/').length;
 

@@ -53,8 +53,14 @@ function fitBlock(block: KnownBlock): KnownBlock {
   }
 }
 
-function blockTextLength(block: KnownBlock): number {
-  return JSON.stringify(block).length;
+/** The characters Slack counts towards `msg_blocks_too_long`: every `text` string, however deep. */
+function textLength(value: unknown): number {
+  if (typeof value !== 'object' || value === null) return 0;
+  let sum = 0;
+  for (const [key, inner] of Object.entries(value)) {
+    sum += key === 'text' && typeof inner === 'string' ? inner.length : textLength(inner);
+  }
+  return sum;
 }
 
 /**
@@ -66,7 +72,6 @@ export function fitToLimits(message: Message): Message {
   const text = cut(message.text, slackLimits.text);
   if (message.blocks === undefined) return { text };
   const blocks = message.blocks.slice(0, slackLimits.blocks).map(fitBlock);
-  const total = blocks.reduce((sum, block) => sum + blockTextLength(block), 0);
-  if (total > slackLimits.totalBlockText * 1.5) return { text };
+  if (textLength(blocks) > slackLimits.totalBlockText) return { text };
   return { text, blocks };
 }

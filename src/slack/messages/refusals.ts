@@ -12,6 +12,11 @@ const milestoneStates: Record<string, string> = {
   REFUNDED: 'was refunded',
 };
 
+/** OpenTrain's status in words; an own key only, so a status such as "constructor" is shown as it is. */
+function stateWords(status: string): string | undefined {
+  return Object.hasOwn(milestoneStates, status) ? milestoneStates[status] : undefined;
+}
+
 const outageWords = {
   'rate-limited': 'it is rate limiting us',
   unavailable: 'it answered with a server error',
@@ -51,7 +56,7 @@ function sentenceFor(refusal: Refusal, milestoneId: string): string {
     case 'not-fundable': {
       const status = refusal.milestoneStatus;
       const state =
-        status === null ? 'is not waiting for funding' : (milestoneStates[status] ?? `is ${code(status)}`);
+        status === null ? 'is not waiting for funding' : (stateWords(status) ?? `is ${code(status)}`);
       return `:information_source: Milestone ${id} ${state}, so there is nothing to fund and nothing was requested.`;
     }
     case 'payment-method-required': {
@@ -105,9 +110,7 @@ export function refusalText(
 export function refusalReason(failure: string, milestoneStatus?: string | null): string {
   switch (failure) {
     case 'not-fundable':
-      return milestoneStatus
-        ? (milestoneStates[milestoneStatus] ?? `status ${milestoneStatus}`)
-        : 'not fundable';
+      return milestoneStatus ? (stateWords(milestoneStatus) ?? `status ${milestoneStatus}`) : 'not fundable';
     case 'payment-method-required':
       return 'no payment method on file';
     case 'claim-required':

@@ -1,5 +1,6 @@
 import type { ApprovalType, TerminalStatus, TrackedApproval } from '../../domain/approval.js';
 import { code, dateToken } from './format.js';
+import { cut } from './limits.js';
 
 export interface TypeWording {
   /** "funding": what is being approved, as a noun. */
@@ -63,7 +64,8 @@ const generic: TypeWording = {
 };
 
 export function wordingFor(type: ApprovalType): TypeWording {
-  return wordings[type] ?? generic;
+  // OpenTrain names the type: an own key only, so "constructor" or "__proto__" is worded generically too.
+  return Object.hasOwn(wordings, type) ? (wordings[type] ?? generic) : generic;
 }
 
 export const statusEmoji: Readonly<Record<TerminalStatus | 'pending', string>> = {
@@ -84,7 +86,8 @@ export function outcomeSentence(approval: TrackedApproval, options: { subject?: 
   switch (approval.status) {
     case 'confirmed': {
       const invoice = approval.result?.invoiceId;
-      const invoiceText = typeof invoice === 'string' ? ` · invoice ${code(invoice)}` : '';
+      // The invoice id is OpenTrain's: capped, so an odd answer cannot push the sentence past 3,000 characters.
+      const invoiceText = typeof invoice === 'string' ? ` · invoice ${code(cut(invoice, 100))}` : '';
       const headline =
         subject === undefined ? wording.confirmedLine : `${wording.outcomeTitle.confirmed}: ${subject}`;
       return `${statusEmoji.confirmed} *${headline}.* Confirmed in OpenTrain${when}${invoiceText}.`;

@@ -138,6 +138,27 @@ describe('OpenTrain client against the simulator', () => {
     await expect(client.getApproval('A-3')).rejects.toMatchObject({ failure: 'bad-response' });
   });
 
+  // Found by fuzzing: ids in an answer were taken as they came, and the bot then sent them back in request paths
+  // (GET /contracts/{contractId} after a fund answer). An answer whose ids are not OpenTrain ids is a bad response.
+  it.each([
+    ['contractId', '../../webhooks'],
+    ['id', 'A-1?x=1'],
+    ['milestoneId', ''],
+    ['jobId', 'J 100'],
+  ])('rejects an answer whose %s is not an OpenTrain id (%j)', async (field, value) => {
+    const { id } = await client.fundMilestone('M-1001');
+    sim.injectFault({
+      method: 'GET',
+      path: `/approvals/${id}`,
+      rewrite: (body) => {
+        const envelope = body as { approval: Record<string, unknown> };
+        return { approval: { ...envelope.approval, [field]: value } };
+      },
+    });
+
+    await expect(client.getApproval(id)).rejects.toMatchObject({ failure: 'bad-response' });
+  });
+
   it('reads the feature a 403 names (details.featureKey) without asking the capabilities', async () => {
     try {
       sim.setAccount({ features: { paymentsWrite: false, webhooks: false } });

@@ -249,6 +249,29 @@ describe('toFeedEvent on what OpenTrain may send otherwise', () => {
     });
   });
 
+  // Found by fuzzing: ids in the feed were taken as they came, and an autofund rule would have sent one that is
+  // no OpenTrain id (M-1/../x) straight into POST /milestones/{id}/fund.
+  it('passes over a milestone event whose milestone is not an OpenTrain id, and drops such a contract or job', () => {
+    const unusable = {
+      ...milestoneFunded,
+      resourceId: null,
+      data: { milestoneId: 'M-1/../x', status: 'NOT_FUNDED' },
+    };
+    const odd = {
+      ...milestoneFunded,
+      jobId: 'J 200',
+      data: { milestoneId: 'M-1002', contractId: '<C-502>', jobId: 'J 200', status: 'NOT_FUNDED' },
+    };
+
+    expect(read(unusable)).toMatchObject({ kind: 'other', type: 'milestone.status_changed' });
+    expect(read(odd)).toMatchObject({
+      kind: 'milestone-status',
+      milestoneId: 'M-1002',
+      contractId: null,
+      jobId: null,
+    });
+  });
+
   it('reads a terse budget event: the contract from its resourceId, unknown or non-numeric fields as null', () => {
     const wire = {
       ...budgetLow,

@@ -100,6 +100,18 @@ describe('renderCard', () => {
       'OpenTrain approval needed',
     );
   });
+
+  // Found by fuzzing: the type was looked up on a plain object, so "__proto__" found Object.prototype and the
+  // card threw (no button label), every time the queue tried it.
+  it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty'])(
+    'words a type named like an object property (%s) generically',
+    (type) => {
+      const card = renderCard(aTrackedApproval({ type }), at(0));
+
+      expect(card.text).toContain('OpenTrain approval needed');
+      expect(allText(card.blocks)).toContain('Review in OpenTrain');
+    },
+  );
 });
 
 describe('countdownRefreshAt', () => {

@@ -14,6 +14,7 @@ import {
 import { renderCard } from '../../../src/slack/messages/card.js';
 import { renderCardArrived, renderOutcome, renderReminder } from '../../../src/slack/messages/direct.js';
 import { renderHome } from '../../../src/slack/messages/home.js';
+import { fitToLimits } from '../../../src/slack/messages/limits.js';
 import {
   renderNotice,
   renderThreadOutcome,
@@ -162,4 +163,35 @@ describe("every message stays within Slack's limits, even for the longest inputs
     expect(message.text.length).toBeLessThan(40_000);
     expect(JSON.stringify(message)).not.toContain('<!channel>');
   });
+});
+
+// Found by fuzzing (test/fuzz/messages.test.ts): fitToLimits measured blocks by their JSON length against 1.5
+// times the total, so five full sections (14,500 characters of text) passed it, and Slack refused them.
+describe('fitToLimits', () => {
+  it("sends as text a message whose blocks together hold more text than Slack's total", () => {
+    const section = { type: 'section' as const, text: { type: 'mrkdwn' as const, text: 'x'.repeat(2_900) } };
+
+    const fitted = fitToLimits({ text: 'fallback', blocks: Array(5).fill(section) });
+
+    expect(fitted).toEqual({ text: 'fallback' });
+  });
+
+  it('keeps blocks that fit', () => {
+    const section = { type: 'section' as const, text: { type: 'mrkdwn' as const, text: 'x'.repeat(2_900) } };
+
+    const fitted = fitToLimits({ text: 'fallback', blocks: Array(4).fill(section) });
+
+    expect(fitted.blocks).toHaveLength(4);
+    expect(validateBlocks(fitted.blocks, 'message')).toMatchObject({ ok: true });
+  });
+});
+
+// Found by fuzzing: an invoice id from OpenTrain was put on the card whole; a long one overflowed the section.
+it('caps the invoice id OpenTrain names on a funded card', () => {
+  const card = renderCard(
+    { ...worst, status: 'confirmed', result: { invoiceId: 'I'.repeat(5_000) } },
+    at(hours(4)),
+  );
+
+  expect(validateBlocks(card.blocks, 'message')).toMatchObject({ ok: true });
 });

@@ -105,6 +105,24 @@ describe('fundingFailedReply', () => {
 
     expect(fundingFailedReply(error, 'M-1').text).toContain('&lt;!channel&gt; nope');
   });
+
+  // Found by fuzzing: reasons and statuses were looked up on plain objects, so `details.reason: "__proto__"`
+  // made the failure Object.prototype and the reply empty, and a status "constructor" printed a function.
+  it.each(['__proto__', 'constructor', 'toString'])(
+    'reads a reason named like an object property (%s) as no reason it knows',
+    (reason) => {
+      const error = envelope(409, 'CONFLICT', { reason });
+
+      expect(error.failure).toBe('conflict');
+      expect(fundingFailedReply(error, 'M-1').text).toContain('OpenTrain could not fund `M-1` right now');
+    },
+  );
+
+  it('shows a milestone status named like an object property as it is', () => {
+    const error = envelope(409, 'CONFLICT', { reason: 'milestone_not_fundable', status: 'constructor' });
+
+    expect(fundingFailedReply(error, 'M-1').text).toContain('Milestone `M-1` is `constructor`, so');
+  });
 });
 
 describe('cardBlockedReply', () => {

@@ -1,3 +1,4 @@
+import { openTrainIdPattern } from '../../../domain/opentrain-id.js';
 import type { Approver, RouteScope } from '../../../domain/routing.js';
 
 /** Everything `/fund-milestone` understands. */
@@ -28,7 +29,6 @@ export interface RouteTarget {
   readonly id: string;
 }
 
-const idPattern = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 const maxNoteLength = 500;
 const milestoneParams = ['milestoneId', 'milestone_id', 'milestone'];
 
@@ -130,7 +130,7 @@ function readMilestoneId(token: string): IdReading {
         'That link does not contain a milestone id. Open the milestone in OpenTrain and paste its id (like M-1001) or its link.',
     };
   }
-  if (!idPattern.test(id)) {
+  if (!openTrainIdPattern.test(id)) {
     return {
       kind: 'invalid',
       problem: `${shown(id)} does not look like a milestone id (letters, digits, - and _ only, like M-1001).`,
@@ -238,7 +238,7 @@ function parseRouteSet(args: readonly string[]): Command {
 function readTarget(token: string): RouteTarget | undefined {
   const match = /^(?:(job|contract):)?(.+)$/i.exec(token);
   const id = match?.[2];
-  if (id === undefined || !idPattern.test(id)) return undefined;
+  if (id === undefined || !openTrainIdPattern.test(id)) return undefined;
   const scope = match?.[1]?.toLowerCase() as RouteScope | undefined;
   return { scope, id };
 }

@@ -378,6 +378,48 @@ export function describeDatabase(database: DatabaseConfig): string {
   return url.toString();
 }
 
+/**
+ * Every secret value in the settings, for the logger to blank wherever it would appear in a line (an error's
+ * nested request options, a library's message): the tokens, the secrets and a PostgreSQL URL's password, as
+ * given and as it may be decoded.
+ */
+export function secretValues(config: Config): string[] {
+  const values = [
+    config.slack.botToken,
+    config.slack.signingSecret,
+    config.slack.appToken,
+    config.opentrain.token,
+    config.upstreamSecret,
+    config.opentrainWebhookSecret,
+    ...databaseSecrets(config.database),
+  ];
+  return [...new Set(values.filter((value): value is string => value !== undefined && value !== ''))];
+}
+
+function databaseSecrets(database: DatabaseConfig): string[] {
+  if (database.kind === 'sqlite') return [];
+  let url: URL;
+  try {
+    url = new URL(database.url);
+  } catch {
+    return [];
+  }
+  const given = [
+    url.password,
+    ...[...url.searchParams].filter(([name]) => name.toLowerCase() === 'password').map(([, v]) => v),
+  ];
+  return given.flatMap((value) => {
+    if (value === '') return [];
+    let decoded = value;
+    try {
+      decoded = decodeURIComponent(value);
+    } catch {
+      // not percent-encoded
+    }
+    return [value, decoded, encodeURIComponent(decoded)];
+  });
+}
+
 /** Just the OpenTrain settings, for the operator CLI (it needs no Slack credentials). */
 export function loadOpenTrainSettings(env: Record<string, string | undefined>): Config['opentrain'] {
   const present = Object.fromEntries(

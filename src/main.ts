@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { ConfigError, describeConfig, loadConfig } from './config.js';
+import { ConfigError, describeConfig, loadConfig, secretValues } from './config.js';
 import { createLogger } from './logger.js';
 import { StartupError, startService } from './service.js';
 
@@ -15,18 +15,18 @@ async function main(): Promise<void> {
     console.error(`${error.message}\nSee README.md → Settings, or copy .env.example to .env.`);
     process.exit(1);
   }
-  const log = createLogger({ level: config.logLevel });
+  // Every configured secret is blanked wherever it would appear in a line, at every level.
+  const log = createLogger({ level: config.logLevel, secrets: secretValues(config) });
   log.info({ settings: describeConfig(config) }, 'starting countersign');
 
   let service: Awaited<ReturnType<typeof startService>>;
   try {
     service = await startService(config, { log });
   } catch (error) {
-    if (error instanceof StartupError) {
-      log.fatal(error.message);
-      process.exit(1);
-    }
-    throw error;
+    if (error instanceof StartupError) log.fatal(error.message);
+    // Through the logger, not Node's own dump of the error: that would print its request options and headers.
+    else log.fatal({ err: error }, 'countersign failed to start');
+    process.exit(1);
   }
 
   const shutdown = (signal: string) => {
@@ -45,6 +45,10 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled promise rejection'));
+  process.on('uncaughtException', (error) => {
+    log.fatal({ err: error }, 'uncaught exception');
+    process.exit(1);
+  });
 }
 
 await main();

@@ -7,8 +7,9 @@ const fastBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10];
 const decisionBuckets = [60, 300, 900, 3_600, 4 * 3_600, 12 * 3_600, 24 * 3_600, 48 * 3_600, 72 * 3_600];
 
 /**
- * Everything /metrics shows, under names dashboards can rely on (README → Operating it → Metrics). One
- * registry per service, so tests can start several bots in one process.
+ * Everything /metrics shows, under names dashboards can rely on (README → Deploying and docs/deployment.md →
+ * Metrics list them; test/unit/deploy.test.ts keeps both lists true). One registry per service, so tests can
+ * start several bots in one process.
  */
 export function createMetrics() {
   const registry = new Registry();

@@ -13,6 +13,8 @@ export interface Poller {
   /** Three poll intervals, and never less than a minute: a poller this late is stuck. */
   readonly staleAfterMs: number;
   start(): void;
+  /** What the schedule runs at each interval (skipped when another replica just ticked); for tests. */
+  scheduledTick(): Promise<void>;
   /** Runs a tick now, coalesced with one in progress; the webhook doorbell calls it without waiting. */
   tickNow(): Promise<void>;
   ring(): void;
@@ -21,16 +23,35 @@ export interface Poller {
 }
 
 /** The lease that makes one replica the poller for a tick; renewed while the tick runs. */
-const leaseName = 'poller';
+export const pollerLeaseName = 'poller';
 const leaseMs = 15_000;
-/** Where the last tick of any replica is recorded, for readiness and for the other replicas' schedules. */
+/** Where the last tick of any replica is recorded as finished, for readiness and /metrics. */
 export const lastTickKey = 'poller-last-tick';
+/** When the last tick of any replica began, written under the lease before it reads the feed. */
+export const lastTickStartedKey = 'poller-last-tick-started';
+/**
+ * How long a doorbell waits for the lease another replica holds before it gives up (the next scheduled tick
+ * covers it then): long enough for a dead holder's lease to lapse, so a doorbell is never lost to a crash.
+ */
+const doorbellWaitMs = 2 * leaseMs;
+
+/**
+ * What a tick is run for: the schedule (one read of the feed per interval across every replica), or a doorbell
+ * rung at `askedAt` (a webhook, a start, a test): any tick that began after it read the feed after the
+ * news the doorbell announced, so that one is enough.
+ */
+type Turn = { readonly kind: 'scheduled' } | { readonly kind: 'doorbell'; readonly askedAt: Date };
 
 /**
  * The node-cron schedule (UTC, no overlap) that runs the poll tick use case, and the webhook doorbell. With
  * several replicas on one database, one tick runs at a time across all of them (a lease, taken over within
- * seconds when its holder dies), and a scheduled tick is skipped when another replica ticked this interval,
- * so OpenTrain's /updates is read at one replica's rate. A doorbell always ticks (unless one is running).
+ * seconds when its holder dies) and OpenTrain's /updates is read at one replica's rate: every replica's
+ * schedule fires at the same wall-clock moments, and whichever takes the lease first reads the feed; the
+ * others, when they get the lease, find that a tick began less than half an interval ago and skip. That check
+ * is made under the lease, against the start the ticking replica wrote under it before it read the feed, so
+ * no replica can read the "last tick" before another's tick is recorded and take the lease after it is
+ * released. A doorbell ticks unless a tick that began after it was rung already read the feed; while another
+ * replica holds the lease it waits for it (so news announced during that replica's tick is still read promptly).
  */
 export function createPoller(deps: {
   readonly useCases: Pick<UseCases, 'tick'>;
@@ -47,12 +68,72 @@ export function createPoller(deps: {
   const outage = createOutageLog(log);
   const intervalMs = intervalOf(deps.schedule);
   let stopped = false;
-  let asked = false;
+  /** The latest doorbell not yet answered by a tick: the next run is for it. */
+  let askedAt: Date | null = null;
+  /** Wakes a doorbell waiting for the lease, so stop() never waits out the wait. */
+  let wake = () => {};
 
-  /** Another replica ticked less than half an interval ago: this scheduled tick would read the feed twice. */
-  async function tickedElsewhereLately(): Promise<boolean> {
-    const last = await deps.store.state.get(lastTickKey);
-    return last !== null && deps.clock.now().getTime() - Date.parse(last) < intervalMs / 2;
+  /** When the last tick on any replica began; one recorded more than a minute ahead (a clock set back) is none. */
+  const lastStart = async (): Promise<number | null> => {
+    const value = await deps.store.state.get(lastTickStartedKey);
+    const started = value === null ? Number.NaN : Date.parse(value);
+    return Number.isFinite(started) && started <= deps.clock.now().getTime() + 60_000 ? started : null;
+  };
+  const acquire = () => deps.store.leases.acquire(pollerLeaseName, deps.owner, deps.clock.now(), leaseMs);
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+
+  /** Whether a tick that began after `since` already read the feed (on any replica). */
+  async function startedSince(since: Date): Promise<boolean> {
+    const started = await lastStart();
+    return started !== null && started > since.getTime();
+  }
+
+  /** Under the lease: whether this turn should read the feed; if so, its start is recorded for the others. */
+  async function dueUnderLease(turn: Turn): Promise<boolean> {
+    const now = deps.clock.now();
+    const started = await lastStart();
+    const due =
+      turn.kind === 'doorbell'
+        ? started === null || started <= turn.askedAt.getTime()
+        : started === null || now.getTime() - started >= intervalMs / 2;
+    if (due) await deps.store.state.set(lastTickStartedKey, now.toISOString(), now);
+    return due;
+  }
+
+  /**
+   * Takes the lease when this turn should read the feed, recording the tick's start under it; false when it
+   * should not (someone else has it, or has just done it). A doorbell waits for a lease held elsewhere.
+   */
+  async function takeTurn(turn: Turn): Promise<boolean> {
+    const giveUpAt = Date.now() + doorbellWaitMs;
+    for (let waitMs = 50; ; waitMs = Math.min(500, waitMs * 2)) {
+      if (stopped) return false;
+      if (await acquire()) {
+        try {
+          if (await dueUnderLease(turn)) return true;
+        } catch (error) {
+          await deps.store.leases.release(pollerLeaseName, deps.owner).catch(() => undefined);
+          throw error;
+        }
+        await deps.store.leases.release(pollerLeaseName, deps.owner);
+        return false;
+      }
+      // Another replica is ticking: for the schedule, that is this interval's read of the feed.
+      if (turn.kind === 'scheduled') return false;
+      if (await startedSince(turn.askedAt)) return false;
+      if (Date.now() >= giveUpAt) {
+        log.warn('the poller lease stayed taken; the next scheduled tick reads what the doorbell announced');
+        return false;
+      }
+      await pause(waitMs);
+    }
   }
 
   async function runTick(): Promise<void> {
@@ -86,50 +167,49 @@ export function createPoller(deps: {
 
   const tick = coalesce(async () => {
     if (stopped) return;
-    const wasAsked = asked;
-    asked = false;
+    const turn: Turn = askedAt === null ? { kind: 'scheduled' } : { kind: 'doorbell', askedAt };
+    askedAt = null;
     try {
-      if (!wasAsked && (await tickedElsewhereLately())) return;
-      if (!(await deps.store.leases.acquire(leaseName, deps.owner, deps.clock.now(), leaseMs))) return;
+      if (!(await takeTurn(turn))) return;
     } catch (error) {
       log.warn({ err: error }, 'could not take the poller lease; skipping this tick');
       return;
     }
     const renewal = setInterval(() => {
-      deps.store.leases
-        .acquire(leaseName, deps.owner, deps.clock.now(), leaseMs)
-        .catch((error: unknown) => log.warn({ err: error }, 'could not renew the poller lease'));
+      acquire().catch((error: unknown) => log.warn({ err: error }, 'could not renew the poller lease'));
     }, leaseMs / 3);
     try {
       await runTick();
     } finally {
       clearInterval(renewal);
-      await deps.store.leases.release(leaseName, deps.owner).catch(() => undefined);
+      await deps.store.leases.release(pollerLeaseName, deps.owner).catch(() => undefined);
     }
   });
-  const askedTick = () => {
-    asked = true;
+  const ringNow = () => {
+    askedAt = deps.clock.now();
     return tick();
   };
   let task: ReturnType<typeof cron.schedule> | undefined;
   return {
     staleAfterMs: Math.max(60_000, intervalMs * 3),
     start() {
-      task = cron.schedule(deps.schedule, () => tick(), {
+      // Not awaited: coalesce already keeps ticks from overlapping, and a doorbell waiting for the lease must
+      // not make node-cron report a blocked execution every interval.
+      task = cron.schedule(deps.schedule, () => void tick(), {
         name: 'poll-opentrain',
         timezone: 'UTC',
         noOverlap: true,
       });
-      void askedTick();
+      void ringNow();
     },
-    tickNow: askedTick,
+    scheduledTick: () => tick(),
+    tickNow: ringNow,
     ring() {
-      askedTick().catch((error: unknown) =>
-        log.error({ err: error }, 'poll triggered by the webhook failed'),
-      );
+      ringNow().catch((error: unknown) => log.error({ err: error }, 'poll triggered by the webhook failed'));
     },
     async stop() {
       stopped = true;
+      wake();
       if (task !== undefined) {
         await task.stop();
         await task.destroy();

@@ -3,7 +3,7 @@ import { App } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
 import { Agent } from 'undici';
 import { type Clock, systemClock } from './clock.js';
-import type { Config } from './config.js';
+import { type Config, secretValues } from './config.js';
 import { createRunner } from './delivery/runner.js';
 import { fundRequestsRoute } from './http/fund-requests.js';
 import { createPollerStatus, healthRoutes } from './http/health.js';
@@ -71,7 +71,7 @@ export interface Service {
  */
 export async function startService(config: Config, options: ServiceOptions = {}): Promise<Service> {
   const clock = options.clock ?? systemClock;
-  const log = options.log ?? createLogger({ level: config.logLevel });
+  const log = options.log ?? createLogger({ level: config.logLevel, secrets: secretValues(config) });
   const metrics = createMetrics();
   const slackLogger = toSlackLogger(log);
   const dispatcher = new Agent({ connect: { timeout: 5_000 }, keepAliveTimeout: 10_000 });

@@ -1,5 +1,5 @@
 import { loadDatabaseSetting } from '../config.js';
-import { lastTickKey } from '../poller.js';
+import { lastTickKey, pollerLeaseName } from '../poller.js';
 import type { MigrationReport } from '../store/migrate.js';
 import { migrateStore, openStore } from '../store/open-store.js';
 import { updatesCursorName } from '../use-cases/poll-tick.js';
@@ -31,7 +31,7 @@ export async function readStatus(env: Record<string, string | undefined>, now = 
       store.approvals.countByStatus(),
       store.outbox.stats(now),
       store.state.get(lastTickKey),
-      store.leases.holder('poller', now),
+      store.leases.holder(pollerLeaseName, now),
       store.cursors.get(workspaceId, updatesCursorName),
     ]);
     const seconds = (from: Date | null) =>

@@ -27,7 +27,7 @@ async function refreshGauges(metrics: ServiceMetrics, deps: MetricsRouteDeps): P
   for (const status of approvalStatuses) metrics.gauges.approvals.set({ status }, counts[status] ?? 0);
 }
 
-/** GET /metrics: Prometheus's text format, for the operator's dashboards (names in README → Operating it). */
+/** GET /metrics: Prometheus's text format, for the operator's dashboards (names in README → Deploying). */
 export function metricsRoute(metrics: ServiceMetrics, deps: MetricsRouteDeps): Route {
   return {
     path: '/metrics',

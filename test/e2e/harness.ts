@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { ShiftableClock } from '../../src/clock.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig, secretValues } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createOpenTrainSimulator, type OpenTrainSimulator } from '../../src/sandbox/opentrain/simulator.js';
 import { sandboxIds } from '../../src/sandbox/slack/default-workspace.js';
@@ -69,7 +69,7 @@ export async function startHarness(
     service = await startService(config, {
       clock,
       host: '127.0.0.1',
-      log: createLogger({ level: config.logLevel, destination }),
+      log: createLogger({ level: config.logLevel, destination, secrets: secretValues(config) }),
     });
     return service;
   }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { loadConfig, settingNames } from '../../src/config.js';
+import { createMetrics } from '../../src/metrics.js';
 import { root } from '../e2e/cli.js';
 
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
@@ -92,5 +93,25 @@ describe('Dockerfile', () => {
 
     expect(set.filter((name) => !settingNames.includes(name) && !platformVariables.has(name))).toEqual([]);
     expect(final).toContain(`EXPOSE ${port}`);
+  });
+});
+
+describe('the metric names the README and docs/deployment.md give', () => {
+  const exported = createMetrics()
+    .registry.getMetricsAsArray()
+    .map((metric) => metric.name)
+    .filter((name) => name.startsWith('countersign_'))
+    .sort();
+  const named = (text: string) => [...new Set(text.match(/countersign_[a-z_]+/g) ?? [])].sort();
+
+  it('are exactly the ones /metrics exports', () => {
+    const readme = read('README.md');
+    const deploying = readme.slice(readme.indexOf('\n## Deploying'), readme.indexOf('\n## Operating it'));
+    const docs = read('docs/deployment.md');
+    const metricsSection = docs.slice(docs.indexOf('\n## Metrics'), docs.indexOf('\n## Logs'));
+
+    expect(exported.length).toBeGreaterThan(10);
+    expect(named(deploying)).toEqual(exported);
+    expect(named(metricsSection)).toEqual(exported);
   });
 });

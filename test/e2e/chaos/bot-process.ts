@@ -3,12 +3,14 @@ import { once } from 'node:events';
 import {
   createWriteStream,
   existsSync,
+  mkdirSync,
   readdirSync,
+  rmSync,
   statSync,
   type WriteStream,
   writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { root } from '../cli.js';
 
@@ -33,8 +35,35 @@ function newestSource(dir: string): number {
  */
 export const buildDir = join(root, 'node_modules', '.cache', 'countersign-chaos', 'dist');
 
-/** Builds once, when the build is missing or older than any source file. */
+/**
+ * Builds once, when the build is missing or older than any source file. Test files run in parallel and more
+ * than one starts the production process (the chaos run, the replicas test): one builds while the others wait
+ * on a lock, then find the build fresh.
+ */
 export function buildIfStale(): 'built' | 'fresh' {
+  const lock = `${buildDir}.lock`;
+  mkdirSync(dirname(lock), { recursive: true });
+  const giveUpAt = Date.now() + 300_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      // A lock older than any build is one a killed run left behind.
+      if (Date.now() - statSync(lock).mtimeMs > 240_000) rmSync(lock, { recursive: true, force: true });
+      if (Date.now() > giveUpAt) throw new Error(`${lock} stayed taken: another test run is building`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 250);
+    }
+  }
+  try {
+    return buildNow();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+function buildNow(): 'built' | 'fresh' {
   const main = join(buildDir, 'main.js');
   const sources = Math.max(
     newestSource(join(root, 'src')),
@@ -145,6 +174,25 @@ export class BotProcess {
     });
     child.kill('SIGKILL');
     return exited;
+  }
+
+  /**
+   * SIGTERM, as an orchestrator stops a pod (not restarted afterwards): resolves with how the process exited
+   * and how long it took.
+   */
+  async terminate(): Promise<{ exit: ProcessExit; tookMs: number }> {
+    const child = this.child;
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null)
+      throw new Error('the bot is not running');
+    this.killing = true;
+    const began = Date.now();
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    await exited;
+    this.killing = false;
+    const exit = this.exits.at(-1);
+    if (exit === undefined) throw new Error('the exit was not recorded');
+    return { exit, tookMs: Date.now() - began };
   }
 
   /** Starts again until a generation listens (one that exits at start-up is counted in `exits`). */

@@ -26,6 +26,7 @@ import {
   parseJsonValue,
   serializeEffect,
 } from '../../src/store/effect-json.js';
+import { statusReportEntry } from '../../src/store/status-report.js';
 
 /*
  * A Store in memory, for unit tests of use cases: maps and arrays, one method at a time (JavaScript runs each
@@ -360,6 +361,7 @@ export function createMemoryStore(options: { onEnqueue?: () => void } = {}): Sto
           id: a.id,
           type: a.type,
           status: a.status,
+          reportedStatus: a.status === 'pending' ? a.reportedStatus : null,
           contractId: a.contractId,
           milestoneId: a.milestoneId,
           jobId: a.jobId,
@@ -409,6 +411,7 @@ export function createMemoryStore(options: { onEnqueue?: () => void } = {}): Sto
       entry.approval = {
         ...approval,
         status: t.status,
+        reportedStatus: null,
         resolvedAt: t.resolvedAt,
         result: t.result === null ? null : structuredClone(t.result),
         version: approval.version + 1,
@@ -424,6 +427,20 @@ export function createMemoryStore(options: { onEnqueue?: () => void } = {}): Sto
       );
       enqueue(queued, at);
       return copy(entry.approval);
+    },
+    async reportStatus(id, reported, source, at, queued) {
+      const entry = approvals.get(id);
+      if (entry === undefined || !pending(entry) || entry.approval.reportedStatus === reported) return false;
+      const { approval } = entry;
+      entry.approval = {
+        ...approval,
+        reportedStatus: reported,
+        version: approval.version + 1,
+        updatedAt: at,
+      };
+      appendAudit([statusReportEntry(id, approval.milestoneId, reported, source)], at);
+      enqueue(queued, at);
+      return true;
     },
     async listLapsed(now, limit) {
       return [...approvals.values()]

@@ -14,7 +14,13 @@ import {
   section,
 } from './format.js';
 import { refusalText } from './refusals.js';
-import { outcomeSentence } from './wording.js';
+import { outcomeSentence, reportedStatusText } from './wording.js';
+
+/** " OpenTrain reports status `on_hold`; still following it." for an approval under a status word we do not know. */
+function reported(approval: TrackedApproval): string {
+  const text = reportedStatusText(approval);
+  return text === undefined ? '' : ` ${text}.`;
+}
 
 function reply(text: string, approval?: TrackedApproval, extra: readonly KnownBlock[] = []): SlackMessage {
   // The approval link goes in a button, not the text: its URL can be long, and a section holds 3,000 characters.
@@ -52,7 +58,7 @@ export function fundedReply(approval: TrackedApproval): SlackMessage {
       : `${channelMention(approval.channelId)} (${link(approval.card.permalink, 'view the card')})`;
   return reply(
     `:white_check_mark: Funding requested for ${escapeText(shortSubject(approval))}. The approval card is in ${where}. ` +
-      `A signed-in OpenTrain user must confirm it before ${dateToken(approval.expiresAt)}; I'll remind you before then and tell you the outcome.`,
+      `A signed-in OpenTrain user must confirm it before ${dateToken(approval.expiresAt)}; I'll remind you before then and tell you the outcome.${reported(approval)}`,
   );
 }
 

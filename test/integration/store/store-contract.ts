@@ -242,6 +242,65 @@ export function describeStoreContract(
         expect(latest?.detail).not.toHaveProperty('result');
       });
 
+      it('tracks a status word OpenTrain reports outside the four, while pending, with an audit entry and effects, and forgets it when the approval ends', async () => {
+        const onHold = anApproval({ id: 'A-1', reportedStatus: 'on_hold' });
+        const first = await track('A-1', { input: { approval: onHold } });
+        await track('A-2');
+
+        const shown = await store.approvals.reportStatus(
+          'A-2',
+          'under_review',
+          'opentrain:event:9',
+          at(60_000),
+          [cardEffect(ws, 'A-2', priorities.change), homesEffect(ws, 'A-2')],
+        );
+        const again = await store.approvals.reportStatus(
+          'A-2',
+          'under_review',
+          'opentrain:read',
+          at(120_000),
+          [notice('never')],
+        );
+        const cleared = await store.approvals.reportStatus('A-1', null, 'opentrain:read', at(60_000), []);
+        await end('A-2', 'declined', at(hours(1)));
+        const afterEnd = await store.approvals.reportStatus(
+          'A-2',
+          'on_hold',
+          'opentrain:read',
+          at(hours(2)),
+          [],
+        );
+
+        expect(first.approval).toMatchObject({ status: 'pending', reportedStatus: 'on_hold', version: 1 });
+        expect([shown, again, cleared, afterEnd]).toEqual([true, false, true, false]);
+        expect(await store.approvals.get('A-1')).toMatchObject({ reportedStatus: null, version: 2 });
+        expect(await store.approvals.get('A-2')).toMatchObject({
+          status: 'declined',
+          reportedStatus: null,
+          version: 3,
+        });
+        expect((await store.outbox.find(effectKeys.homes('A-2')))?.state).toBe('pending');
+        expect(await store.outbox.find(notice('never').key)).toBeUndefined();
+        const entries = await store.audit.list({ approvalId: 'A-2', limit: 10 });
+        expect(entries.map((entry) => entry.action)).toEqual(['declined', 'status-reported', 'requested']);
+        expect(entries[1]).toMatchObject({
+          actor: 'opentrain',
+          milestoneId: 'M-1001',
+          detail: { source: 'opentrain:event:9', status: 'under_review' },
+        });
+        const [clearedEntry] = await store.audit.list({ approvalId: 'A-1', limit: 1 });
+        expect(clearedEntry).toMatchObject({
+          action: 'status-cleared',
+          detail: { source: 'opentrain:read' },
+        });
+        // Still pending underneath: listed among the pending approvals a viewer sees.
+        const viewed = await store.approvals.listForViewer(ws, { userId: 'U0ALICE', channelIds: [] }, t0, {
+          pending: 10,
+          outcomes: 10,
+        });
+        expect(idsOf(viewed.pending)).toEqual(['A-1']);
+      });
+
       it('delivers the card as a card effect leased to one worker at a time, and records where it was posted', async () => {
         await track('A-1', {}, () => [cardEffect(ws, 'A-1', priorities.change)]);
 

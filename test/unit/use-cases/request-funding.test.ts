@@ -336,6 +336,7 @@ describe('carryOutFunding after a crash', () => {
       id: 'A-OLD',
       type: 'milestone_fund',
       status: 'declined',
+      reportedStatus: null,
       contractId: 'C-1',
       milestoneId: 'M-1001',
       jobId: 'J-1',
@@ -346,7 +347,12 @@ describe('carryOutFunding after a crash', () => {
       result: null,
       createdAt: at(-hours(2)),
     });
-    world.opentrain.addEvent({ kind: 'approval-ended', approvalId: 'A-OLD', status: 'declined' });
+    world.opentrain.addEvent({
+      kind: 'approval-ended',
+      approvalId: 'A-OLD',
+      status: 'declined',
+      reportedStatus: null,
+    });
     world.clock.advance(hours(1));
     await cutOffWhileAsking(world, aliceKey, { landed: false });
 

@@ -1,5 +1,5 @@
 import type { TrackedApproval, WorkspaceId } from '../../src/domain/approval.js';
-import type { EffectKey, QueuedEffect } from '../../src/domain/effects.js';
+import { type EffectKey, type QueuedEffect, replyWaitsFor } from '../../src/domain/effects.js';
 import type { Route } from '../../src/domain/routing.js';
 import type {
   ApprovalsPort,
@@ -47,7 +47,7 @@ interface EffectEntry {
   readonly id: number;
   workspaceId: WorkspaceId;
   readonly key: EffectKey;
-  readonly afterKey: string | null;
+  afterKey: string | null;
   readonly createdAt: number;
   payload: string;
   state: EffectState;
@@ -104,9 +104,12 @@ function toJson(value: unknown): string | null {
 /** Replies wait for the card's first attempt, as in the SQLite adapter. */
 function afterKeyOf(queued: QueuedEffect): string | null {
   const { effect } = queued;
-  return effect.kind === 'reply' && effect.reply.kind === 'funding-requested'
-    ? `card:${effect.reply.approvalId}`
-    : null;
+  return effect.kind === 'reply' ? replyWaitsFor(effect.reply) : null;
+}
+
+/** When an effect enqueued at `at` is first due. */
+function dueAt(queued: QueuedEffect, at: Date): number {
+  return Math.max(at.getTime(), queued.notBefore?.getTime() ?? 0);
 }
 
 export function createMemoryStore(options: { onEnqueue?: () => void } = {}): Store {
@@ -161,7 +164,7 @@ export function createMemoryStore(options: { onEnqueue?: () => void } = {}): Sto
           priority: item.priority,
           generation: 0,
           attempts: 0,
-          nextAttemptAt: at.getTime(),
+          nextAttemptAt: dueAt(item, at),
           leaseOwner: null,
           leaseUntil: null,
           attemptStartedAt: null,
@@ -172,7 +175,7 @@ export function createMemoryStore(options: { onEnqueue?: () => void } = {}): Sto
         });
         changed++;
       } else if (item.mode === 'rearm') {
-        rearm(existing, item, payload, at.getTime());
+        rearm(existing, item, payload, dueAt(item, at));
         changed++;
       }
     }
@@ -184,6 +187,7 @@ export function createMemoryStore(options: { onEnqueue?: () => void } = {}): Sto
   function rearm(entry: EffectEntry, item: QueuedEffect, payload: string, at: number): void {
     entry.generation++;
     entry.payload = payload;
+    entry.afterKey = afterKeyOf(item);
     if (entry.state === 'pending') {
       entry.priority = Math.min(entry.priority, item.priority);
       entry.nextAttemptAt = Math.min(entry.nextAttemptAt, at);

@@ -56,5 +56,9 @@ export function describeAction(action: TickAction): string {
       return `refresh the countdown on ${action.approvalId}'s card${effects}`;
     case 'refresh-home':
       return `refresh ${action.userId}'s Home tab countdowns${effects}`;
+    case 'report-status':
+      return action.reportedStatus === null
+        ? `show ${action.approvalId} as plain pending again (${action.source})${effects}`
+        : `show that OpenTrain reports ${action.approvalId} as "${action.reportedStatus}", still followed (${action.source})${effects}`;
   }
 }

@@ -28,11 +28,29 @@ export function terminalStatusOf(value: unknown): TerminalStatus | undefined {
   return status === undefined || status === 'pending' ? undefined : status;
 }
 
+/**
+ * A status word from OpenTrain, as Countersign tracks it. One of the four it knows is taken as it is; any
+ * other word (a status a later OpenTrain may add, like `on_hold`) is tracked as pending, carrying the word,
+ * so one new status never makes a whole read a bad response and the approval is still followed until a
+ * known status arrives.
+ */
+export function readStatus(word: string): { status: ApprovalStatus; reportedStatus: string | null } {
+  const status = approvalStatuses.find((candidate) => candidate === word);
+  return status === undefined
+    ? { status: 'pending', reportedStatus: word }
+    : { status, reportedStatus: null };
+}
+
 /** An approval as OpenTrain describes it. */
 export interface Approval {
   readonly id: string;
   readonly type: ApprovalType;
   readonly status: ApprovalStatus;
+  /**
+   * The word OpenTrain reported when it is none of the four Countersign knows: the approval is then tracked
+   * as `pending` and shown as "OpenTrain reports status …". Null for a known status.
+   */
+  readonly reportedStatus: string | null;
   readonly contractId: string | null;
   readonly milestoneId: string | null;
   readonly jobId: string | null;

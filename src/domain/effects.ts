@@ -24,7 +24,11 @@ export type EffectOf<K extends EffectKind> = Extract<Effect, { kind: K }>;
 
 /** What the private reply to a request says; rendered when sent, from the approval as it is then. */
 export type Reply =
-  /** "Asking OpenTrain…", when the answer to the command itself had to be "Checking…". */
+  /**
+   * "Still asking OpenTrain…": the progress line a request's reply shows when its outcome is not ready within
+   * a couple of seconds. Queued under the request's reply key, not due until then; the outcome re-arms the
+   * same key (replyOutcomeEffect), so it replaces this line or goes out instead of it.
+   */
   | { readonly kind: 'working'; readonly milestoneId: string }
   | { readonly kind: 'requester-refused' }
   | { readonly kind: 'permission-check-failed' }
@@ -97,6 +101,11 @@ export interface QueuedEffect<E extends Effect = Effect> {
   readonly mode: EffectMode;
   readonly priority: Priority;
   readonly effect: E;
+  /**
+   * Not due before this moment (due at once without it). Re-arming a waiting effect keeps the earlier of the
+   * two moments, so what replaces a delayed effect goes out at once.
+   */
+  readonly notBefore?: Date;
 }
 
 function key(text: string): EffectKey {
@@ -178,6 +187,41 @@ export function replyEffect(
     priority: priorities.waiting,
     effect: { kind: 'reply', to, reply },
   };
+}
+
+/**
+ * The progress line of a request (see Reply `working`): once per request, not before `notBefore`, and never
+ * sent at all when the outcome is queued first.
+ */
+export function progressReplyEffect(
+  requestKey: string,
+  workspaceId: WorkspaceId,
+  to: ReplyTarget,
+  milestoneId: string,
+  notBefore: Date,
+): QueuedEffect {
+  return { ...replyEffect(requestKey, workspaceId, to, { kind: 'working', milestoneId }), notBefore };
+}
+
+/**
+ * A request's outcome, under the same key as its progress line: re-arming it replaces a progress line still
+ * waiting (one message), or follows one already shown (and replaces it in Slack). Enqueue it only when no
+ * outcome is queued under the key yet, or a repeat would be sent twice.
+ */
+export function replyOutcomeEffect(
+  requestKey: string,
+  workspaceId: WorkspaceId,
+  to: ReplyTarget,
+  reply: Reply,
+): QueuedEffect {
+  return { ...replyEffect(requestKey, workspaceId, to, reply), mode: 'rearm' };
+}
+
+/** Replies that wait for their approval's card to be tried once, so they can say where it is (or why not). */
+export function replyWaitsFor(reply: Reply): EffectKey | null {
+  if (reply.kind === 'funding-requested' || reply.kind === 'already-pending')
+    return effectKeys.card(reply.approvalId);
+  return null;
 }
 
 export function dmEffect(

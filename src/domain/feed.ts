@@ -18,6 +18,11 @@ export interface ApprovalEndedEvent extends EventBase {
   readonly approvalId: string;
   /** Undefined when the event carries a status Countersign cannot trust on its own: read the approval. */
   readonly status: TerminalStatus | undefined;
+  /**
+   * The status word the event carries when it is none of the four Countersign knows (`on_hold`): the
+   * approval is read, and this word stands only when the read cannot be had.
+   */
+  readonly reportedStatus: string | null;
 }
 
 /** `milestone.status_changed`: created, funded, paid or cancelled. */

@@ -98,6 +98,17 @@ export type TickAction =
       readonly effects: readonly QueuedEffect[];
     }
   | { readonly kind: 'context-retry'; readonly approvalId: string; readonly retryAt: Date | null }
+  /**
+   * OpenTrain reports a status outside the four Countersign knows for a pending approval (or stopped doing
+   * so: null): shown on its card and Home tabs, and the approval is still followed as pending.
+   */
+  | {
+      readonly kind: 'report-status';
+      readonly approvalId: string;
+      readonly reportedStatus: string | null;
+      readonly source: string;
+      readonly effects: readonly QueuedEffect[];
+    }
   | { readonly kind: 'refresh-card'; readonly approvalId: string; readonly effects: readonly QueuedEffect[] }
   | { readonly kind: 'refresh-home'; readonly userId: string; readonly effects: readonly QueuedEffect[] };
 
@@ -109,11 +120,18 @@ export type TickAction =
 export function planTick(snapshot: TickSnapshot, now: Date): TickAction[] {
   const actions: TickAction[] = [];
   const ended = new Set<string>();
-  for (const page of snapshot.pages) actions.push(...planPage(page, ended));
+  const reported = new Map<string, string | null>();
+  for (const page of snapshot.pages) actions.push(...planPage(page, ended, reported));
   for (const { approval, read } of snapshot.lapsed) {
     if (ended.has(approval.id) || approval.status !== 'pending') continue;
     const transition = lapsedTransition(approval, read);
-    if (transition === undefined) continue;
+    if (transition === undefined) {
+      // Still pending past its expiry, under a word Countersign does not know: shown, and read again later.
+      const word = read.kind === 'read' ? read.approval.reportedStatus : undefined;
+      const report = reportAction(approval, word, 'opentrain:read', reported);
+      if (report !== undefined) actions.push(report);
+      continue;
+    }
     ended.add(approval.id);
     actions.push(endAction(approval, transition));
   }
@@ -138,17 +156,34 @@ export function planTick(snapshot: TickSnapshot, now: Date): TickAction[] {
   return actions;
 }
 
-function planPage(page: FeedPageFacts, ended: Set<string>): TickAction[] {
+function planPage(
+  page: FeedPageFacts,
+  ended: Set<string>,
+  reported: Map<string, string | null>,
+): TickAction[] {
   const actions: TickAction[] = [];
   const tracked = new Map(page.tracked.map((approval) => [approval.id, approval]));
+  const words = new Map<string, { approval: TrackedApproval; word: string | null; source: string }>();
   for (const event of page.events) {
     if (event.kind !== 'approval-ended') continue;
     const approval = tracked.get(event.approvalId);
     if (approval === undefined || approval.status !== 'pending' || ended.has(approval.id)) continue;
-    const transition = eventTransition(event, page.reads[event.approvalId]);
-    if (transition === undefined) continue;
+    const read = page.reads[event.approvalId];
+    const transition = eventTransition(event, read);
+    if (transition === undefined) {
+      const word = reportedWord(event, read);
+      if (word !== undefined)
+        words.set(approval.id, { approval, word, source: `opentrain:event:${event.id}` });
+      continue;
+    }
     ended.add(approval.id);
     actions.push(endAction(approval, transition));
+  }
+  // A word is shown only when nothing on the page ended the approval after it, and before the cursor moves.
+  for (const { approval, word, source } of words.values()) {
+    if (ended.has(approval.id)) continue;
+    const report = reportAction(approval, word, source, reported);
+    if (report !== undefined) actions.push(report);
   }
   if (!page.complete) return actions;
   actions.push(...autofundActions(page));
@@ -173,6 +208,38 @@ function eventTransition(
   if (fromEvent !== undefined && fromEvent.status !== 'confirmed') return fromEvent;
   if (read?.kind === 'read') return transitionFromApproval(read.approval, source);
   return fromEvent;
+}
+
+/**
+ * What an event that ended nothing says of the approval's status: the fresh read's word (null when it reads
+ * plain pending), else the event's own word when OpenTrain refused the read; undefined when nothing is known.
+ */
+function reportedWord(
+  event: Extract<FeedEvent, { kind: 'approval-ended' }>,
+  read: ApprovalRead | undefined,
+): string | null | undefined {
+  if (read === undefined) return undefined;
+  if (read.kind === 'read')
+    return read.approval.status === 'pending' ? read.approval.reportedStatus : undefined;
+  return event.reportedStatus ?? undefined;
+}
+
+/** Records the word a pending approval is reported under, when it differs from what its card shows. */
+function reportAction(
+  approval: TrackedApproval,
+  word: string | null | undefined,
+  source: string,
+  reported: Map<string, string | null>,
+): TickAction | undefined {
+  if (word === undefined) return undefined;
+  const shown = reported.has(approval.id) ? reported.get(approval.id) : approval.reportedStatus;
+  if (word === shown) return undefined;
+  reported.set(approval.id, word);
+  const effects: QueuedEffect[] = [
+    cardEffect(approval.workspaceId, approval.id, priorities.change),
+    homesEffect(approval.workspaceId, approval.id),
+  ];
+  return { kind: 'report-status', approvalId: approval.id, reportedStatus: word, source, effects };
 }
 
 /** Past expiresAt nothing can be confirmed any more, so an approval we may no longer read has expired. */

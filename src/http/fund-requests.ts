@@ -241,6 +241,8 @@ function describe(outcome: FundNowOutcome): Answer {
           approvalId: approval.id,
           type: approval.type,
           status: approval.status,
+          // A status word OpenTrain reported outside the four known ones (the approval is followed as pending).
+          ...(approval.reportedStatus === null ? {} : { reportedStatus: approval.reportedStatus }),
           approvalUrl: approval.approvalUrl,
           expiresAt: approval.expiresAt.toISOString(),
           duplicate: outcome.duplicate,

@@ -1,5 +1,5 @@
 import type { Approval } from '../domain/approval.js';
-import { terminalStatusOf } from '../domain/approval.js';
+import { readStatus, terminalStatusOf } from '../domain/approval.js';
 import type { ContractView } from '../domain/context.js';
 import type { BudgetState, FeedEvent } from '../domain/feed.js';
 import { isOpenTrainId } from '../domain/opentrain-id.js';
@@ -99,6 +99,9 @@ function number(value: unknown): number | null {
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
 
+/** An approval event without a status word: read the approval. */
+const unknownWord = { status: 'pending', reportedStatus: null } as const;
+
 const budgetStates = new Set<string>(['OK', 'LOW', 'DEPLETED']);
 
 function budgetState(value: unknown): BudgetState | null {
@@ -113,7 +116,16 @@ export function toFeedEvent(event: UpdateEvent): FeedEvent {
     case 'approval.confirmed': {
       const approvalId = id(data.approvalId) ?? id(event.resourceId);
       if (approvalId === null) break;
-      return { ...base, kind: 'approval-ended', approvalId, status: terminalStatusOf(data.status) };
+      const word = text(data.status);
+      const { status, reportedStatus } = word === null ? unknownWord : readStatus(word.slice(0, 64));
+      return {
+        ...base,
+        kind: 'approval-ended',
+        approvalId,
+        status: terminalStatusOf(status),
+        // `pending` itself is no end: read the approval like any status the event cannot vouch for.
+        reportedStatus,
+      };
     }
     case 'milestone.status_changed': {
       const milestoneId = id(data.milestoneId) ?? id(event.resourceId);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { approvalStatuses } from '../domain/approval.js';
+import { readStatus } from '../domain/approval.js';
 import { openTrainIdPattern } from '../domain/opentrain-id.js';
 
 const IsoDate = z.iso.datetime({ offset: true }).transform((text) => new Date(text));
@@ -17,7 +17,12 @@ export const Approval = z
   .object({
     id: Id,
     type: z.string().min(1),
-    status: z.enum(approvalStatuses),
+    // Any word: one outside the four known statuses is tracked as pending, carrying the word (readStatus),
+    // capped so that it fits wherever it is shown.
+    status: z
+      .string()
+      .min(1)
+      .transform((word) => word.slice(0, 64)),
     contractId: NullableId,
     milestoneId: NullableId,
     jobId: NullableId,
@@ -28,6 +33,13 @@ export const Approval = z
     resolvedAt: IsoDate.nullish().transform((value) => value ?? null),
     result: Details.nullish().transform((value) => value ?? null),
     createdAt: IsoDate,
+  })
+  .transform(({ status: word, ...approval }) => {
+    const { status, reportedStatus } = readStatus(word);
+    // Tracked as pending: nothing resolved it as far as Countersign can tell, so it holds no outcome either.
+    if (reportedStatus !== null)
+      return { ...approval, status, reportedStatus, resolvedAt: null, result: null };
+    return { ...approval, status, reportedStatus };
   })
   .readonly();
 

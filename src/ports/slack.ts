@@ -85,8 +85,16 @@ export interface SlackDelivery {
     key: EffectKey,
   ): Promise<SentMessage>;
   postNotice(channelId: string, notice: Notice, key: EffectKey): Promise<SentMessage>;
-  /** A private reply through the command's response_url, replacing the earlier one. */
-  respond(to: ReplyTarget, content: ReplyContent, now: Date): Promise<void>;
+  /**
+   * A private reply through the command's response_url; `replaceOriginal` replaces the message an earlier
+   * reply sent through the same URL (Slack cannot replace the command's acknowledgement itself).
+   */
+  respond(
+    to: ReplyTarget,
+    content: ReplyContent,
+    now: Date,
+    options: { readonly replaceOriginal: boolean },
+  ): Promise<void>;
   /** The same reply as a DM, when the response_url is too old or refuses. */
   replyByDirect(to: ReplyTarget, content: ReplyContent, now: Date, key: EffectKey): Promise<SentMessage>;
   publishHome(userId: string, content: HomeContent, now: Date): Promise<void>;

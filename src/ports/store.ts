@@ -59,6 +59,18 @@ export interface ApprovalsPort {
     at: Date,
     effects: readonly QueuedEffect[],
   ): Promise<TrackedApproval | undefined>;
+  /**
+   * Records the status word OpenTrain reports for a still-pending approval when it is none of the four
+   * Countersign knows (null: plain pending again), with an audit entry naming `source`, a new version for its
+   * card, and `effects`. False when the approval ended or already carries that word.
+   */
+  reportStatus(
+    approvalId: string,
+    reportedStatus: string | null,
+    source: string,
+    at: Date,
+    effects: readonly QueuedEffect[],
+  ): Promise<boolean>;
   /** Pending approvals whose expiresAt has passed, soonest first. */
   listLapsed(now: Date, limit: number): Promise<TrackedApproval[]>;
   /**

@@ -48,10 +48,9 @@ export function createSlackDelivery(gateway: SlackGateway, settings: ReplySettin
     },
     postNotice: (channelId, notice, key) =>
       posted(gateway.postMessage(channelId, renderNotice(notice), { key })),
-    async respond(to, content) {
+    async respond(to, content, _now, options) {
       if (to.responseUrl === null) throw new Error('no response_url to answer through');
-      // One request, one private message: each answer replaces the one before it.
-      await gateway.respond(to.responseUrl, renderReply(content, settings), { replaceOriginal: true });
+      await gateway.respond(to.responseUrl, renderReply(content, settings), options);
     },
     replyByDirect: (to, content, _now, key) =>
       posted(gateway.postMessage(to.userId, renderReply(content, settings), { key })),

@@ -41,7 +41,10 @@ export interface SlackGateway {
     oldest: Date,
     threadTs?: string,
   ): Promise<{ channel: string; ts: string }[]>;
-  /** Ephemeral reply through a slash command's response_url; `replaceOriginal` replaces the earlier one. */
+  /**
+   * Ephemeral reply through a slash command's response_url; `replaceOriginal` replaces the message an earlier
+   * call to the same URL sent (Slack never replaces the command's acknowledgement this way: bolt-js #2287).
+   */
   respond(responseUrl: string, message: SlackMessage, options: { replaceOriginal: boolean }): Promise<void>;
   channelMembers(channel: string): Promise<string[]>;
   usergroupMembers(usergroup: string): Promise<string[]>;

@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { Approval, Requester, TrackedApproval, WorkspaceId } from '../domain/approval.js';
 import { type ContextLookup, contextFromContract, contextRetryAt } from '../domain/context.js';
-import { cardEffect, priorities } from '../domain/effects.js';
+import { cardEffect, homesEffect, priorities } from '../domain/effects.js';
 import type { FallbackChannel } from '../domain/funding.js';
 import { chooseDestination, type Destination } from '../domain/routing.js';
 import type { Logger } from '../logger.js';
@@ -9,7 +9,7 @@ import type { OpenTrainPort } from '../ports/opentrain.js';
 import type { ApprovalsPort, RoutesPort } from '../ports/store.js';
 
 export interface FollowDeps {
-  readonly approvals: Pick<ApprovalsPort, 'track' | 'get'>;
+  readonly approvals: Pick<ApprovalsPort, 'track' | 'get' | 'reportStatus'>;
   readonly routes: Pick<RoutesPort, 'findFor'>;
   readonly opentrain: Pick<OpenTrainPort, 'getContract' | 'explain'>;
   readonly clock: Clock;
@@ -62,43 +62,65 @@ export async function followApproval(
   const destination = await routeApproval(deps, request.workspaceId, remote, request.fallbackChannel);
   const known = await deps.approvals.get(remote.id);
   if (destination === undefined) {
-    return known === undefined ? { kind: 'unrouted' } : { kind: 'tracked', approval: known, created: false };
+    if (known === undefined) return { kind: 'unrouted' };
+    return { kind: 'tracked', ...(await reportedAnew(deps, { approval: known, created: false }, remote)) };
   }
   // The context is looked up before the row is written, so the card's first version already shows it (one
   // post, no follow-up edit). A crash during the lookup loses nothing: the request is carried out again.
   const lookup: ContextLookup =
     known === undefined ? await lookupContext(deps, remote) : { kind: 'found', context: known.context };
   const trackedAt = deps.clock.now();
-  return {
-    kind: 'tracked',
-    ...(await deps.approvals.track(
-      {
-        workspaceId: request.workspaceId,
-        approval: remote,
-        requester: request.requester,
+  const tracked = await deps.approvals.track(
+    {
+      workspaceId: request.workspaceId,
+      approval: remote,
+      requester: request.requester,
+      note: request.note,
+      channelId: destination.channelId,
+      approvers: destination.approvers,
+      context: lookup.kind === 'found' ? lookup.context : null,
+      contextRetryAt: lookup.kind === 'failed' && lookup.retry ? contextRetryAt(trackedAt, trackedAt) : null,
+    },
+    trackedAt,
+    (created) => ({
+      approvalId: remote.id,
+      milestoneId: remote.milestoneId,
+      actor: request.actor,
+      action: created ? 'requested' : 're-requested',
+      detail: {
         note: request.note,
-        channelId: destination.channelId,
-        approvers: destination.approvers,
-        context: lookup.kind === 'found' ? lookup.context : null,
-        contextRetryAt:
-          lookup.kind === 'failed' && lookup.retry ? contextRetryAt(trackedAt, trackedAt) : null,
+        channel: destination.channelId,
+        via: destination.via,
+        type: remote.type,
       },
-      trackedAt,
-      (created) => ({
-        approvalId: remote.id,
-        milestoneId: remote.milestoneId,
-        actor: request.actor,
-        action: created ? 'requested' : 're-requested',
-        detail: {
-          note: request.note,
-          channel: destination.channelId,
-          via: destination.via,
-          type: remote.type,
-        },
-      }),
-      (created) => (created ? [cardEffect(request.workspaceId, remote.id, priorities.change)] : []),
-    )),
-  };
+    }),
+    (created) => (created ? [cardEffect(request.workspaceId, remote.id, priorities.change)] : []),
+  );
+  return { kind: 'tracked', ...(await reportedAnew(deps, tracked, remote)) };
+}
+
+/**
+ * An approval tracked already, which OpenTrain now answers with a status word Countersign does not know (or
+ * no longer): its card and Home tabs show what OpenTrain says, and it is still followed as pending.
+ */
+async function reportedAnew(
+  deps: FollowDeps,
+  tracked: { approval: TrackedApproval; created: boolean },
+  remote: Approval,
+): Promise<{ approval: TrackedApproval; created: boolean }> {
+  const { approval } = tracked;
+  if (tracked.created || approval.status !== 'pending' || remote.status !== 'pending') return tracked;
+  if (approval.reportedStatus === remote.reportedStatus) return tracked;
+  const effects = [
+    cardEffect(approval.workspaceId, approval.id, priorities.change),
+    homesEffect(approval.workspaceId, approval.id),
+  ];
+  const now = deps.clock.now();
+  if (
+    !(await deps.approvals.reportStatus(approval.id, remote.reportedStatus, 'opentrain:answer', now, effects))
+  )
+    return tracked;
+  return { approval: (await deps.approvals.get(approval.id)) ?? approval, created: false };
 }
 
 /**

@@ -15,6 +15,7 @@ export interface TickDeps {
     ApprovalsPort,
     | 'getMany'
     | 'end'
+    | 'reportStatus'
     | 'listLapsed'
     | 'listDueReminders'
     | 'remind'
@@ -240,6 +241,22 @@ async function act(deps: TickDeps, action: TickAction, now: Date): Promise<void>
       return;
     case 'refresh-card':
       await deps.approvals.refreshCountdown(action.approvalId, action.effects, now);
+      return;
+    case 'report-status':
+      if (
+        await deps.approvals.reportStatus(
+          action.approvalId,
+          action.reportedStatus,
+          action.source,
+          now,
+          action.effects,
+        )
+      ) {
+        deps.log.info(
+          { approvalId: action.approvalId, reportedStatus: action.reportedStatus, source: action.source },
+          'OpenTrain reports a status Countersign does not know; still following the approval',
+        );
+      }
       return;
     case 'refresh-home': {
       const [effect] = action.effects;

@@ -2,7 +2,14 @@ import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { EffectContext } from '../delivery/runner.js';
 import type { Approval } from '../domain/approval.js';
-import { type EffectKey, fundEffect, noticeEffect, type Reply, replyEffect } from '../domain/effects.js';
+import {
+  type EffectKey,
+  fundEffect,
+  noticeEffect,
+  progressReplyEffect,
+  type Reply,
+  replyOutcomeEffect,
+} from '../domain/effects.js';
 import {
   type FundingRequest,
   type FundOutcome,
@@ -23,20 +30,38 @@ import { findOwnApproval } from './recover-funding.js';
  */
 
 export interface FundingDeps extends FollowDeps {
-  readonly outbox: Pick<OutboxPort, 'enqueue'>;
+  readonly outbox: Pick<OutboxPort, 'enqueue' | 'find'>;
   readonly audit: Pick<AuditPort, 'append'>;
   readonly cursors: Pick<CursorPort, 'get'>;
   readonly opentrain: OpenTrainPort;
   readonly clock: Clock;
 }
 
-/** Records the request durably and returns at once; the queue calls OpenTrain. True when it is new. */
+/** How long a person waits for the outcome before the reply shows "Asking OpenTrain…" first. */
+export const defaultProgressReplyAfterMs = 2_000;
+
+/**
+ * Records the request durably and returns at once; the queue calls OpenTrain. True when it is new. A person
+ * who asked gets one reply: the outcome, or, when it is not ready within `progressReplyAfterMs` of the
+ * request, a progress line first that the outcome then replaces (both under the request's reply key).
+ */
 export async function requestFunding(
-  deps: { readonly outbox: Pick<OutboxPort, 'enqueue'>; readonly clock: Clock },
+  deps: {
+    readonly outbox: Pick<OutboxPort, 'enqueue'>;
+    readonly clock: Clock;
+    readonly settings?: { readonly progressReplyAfterMs?: number };
+  },
   key: EffectKey,
   request: FundingRequest,
 ): Promise<boolean> {
-  return (await deps.outbox.enqueue([fundEffect(key, request)], deps.clock.now())) > 0;
+  const effects = [fundEffect(key, request)];
+  const to = request.replyTo;
+  if (to !== null) {
+    const afterMs = deps.settings?.progressReplyAfterMs ?? defaultProgressReplyAfterMs;
+    const notBefore = new Date(to.requestedAt.getTime() + afterMs);
+    effects.push(progressReplyEffect(key, request.workspaceId, to, request.milestoneId, notBefore));
+  }
+  return (await deps.outbox.enqueue(effects, deps.clock.now())) > 0;
 }
 
 /**
@@ -198,12 +223,16 @@ async function refused(deps: FundingDeps, claimed: ClaimedEffect<'fund'>, refusa
   await tell(deps, claimed, { kind: 'refused', milestoneId: request.milestoneId, refusal });
 }
 
-/** Replies to a person who asked in Slack; rules and upstream systems have nobody to reply to. */
+/**
+ * Replies to a person who asked in Slack; rules and upstream systems have nobody to reply to. The outcome
+ * takes the place of the request's progress line (sent or not); an outcome queued already (by an attempt
+ * before a crash) stands, so a re-run never sends it twice.
+ */
 async function tell(deps: FundingDeps, claimed: ClaimedEffect<'fund'>, reply: Reply): Promise<void> {
   const { request } = claimed.effect;
   if (request.replyTo === null) return;
-  await deps.outbox.enqueue(
-    [replyEffect(claimed.key, request.workspaceId, request.replyTo, reply)],
-    deps.clock.now(),
-  );
+  const outcome = replyOutcomeEffect(claimed.key, request.workspaceId, request.replyTo, reply);
+  const queued = await deps.outbox.find(outcome.key);
+  if (queued?.effect.kind === 'reply' && queued.effect.reply.kind !== 'working') return;
+  await deps.outbox.enqueue([outcome], deps.clock.now());
 }

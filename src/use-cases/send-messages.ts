@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import type { Clock } from '../clock.js';
+import type { EffectContext } from '../delivery/runner.js';
 import { effectKeys, type Reply } from '../domain/effects.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../ports/metrics.js';
@@ -33,8 +35,10 @@ async function replyContent(deps: MessageDeps, workspaceId: string, reply: Reply
       return { reply, ...(approval === undefined ? {} : { approval }), cardError: card?.lastError ?? null };
     }
     case 'already-pending': {
+      const card = await deps.outbox.find(effectKeys.card(reply.approvalId));
       const approval = await deps.approvals.get(reply.approvalId);
-      return { reply, ...(approval === undefined ? {} : { approval }) };
+      const cardError = approval?.card.ts === null ? (card?.lastError ?? null) : null;
+      return { reply, ...(approval === undefined ? {} : { approval }), cardError };
     }
     case 'routes':
     case 'route-saved':
@@ -45,25 +49,48 @@ async function replyContent(deps: MessageDeps, workspaceId: string, reply: Reply
 }
 
 /**
- * A private reply to the person who asked: through the command's response_url while it is fresh (each reply
- * replaces the one before, so one request leaves one message), otherwise, or when Slack refuses it, as a DM.
+ * What a request's reply recorded of itself: that a message went (or may have gone) through its response_url,
+ * so the next one replaces it instead of adding a second.
  */
-export async function sendReply(deps: MessageDeps, claimed: ClaimedEffect<'reply'>): Promise<EffectResult> {
+const ReplyProgress = z
+  .object({ shown: z.literal(true) })
+  .nullable()
+  .catch(null);
+
+/**
+ * A private reply to the person who asked: through the command's response_url while it is fresh, otherwise,
+ * or when Slack refuses it, as a DM. One request leaves one message: the command is acknowledged with no
+ * message at all (Slack never lets a response_url replace the acknowledgement's), the outcome is this
+ * reply's only message, and when a progress line went first through the response_url, the outcome replaces
+ * it there (`replace_original`). A progress line never goes by DM.
+ */
+export async function sendReply(
+  deps: MessageDeps,
+  claimed: ClaimedEffect<'reply'>,
+  context: EffectContext,
+): Promise<EffectResult> {
   const { to, reply } = claimed.effect;
   const now = deps.clock.now();
   const content = await replyContent(deps, claimed.workspaceId, reply);
   const fresh = to.responseUrl !== null && now.getTime() - to.requestedAt.getTime() < responseUrlLifetimeMs;
+  const progressLine = reply.kind === 'working';
   if (fresh) {
+    const replaceOriginal = ReplyProgress.parse(claimed.progress) !== null;
     try {
-      await deps.slack.respond(to, content, now);
+      // Recorded before sending: a message that may have landed is replaced, never added to.
+      if (!replaceOriginal) await context.checkpoint({ shown: true });
+      await deps.slack.respond(to, content, now, { replaceOriginal });
       return done;
     } catch (error) {
       const info = deps.slack.explain(error);
       // Replacing is idempotent, so a failed attempt is simply made again.
-      if (info.failure === 'rate-limited' || info.failure === 'unavailable') return slackRetry(info);
+      if (info.failure === 'rate-limited' || info.failure === 'unavailable') {
+        return progressLine ? { kind: 'dropped', reason: `response_url: ${info.code}` } : slackRetry(info);
+      }
       deps.log.info({ code: info.code }, 'response_url refused the reply; sending a DM instead');
     }
   }
+  if (progressLine) return { kind: 'dropped', reason: 'no fresh response_url for a progress line' };
   const looked = await lookBeforeResending(deps, claimed, { userId: to.userId });
   if (looked.kind === 'retry') return looked.result;
   if (looked.kind === 'found') return done;

@@ -23,6 +23,11 @@ export interface Settings {
   readonly reminderOffsetsMs: readonly number[];
   /** The tick's share of Slack's chat.update budget for countdown refreshes. */
   readonly countdownsPerTick?: number;
+  /**
+   * How long a person waits for a request's outcome before its reply shows a progress line first (2 s by
+   * default; the tests shorten it).
+   */
+  readonly progressReplyAfterMs?: number;
 }
 
 /** Everything the use cases may touch: the ports, the clock and the log. Built once by the composition root. */
@@ -124,7 +129,7 @@ export function createHandlers(deps: UseCaseDeps): Handlers {
     card: (claimed) => deliverCard(ports, claimed),
     homes: (claimed) => refreshAudience(ports, claimed),
     home: (claimed) => publishHome(ports, claimed),
-    reply: (claimed) => sendReply(ports, claimed),
+    reply: (claimed, context) => sendReply(ports, claimed, context),
     dm: (claimed) => sendDirect(ports, claimed),
     thread: (claimed) => sendToThread(ports, claimed),
     notice: (claimed) => sendNotice(ports, claimed),

@@ -7,7 +7,9 @@ import { chooseSeed, createRng } from './chaos/random.js';
 import { countNames, failedEffects, judge, openWork, type Verdict } from './chaos/verdict.js';
 import {
   type Chain,
+  classify,
   finalAnswer,
+  interim,
   planWorkload,
   runApproval,
   runOutsider,
@@ -93,7 +95,7 @@ async function waitForQuiet(
     const work = openWork(world.dbPath);
     const unanswered = chains
       .flatMap((chain) => chain.attempts)
-      .filter((attempt) => attempt.acked && /Asking OpenTrain|longer than usual/.test(attempt.ackText))
+      .filter((attempt) => attempt.acked && interim.has(classify(attempt.ackText)))
       .filter((attempt) => finalAnswer(world, attempt.responseUrl) === undefined).length;
     last = `${work.effects} effects and ${work.approvals} approvals open in the store, ${unanswered} commands unanswered`;
     if (work.effects === 0 && work.approvals === 0 && unanswered === 0) return null;

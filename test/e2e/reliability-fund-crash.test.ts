@@ -79,7 +79,7 @@ describe('the fund effect after a crash', () => {
       userId: ids.alice,
       channelId: ids.financeApprovals,
     });
-    expect(ack.body).toContain('Asking OpenTrain');
+    expect(ack.body).toBe('');
     // The contract lookup has reached OpenTrain and hangs there: the fund call was answered before it.
     await vi.waitFor(() => expect(h.opentrain.faults).toEqual([]), { timeout: 10_000, interval: 10 });
     await kill(first.child);

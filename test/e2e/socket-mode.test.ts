@@ -18,13 +18,14 @@ describe('Socket Mode', () => {
   const command = (text: string) =>
     h.slack.sendCommand({ transport: 'socket', text, userId: ids.alice, channelId: ids.financeApprovals });
 
-  it('takes a command over the socket, posts the card and answers in the ack', async () => {
+  it('takes a command over the socket, posts the card and answers with one private message', async () => {
     const ack = await command('M-1001');
 
-    expect(ack.body).toContain('Asking OpenTrain to fund `M-1001`');
+    expect(ack.body).toBe('');
     await waitForCard(h, ids.financeApprovals);
     await replyContaining(h, ids.alice, 'Funding requested');
     expect(botMessages(h, ids.financeApprovals)).toHaveLength(1);
+    expect(h.slack.ephemerals(ids.alice)).toHaveLength(1);
   });
 
   it('serves no /slack/events, and keeps health and readiness on PORT', async () => {
@@ -50,7 +51,7 @@ describe('Socket Mode', () => {
     );
 
     const ack = await command('M-1002');
-    expect(ack.body).toContain('Asking OpenTrain to fund `M-1002`');
+    expect(ack.body).toBe('');
     await waitForCard(h, ids.financeApprovals);
   });
 });

@@ -53,6 +53,8 @@ export const trackedApproval: fc.Arbitrary<TrackedApproval> = fc.record({
     foreignWord().filter((type) => type !== ''),
   ),
   status: fc.constantFrom(...approvalStatuses),
+  // A status word OpenTrain chose (capped at 64 when read), carried while the approval is followed as pending.
+  reportedStatus: fc.option(foreignWord().map((word) => word.slice(0, 64))),
   contractId: fc.option(openTrainId('C')),
   milestoneId: fc.option(openTrainId('M')),
   jobId: fc.option(openTrainId('J')),

@@ -15,6 +15,7 @@ export function anApproval(overrides: Partial<Approval> = {}): Approval {
     id: 'A-1',
     type: 'milestone_fund',
     status: 'pending',
+    reportedStatus: null,
     contractId: 'C-1',
     milestoneId: 'M-1001',
     jobId: 'J-1',

@@ -165,6 +165,7 @@ export class FakeOpenTrain implements OpenTrainPort {
     const decided: Approval = {
       ...approval,
       status,
+      reportedStatus: null,
       resolvedAt: now,
       result: status === 'confirmed' ? (options.result ?? { invoiceId: `INV-${approvalId}` }) : null,
     };
@@ -175,6 +176,7 @@ export class FakeOpenTrain implements OpenTrainPort {
       kind: 'approval-ended',
       approvalId,
       status: 'eventStatus' in options ? options.eventStatus : status,
+      reportedStatus: null,
     });
     return decided;
   }
@@ -314,6 +316,7 @@ export class FakeOpenTrain implements OpenTrainPort {
       id,
       type: 'milestone_fund',
       status: 'pending',
+      reportedStatus: null,
       contractId: milestone.contractId,
       milestoneId,
       jobId: milestone.jobId,

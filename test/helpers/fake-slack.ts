@@ -87,7 +87,7 @@ export class FakeSlack implements SlackDelivery {
   readonly messages: FakeMessage[] = [];
   readonly edits: { channelId: string; ts: string; approval: TrackedApproval }[] = [];
   readonly duplicates: { channelId: string; ts: string; realPermalink: string | null }[] = [];
-  readonly responses: { to: ReplyTarget; content: ReplyContent }[] = [];
+  readonly responses: { to: ReplyTarget; content: ReplyContent; replaceOriginal?: true }[] = [];
   readonly homes: { userId: string; content: HomeContent }[] = [];
   /** Every call, in order, failed ones included. */
   readonly calls: SlackMethod[] = [];
@@ -212,10 +212,20 @@ export class FakeSlack implements SlackDelivery {
     return this.post('postNotice', { channelId, threadTs: null, key, kind: 'notice', notice });
   }
 
-  async respond(to: ReplyTarget, content: ReplyContent): Promise<void> {
+  async respond(
+    to: ReplyTarget,
+    content: ReplyContent,
+    _now: Date,
+    options: { readonly replaceOriginal: boolean },
+  ): Promise<void> {
     await this.call('respond', () => {
       if (to.responseUrl === null) throw new Error('no response_url to answer through');
-      this.responses.push({ to, content: structuredClone(content) });
+      // `replaceOriginal` is recorded only when set, so most tests need not spell it out.
+      this.responses.push({
+        to,
+        content: structuredClone(content),
+        ...(options.replaceOriginal ? { replaceOriginal: true } : {}),
+      });
     });
   }
 

@@ -1,5 +1,5 @@
 import type { TrackedApproval, WorkspaceId } from '../../src/domain/approval.js';
-import { type EffectKey, type QueuedEffect, toPriority } from '../../src/domain/effects.js';
+import { type EffectKey, type QueuedEffect, replyWaitsFor, toPriority } from '../../src/domain/effects.js';
 import type { Route } from '../../src/domain/routing.js';
 import type {
   ApprovalsPort,
@@ -26,6 +26,7 @@ import {
   parseJsonValue,
   serializeEffect,
 } from '../../src/store/effect-json.js';
+import { statusReportEntry } from '../../src/store/status-report.js';
 
 /*
  * A Store in memory, for unit tests of use cases: maps and arrays, one method at a time (JavaScript runs each
@@ -46,7 +47,7 @@ interface EffectEntry {
   readonly id: number;
   workspaceId: WorkspaceId;
   readonly key: EffectKey;
-  readonly afterKey: string | null;
+  afterKey: string | null;
   readonly createdAt: number;
   payload: string;
   state: EffectState;
@@ -103,9 +104,12 @@ function toJson(value: unknown): string | null {
 /** Replies wait for the card's first attempt, as in the SQLite adapter. */
 function afterKeyOf(queued: QueuedEffect): string | null {
   const { effect } = queued;
-  return effect.kind === 'reply' && effect.reply.kind === 'funding-requested'
-    ? `card:${effect.reply.approvalId}`
-    : null;
+  return effect.kind === 'reply' ? replyWaitsFor(effect.reply) : null;
+}
+
+/** When an effect enqueued at `at` is first due. */
+function dueAt(queued: QueuedEffect, at: Date): number {
+  return Math.max(at.getTime(), queued.notBefore?.getTime() ?? 0);
 }
 
 export function createMemoryStore(options: { onEnqueue?: () => void } = {}): Store {
@@ -160,7 +164,7 @@ export function createMemoryStore(options: { onEnqueue?: () => void } = {}): Sto
           priority: item.priority,
           generation: 0,
           attempts: 0,
-          nextAttemptAt: at.getTime(),
+          nextAttemptAt: dueAt(item, at),
           leaseOwner: null,
           leaseUntil: null,
           attemptStartedAt: null,
@@ -171,7 +175,7 @@ export function createMemoryStore(options: { onEnqueue?: () => void } = {}): Sto
         });
         changed++;
       } else if (item.mode === 'rearm') {
-        rearm(existing, item, payload, at.getTime());
+        rearm(existing, item, payload, dueAt(item, at));
         changed++;
       }
     }
@@ -183,6 +187,7 @@ export function createMemoryStore(options: { onEnqueue?: () => void } = {}): Sto
   function rearm(entry: EffectEntry, item: QueuedEffect, payload: string, at: number): void {
     entry.generation++;
     entry.payload = payload;
+    entry.afterKey = afterKeyOf(item);
     if (entry.state === 'pending') {
       entry.priority = Math.min(entry.priority, item.priority);
       entry.nextAttemptAt = Math.min(entry.nextAttemptAt, at);
@@ -365,6 +370,7 @@ export function createMemoryStore(options: { onEnqueue?: () => void } = {}): Sto
           id: a.id,
           type: a.type,
           status: a.status,
+          reportedStatus: a.status === 'pending' ? a.reportedStatus : null,
           contractId: a.contractId,
           milestoneId: a.milestoneId,
           jobId: a.jobId,
@@ -414,6 +420,7 @@ export function createMemoryStore(options: { onEnqueue?: () => void } = {}): Sto
       entry.approval = {
         ...approval,
         status: t.status,
+        reportedStatus: null,
         resolvedAt: t.resolvedAt,
         result: t.result === null ? null : structuredClone(t.result),
         version: approval.version + 1,
@@ -429,6 +436,20 @@ export function createMemoryStore(options: { onEnqueue?: () => void } = {}): Sto
       );
       enqueue(queued, at);
       return copy(entry.approval);
+    },
+    async reportStatus(id, reported, source, at, queued) {
+      const entry = approvals.get(id);
+      if (entry === undefined || !pending(entry) || entry.approval.reportedStatus === reported) return false;
+      const { approval } = entry;
+      entry.approval = {
+        ...approval,
+        reportedStatus: reported,
+        version: approval.version + 1,
+        updatedAt: at,
+      };
+      appendAudit([statusReportEntry(id, approval.milestoneId, reported, source)], at);
+      enqueue(queued, at);
+      return true;
     },
     async listLapsed(now, limit) {
       return [...approvals.values()]

@@ -34,6 +34,7 @@ export interface WorldOptions {
   readonly reminderOffsetsMs?: readonly number[];
   readonly admins?: readonly string[];
   readonly members?: Record<string, readonly string[]>;
+  readonly progressReplyAfterMs?: number;
 }
 
 export function aWorld(options: WorldOptions = {}) {
@@ -56,6 +57,9 @@ export function aWorld(options: WorldOptions = {}) {
     settings: {
       fundChannel: options.fundChannel,
       reminderOffsetsMs: options.reminderOffsetsMs ?? defaultOffsetsMs,
+      ...(options.progressReplyAfterMs === undefined
+        ? {}
+        : { progressReplyAfterMs: options.progressReplyAfterMs }),
     },
     isAdmin: (userId) => admins.has(userId),
     metrics,

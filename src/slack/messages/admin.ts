@@ -98,6 +98,7 @@ const actionWords: Record<string, string> = {
   confirmed: 'reports it confirmed',
   declined: 'reports it declined',
   expired: 'reports it expired',
+  'status-cleared': 'reports it pending again',
 };
 
 function actorText(actor: string): string {
@@ -118,7 +119,9 @@ export function historyReply(
     const what =
       entry.action === 'fund-failed'
         ? `asked; OpenTrain refused (${escapeText(refusalReason(String(entry.detail?.failure ?? ''), typeof entry.detail?.milestoneStatus === 'string' ? entry.detail.milestoneStatus : null))})`
-        : (actionWords[entry.action] ?? escapeAndTruncate(entry.action, 40));
+        : entry.action === 'status-reported'
+          ? `reports status ${code(String(entry.detail?.status ?? '?'))}; still following it`
+          : (actionWords[entry.action] ?? escapeAndTruncate(entry.action, 40));
     const approval = entry.approvalId === null ? '' : ` · ${code(entry.approvalId)}`;
     return `• ${dateToken(entry.at, '{date_short} {time}')} ${actorText(entry.actor)} ${what}${approval}`;
   });

@@ -16,7 +16,7 @@ import {
   section,
   utcText,
 } from './format.js';
-import { outcomeSentence, statusEmoji, wordingFor } from './wording.js';
+import { outcomeSentence, reportedStatusText, statusEmoji, wordingFor } from './wording.js';
 
 /** The one card per approval: posted when tracking starts, edited in place on every change. */
 export function renderCard(approval: TrackedApproval, now: Date): SlackMessage {
@@ -102,14 +102,16 @@ export function timeLeft(approval: TrackedApproval, now: Date): string {
 function statusLine(approval: TrackedApproval, now: Date): string {
   const id = `Approval ${code(approval.id)}`;
   if (isTerminal(approval.status)) return `${id} · status: *${approval.status}*`;
-  return `${statusEmoji.pending} Expires ${dateToken(approval.expiresAt)}${timeLeft(approval, now)} · ${id} · status: *pending*`;
+  const status = reportedStatusText(approval) ?? 'status: *pending*';
+  return `${statusEmoji.pending} Expires ${dateToken(approval.expiresAt)}${timeLeft(approval, now)} · ${id} · ${status}`;
 }
 
 function fallbackText(approval: TrackedApproval, now: Date): string {
   const wording = wordingFor(approval.type);
   const subject = escapeText(shortSubject(approval));
   if (isTerminal(approval.status)) return `${wording.outcomeTitle[approval.status]}: ${subject}`;
-  return `${wording.pendingTitle}: ${subject}, expires ${utcText(approval.expiresAt)}${timeLeft(approval, now)}`;
+  const reported = reportedStatusText(approval);
+  return `${wording.pendingTitle}: ${subject}, expires ${utcText(approval.expiresAt)}${timeLeft(approval, now)}${reported === undefined ? '' : ` (${reported})`}`;
 }
 
 /**

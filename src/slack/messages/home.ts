@@ -10,7 +10,7 @@ import {
   link,
   mention,
 } from './format.js';
-import { statusEmoji, wordingFor } from './wording.js';
+import { reportedStatusText, statusEmoji, wordingFor } from './wording.js';
 
 const maxPending = 25;
 const maxOutcomes = 10;
@@ -84,7 +84,9 @@ function pendingSection(approval: TrackedApproval, now: Date): KnownBlock {
     approval.requester.kind === 'slack'
       ? mention(approval.requester.userId)
       : escapeAndTruncate(approval.requester.name, 60);
-  const text = `${statusEmoji.pending} *${escapeAndTruncate(shortSubject(approval), 200)}*\n${wording.noun} · expires ${dateToken(approval.expiresAt)}${timeLeft(approval, now)} · requested by ${who} · ${card}`;
+  const reported = reportedStatusText(approval);
+  const status = reported === undefined ? '' : `\n${reported}.`;
+  const text = `${statusEmoji.pending} *${escapeAndTruncate(shortSubject(approval), 200)}*\n${wording.noun} · expires ${dateToken(approval.expiresAt)}${timeLeft(approval, now)} · requested by ${who} · ${card}${status}`;
   const section: KnownBlock = { type: 'section', text: { type: 'mrkdwn', text } };
   const button = approvalButton(approval, 'Review', {});
   return button === undefined ? section : { ...section, accessory: button };

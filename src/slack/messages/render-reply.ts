@@ -61,7 +61,9 @@ export function renderReply(content: ReplyContent, settings: ReplySettings): Sla
     case 'already-pending':
       if (approval === undefined) return internalErrorReply(reply.approvalId);
       // The approval this request was handed ended before the answer went out: say how.
-      return approval.status === 'pending' ? alreadyPendingReply(approval) : endedReply(approval);
+      return approval.status === 'pending'
+        ? alreadyPendingReply(approval, cardBlockedBy(content.cardError))
+        : endedReply(approval);
     case 'unrouted':
       return unroutedReply(reply.milestoneId);
     case 'refused':

@@ -14,7 +14,13 @@ import {
   section,
 } from './format.js';
 import { refusalText } from './refusals.js';
-import { outcomeSentence } from './wording.js';
+import { outcomeSentence, reportedStatusText } from './wording.js';
+
+/** " OpenTrain reports status `on_hold`; still following it." for an approval under a status word we do not know. */
+function reported(approval: TrackedApproval): string {
+  const text = reportedStatusText(approval);
+  return text === undefined ? '' : ` ${text}.`;
+}
 
 function reply(text: string, approval?: TrackedApproval, extra: readonly KnownBlock[] = []): SlackMessage {
   // The approval link goes in a button, not the text: its URL can be long, and a section holds 3,000 characters.
@@ -41,8 +47,11 @@ export function invalidInputReply(problem: string): SlackMessage {
   );
 }
 
+/** The progress line, shown only when the outcome takes more than a couple of seconds; the outcome replaces it. */
 export function workingReply(milestoneId: string): SlackMessage {
-  return { text: `:hourglass_flowing_sand: Asking OpenTrain to fund ${code(milestoneId)}…` };
+  return {
+    text: `:hourglass_flowing_sand: Asking OpenTrain to fund ${code(milestoneId)}… it is taking a few seconds; the answer will follow here.`,
+  };
 }
 
 export function fundedReply(approval: TrackedApproval): SlackMessage {
@@ -52,7 +61,7 @@ export function fundedReply(approval: TrackedApproval): SlackMessage {
       : `${channelMention(approval.channelId)} (${link(approval.card.permalink, 'view the card')})`;
   return reply(
     `:white_check_mark: Funding requested for ${escapeText(shortSubject(approval))}. The approval card is in ${where}. ` +
-      `A signed-in OpenTrain user must confirm it before ${dateToken(approval.expiresAt)}; I'll remind you before then and tell you the outcome.`,
+      `A signed-in OpenTrain user must confirm it before ${dateToken(approval.expiresAt)}; I'll remind you before then and tell you the outcome.${reported(approval)}`,
   );
 }
 
@@ -61,14 +70,27 @@ export function endedReply(approval: TrackedApproval): SlackMessage {
   return reply(outcomeSentence(approval, { subject: escapeText(shortSubject(approval)) }));
 }
 
-export function alreadyPendingReply(approval: TrackedApproval): SlackMessage {
+/**
+ * A second request for an approval already followed. It waits for the card's first attempt (so it follows the
+ * first request's own answer), then says where the card is, or that it is on its way and where it will be.
+ */
+export function alreadyPendingReply(
+  approval: TrackedApproval,
+  cardBlocked?: 'not-in-channel' | 'channel-not-found',
+): SlackMessage {
   const by = approval.requester.kind === 'slack' ? ` by ${mention(approval.requester.userId)}` : '';
   const subject = escapeText(shortSubject(approval));
-  const requested = `${subject} is already requested${by} ${dateToken(approval.trackedAt)} (approval ${code(approval.id)}), so I did not ask again or post a second card.`;
+  const requested = `${subject} is already requested${by} ${dateToken(approval.trackedAt)} (approval ${code(approval.id)}), so I did not ask OpenTrain again or post a second card.${reported(approval)}`;
   if (approval.card.ts === null) {
-    // The first request is still on its way: say where its card will be, and give the link meanwhile.
+    const channel = channelMention(approval.channelId);
+    const where =
+      cardBlocked === 'not-in-channel'
+        ? `Its card cannot go in ${channel} until I am invited there (${code('/invite @Countersign')}).`
+        : cardBlocked === 'channel-not-found'
+          ? `Its card cannot go in ${channel}: I can't find or use that channel.`
+          : `That request is already on its way: its card will be in ${channel}.`;
     return reply(
-      `:information_source: ${requested} Its card is on its way to ${channelMention(approval.channelId)}; the approval link is below. It expires ${dateToken(approval.expiresAt)}.`,
+      `:information_source: ${requested} ${where} The approval link is below; it expires ${dateToken(approval.expiresAt)}.`,
       approval,
     );
   }

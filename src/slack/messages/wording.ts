@@ -76,6 +76,15 @@ export const statusEmoji: Readonly<Record<TerminalStatus | 'pending', string>> =
 };
 
 /**
+ * A pending approval OpenTrain reports under a status word Countersign does not know, in neutral words: it
+ * neither claims an outcome nor calls it an error. Undefined for every other approval.
+ */
+export function reportedStatusText(approval: TrackedApproval): string | undefined {
+  if (approval.status !== 'pending' || approval.reportedStatus === null) return undefined;
+  return `OpenTrain reports status ${code(approval.reportedStatus)}; still following it`;
+}
+
+/**
  * How an ended approval ended, in one sentence: the single source of outcome wording for the card, its thread
  * and the requester's DM. With `subject`, the sentence names what was approved (for messages read alone).
  */

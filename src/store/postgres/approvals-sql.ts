@@ -2,6 +2,7 @@ import type { TrackedApproval } from '../../domain/approval.js';
 import type { QueuedEffect } from '../../domain/effects.js';
 import type { ApprovalsPort, NewAuditEntry, NewTrackedApproval } from '../../ports/store.js';
 import { type ApprovalRow, toApproval } from '../sqlite/rows.js';
+import { statusReportEntry } from '../status-report.js';
 import type { Db, Queryable, Tx } from './db.js';
 
 /** Joins the caller's transaction: an audit entry and effects written with the change they belong to. */
@@ -15,14 +16,19 @@ const sql = {
   insert: `
     INSERT INTO approvals (id, workspace_id, type, status, contract_id, milestone_id, job_id, proposal_id,
       approval_url, expires_at, resolved_at, result, created_at, requester, note, channel_id, approvers,
-      context, context_retry_at, tracked_at, updated_at, requester_user_id)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20, $21)
+      context, context_retry_at, tracked_at, updated_at, requester_user_id, reported_status)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20, $21,
+      $22)
     ON CONFLICT (id) DO NOTHING`,
   end: `
     UPDATE approvals SET status = $2, resolved_at = $3, result = $4, version = version + 1,
-      context_retry_at = NULL, card_refresh_at = NULL, updated_at = $5
+      context_retry_at = NULL, card_refresh_at = NULL, reported_status = NULL, updated_at = $5
     WHERE id = $1 AND status = 'pending'
     RETURNING *`,
+  reportStatus: `
+    UPDATE approvals SET reported_status = $2::text, version = version + 1, updated_at = $3
+    WHERE id = $1 AND status = 'pending' AND reported_status IS DISTINCT FROM $2::text
+    RETURNING milestone_id`,
   cardChannels: `
     SELECT DISTINCT channel_id FROM approvals WHERE workspace_id = $1 AND status = 'pending'
     UNION
@@ -133,6 +139,19 @@ export function createApprovalsSql(db: Db, companions: Companions): ApprovalsPor
         await companions.enqueue(tx, effects, at);
         return row;
       }),
+    reportStatus: (id, reported, source, at, effects) =>
+      db.transaction(async (tx) => {
+        const result = await tx.query<{ milestone_id: string | null }>(sql.reportStatus, [
+          id,
+          reported,
+          at.getTime(),
+        ]);
+        const [row] = result.rows;
+        if (row === undefined) return false;
+        await companions.appendAudit(tx, [statusReportEntry(id, row.milestone_id, reported, source)], at);
+        await companions.enqueue(tx, effects, at);
+        return true;
+      }),
     listLapsed: (now, limit) => rows(db, sql.lapsed, [now.getTime(), limit]),
     listDueReminders: async (now, offsetsMs, limit) =>
       offsetsMs.length === 0
@@ -242,5 +261,6 @@ function insertParams(input: NewTrackedApproval, at: Date): unknown[] {
     input.contextRetryAt?.getTime() ?? null,
     at.getTime(),
     input.requester.kind === 'slack' ? input.requester.userId : null,
+    approval.status === 'pending' ? approval.reportedStatus : null,
   ];
 }

@@ -1,4 +1,4 @@
-import type { QueuedEffect } from '../../domain/effects.js';
+import { type QueuedEffect, replyWaitsFor } from '../../domain/effects.js';
 import type { OutboxPort } from '../../ports/store.js';
 import { serializeEffect } from '../effect-json.js';
 import { parkMs } from '../sqlite/outbox-sql.js';
@@ -14,8 +14,7 @@ import type { Db, Tx } from './db.js';
 /** Replies wait for the card's first attempt, so they can say where the card is (or why it is not). */
 function afterKeyOf(effect: QueuedEffect): string | null {
   const { effect: e } = effect;
-  if (e.kind === 'reply' && e.reply.kind === 'funding-requested') return `card:${e.reply.approvalId}`;
-  return null;
+  return e.kind === 'reply' ? replyWaitsFor(e.reply) : null;
 }
 
 /** Claimable at $3: pending, due, not leased, and not waiting on an effect that has not been tried yet. */
@@ -52,7 +51,7 @@ const claimKey = `
 const insertColumns = `
   INSERT INTO effects (workspace_id, key, kind, payload, priority, after_key, next_attempt_at, created_at,
     updated_at)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7)`;
+  VALUES ($1, $2, $3, $4, $5, $6, $8, $7, $7)`;
 
 const insertOnce = `${insertColumns} ON CONFLICT (key) DO NOTHING`;
 
@@ -60,6 +59,7 @@ const upsertRearm = `${insertColumns}
   ON CONFLICT (key) DO UPDATE SET
     generation = effects.generation + 1,
     payload = excluded.payload,
+    after_key = excluded.after_key,
     priority = CASE WHEN effects.state = 'pending' THEN LEAST(effects.priority, excluded.priority)
       ELSE excluded.priority END,
     attempts = CASE WHEN effects.state = 'pending' THEN effects.attempts ELSE 0 END,
@@ -122,6 +122,7 @@ export function createOutboxSql(db: Db, notify: (tx: Tx) => Promise<void>, wake:
         queued.priority,
         afterKeyOf(queued),
         at.getTime(),
+        Math.max(at.getTime(), queued.notBefore?.getTime() ?? 0),
       ]);
       changed += rowCount ?? 0;
       const afterKey = afterKeyOf(queued);

@@ -2,6 +2,7 @@ import type { Database } from 'better-sqlite3';
 import type { TrackedApproval, Transition } from '../../domain/approval.js';
 import type { QueuedEffect } from '../../domain/effects.js';
 import type { ApprovalsPort, NewAuditEntry, NewTrackedApproval } from '../../ports/store.js';
+import { statusReportEntry } from '../status-report.js';
 import { type ApprovalRow, toApproval } from './rows.js';
 
 /** Joins the caller's transaction: an audit entry and effects written with the change they belong to. */
@@ -19,15 +20,18 @@ export function createApprovalsSql(db: Database, companions: Companions): Approv
     insert: db.prepare(`
       INSERT INTO approvals (id, workspace_id, type, status, contract_id, milestone_id, job_id, proposal_id,
         approval_url, expires_at, resolved_at, result, created_at, requester, requester_user_id, note,
-        channel_id, approvers, context, context_retry_at, tracked_at, updated_at)
+        channel_id, approvers, context, context_retry_at, tracked_at, updated_at, reported_status)
       VALUES (@id, @workspaceId, @type, @status, @contractId, @milestoneId, @jobId, @proposalId, @approvalUrl,
         @expiresAt, @resolvedAt, @result, @createdAt, @requester, @requesterUserId, @note, @channelId,
-        @approvers, @context, @contextRetryAt, @at, @at)
+        @approvers, @context, @contextRetryAt, @at, @at, @reportedStatus)
       ON CONFLICT (id) DO NOTHING`),
     end: db.prepare(`
       UPDATE approvals SET status = @status, resolved_at = @resolvedAt, result = @result, version = version + 1,
-        context_retry_at = NULL, card_refresh_at = NULL, updated_at = @at
+        context_retry_at = NULL, card_refresh_at = NULL, reported_status = NULL, updated_at = @at
       WHERE id = @id AND status = 'pending'`),
+    reportStatus: db.prepare(`
+      UPDATE approvals SET reported_status = @reported, version = version + 1, updated_at = @at
+      WHERE id = @id AND status = 'pending' AND reported_status IS NOT @reported`),
     ...viewerStatements(db),
     lapsed: db.prepare<[number, number], ApprovalRow>(`
       SELECT * FROM approvals INDEXED BY approvals_pending_expiry WHERE status = 'pending' AND expires_at <= ?
@@ -125,6 +129,15 @@ export function createApprovalsSql(db: Database, companions: Companions): Approv
     return true;
   });
 
+  const reportStatus = db.transaction(
+    (id: string, reported: string | null, source: string, at: Date, effects: readonly QueuedEffect[]) => {
+      if (statements.reportStatus.run({ id, reported, at: at.getTime() }).changes === 0) return false;
+      companions.appendAudit([statusReportEntry(id, get(id)?.milestoneId ?? null, reported, source)], at);
+      companions.enqueue(effects, at);
+      return true;
+    },
+  );
+
   return {
     async track(input, at, audit, effects) {
       return track.immediate(input, at, audit, effects);
@@ -137,6 +150,9 @@ export function createApprovalsSql(db: Database, companions: Companions): Approv
     },
     async end(transition, at, effects) {
       return end.immediate(transition, at, effects);
+    },
+    async reportStatus(id, reported, source, at, effects) {
+      return reportStatus.immediate(id, reported, source, at, effects);
     },
     async listLapsed(now, limit) {
       return statements.lapsed.all(now.getTime(), limit).map(toApproval);
@@ -232,6 +248,7 @@ function insertParams(input: NewTrackedApproval, at: Date) {
     approvers: JSON.stringify(input.approvers),
     context: input.context === null ? null : JSON.stringify(input.context),
     contextRetryAt: input.contextRetryAt?.getTime() ?? null,
+    reportedStatus: approval.status === 'pending' ? approval.reportedStatus : null,
     at: at.getTime(),
   };
 }

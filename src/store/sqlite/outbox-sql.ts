@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { priorities, type QueuedEffect } from '../../domain/effects.js';
+import { priorities, type QueuedEffect, replyWaitsFor } from '../../domain/effects.js';
 import type { Lease, OutboxPort } from '../../ports/store.js';
 import { serializeEffect } from '../effect-json.js';
 import { type EffectRow, toClaimed, toEffectRecord } from './rows.js';
@@ -7,8 +7,7 @@ import { type EffectRow, toClaimed, toEffectRecord } from './rows.js';
 /** Replies wait for the card's first attempt, so they can say where the card is (or why it is not). */
 function afterKeyOf(effect: QueuedEffect): string | null {
   const { effect: e } = effect;
-  if (e.kind === 'reply' && e.reply.kind === 'funding-requested') return `card:${e.reply.approvalId}`;
-  return null;
+  return e.kind === 'reply' ? replyWaitsFor(e.reply) : null;
 }
 
 /** Claimable: pending, due, not leased, and not waiting on an effect that has not been tried yet. */
@@ -40,15 +39,16 @@ export function createOutboxSql(db: Database, onEnqueue?: () => void) {
   const insertOnce = db.prepare(`
     INSERT INTO effects (workspace_id, key, kind, payload, priority, after_key, next_attempt_at, created_at,
       updated_at)
-    VALUES (@workspaceId, @key, @kind, @payload, @priority, @afterKey, @at, @at, @at)
+    VALUES (@workspaceId, @key, @kind, @payload, @priority, @afterKey, @due, @at, @at)
     ON CONFLICT (key) DO NOTHING`);
   const upsertRearm = db.prepare(`
     INSERT INTO effects (workspace_id, key, kind, payload, priority, after_key, next_attempt_at, created_at,
       updated_at)
-    VALUES (@workspaceId, @key, @kind, @payload, @priority, @afterKey, @at, @at, @at)
+    VALUES (@workspaceId, @key, @kind, @payload, @priority, @afterKey, @due, @at, @at)
     ON CONFLICT (key) DO UPDATE SET
       generation = generation + 1,
       payload = excluded.payload,
+      after_key = excluded.after_key,
       priority = CASE WHEN state = 'pending' THEN MIN(priority, excluded.priority) ELSE excluded.priority END,
       attempts = CASE WHEN state = 'pending' THEN attempts ELSE 0 END,
       next_attempt_at = CASE WHEN state = 'pending' THEN MIN(next_attempt_at, excluded.next_attempt_at)
@@ -168,6 +168,7 @@ export function createOutboxSql(db: Database, onEnqueue?: () => void) {
         priority: queued.priority,
         afterKey: afterKeyOf(queued),
         at: at.getTime(),
+        due: Math.max(at.getTime(), queued.notBefore?.getTime() ?? 0),
       };
       changed += (queued.mode === 'once' ? insertOnce : upsertRearm).run(params).changes;
       if (params.afterKey !== null) {

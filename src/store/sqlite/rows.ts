@@ -37,6 +37,8 @@ export interface ApprovalRow {
   reminder_floor_ms: number | null;
   tracked_at: number;
   updated_at: number;
+  /** From v7 (SQLite) and v2 (PostgreSQL); undefined only on rows read by hand from an older file. */
+  reported_status?: string | null;
 }
 
 // JSON columns are read back through schemas: a row written by an older version must not crash a tick.
@@ -66,6 +68,7 @@ export function toApproval(row: ApprovalRow): TrackedApproval {
     workspaceId: row.workspace_id,
     type: row.type,
     status: z.enum(approvalStatuses).parse(row.status),
+    reportedStatus: row.status === 'pending' ? (row.reported_status ?? null) : null,
     contractId: row.contract_id,
     milestoneId: row.milestone_id,
     jobId: row.job_id,

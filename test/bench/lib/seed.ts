@@ -127,6 +127,7 @@ export async function seedPending(
       id: seeded.id,
       type: 'milestone_fund',
       status: 'pending',
+      reportedStatus: null,
       contractId: seeded.contractId,
       milestoneId: seeded.milestoneId,
       jobId: seeded.jobId,

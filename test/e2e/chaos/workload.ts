@@ -28,9 +28,10 @@ export interface OutsiderPlan {
 
 /** What a reply says, from its wording (src/slack/messages/replies.ts and refusals.ts). */
 export type AnswerKind =
+  /** The command acknowledged with no message: its one reply comes through the response_url. */
+  | 'acknowledged'
   | 'working'
   | 'slow'
-  | 'checking'
   | 'funded'
   | 'card-delayed'
   | 'card-blocked'
@@ -47,9 +48,9 @@ export type AnswerKind =
   | 'other';
 
 const patterns: readonly (readonly [AnswerKind, RegExp])[] = [
+  ['acknowledged', /^\s*$/],
   ['working', /Asking OpenTrain to fund/],
   ['slow', /taking longer than usual to record this/],
-  ['checking', /Checking that you may request funding/],
   ['already-pending', /is already requested/],
   ['card-delayed', /Funding requested \(approval/],
   ['card-blocked', /Funding was requested \(approval/],
@@ -70,7 +71,7 @@ export function classify(text: string): AnswerKind {
 }
 
 /** Not an answer yet: the outcome is still to come. */
-export const interim: ReadonlySet<AnswerKind> = new Set(['working', 'slow', 'checking']);
+export const interim: ReadonlySet<AnswerKind> = new Set(['acknowledged', 'working', 'slow']);
 
 export interface Attempt {
   readonly chain: number;

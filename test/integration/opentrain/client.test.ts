@@ -46,6 +46,31 @@ describe('OpenTrain client against the simulator', () => {
     expect(await client.getApproval(approval.id)).toEqual(approval);
   });
 
+  it('reads a status outside the documented four as pending, carrying the word, from a read, a re-request and the feed', async () => {
+    const approval = await client.fundMilestone('M-1002');
+    sim.reportStatus(approval.id, 'on_hold', { event: true });
+
+    const read = await client.getApproval(approval.id);
+    const again = await client.fundMilestone('M-1002');
+    const page = await client.listUpdates(null, 200);
+
+    const onHold = {
+      id: approval.id,
+      status: 'pending',
+      reportedStatus: 'on_hold',
+      resolvedAt: null,
+      result: null,
+    };
+    expect(read).toMatchObject(onHold);
+    expect(again).toMatchObject(onHold);
+    expect(page.events.at(-1)).toMatchObject({
+      type: 'approval.confirmed',
+      data: { approvalId: approval.id, status: 'on_hold' },
+    });
+    sim.decline(approval.id);
+    expect(await client.getApproval(approval.id)).toMatchObject({ status: 'declined', reportedStatus: null });
+  });
+
   it('honours Retry-After on a 429 and then succeeds', async () => {
     sim.injectFault({ method: 'GET', path: '/updates', status: 429, retryAfter: 1 });
     const started = performance.now();

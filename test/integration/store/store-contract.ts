@@ -11,8 +11,10 @@ import {
   noticeEffect,
   type Priority,
   priorities,
+  progressReplyEffect,
   type QueuedEffect,
   replyEffect,
+  replyOutcomeEffect,
   threadEffect,
 } from '../../../src/domain/effects.js';
 import type { FundingRequest, FundOutcome } from '../../../src/domain/funding.js';
@@ -240,6 +242,65 @@ export function describeStoreContract(
           detail: { source: 'countersign:lapsed-unreadable' },
         });
         expect(latest?.detail).not.toHaveProperty('result');
+      });
+
+      it('tracks a status word OpenTrain reports outside the four, while pending, with an audit entry and effects, and forgets it when the approval ends', async () => {
+        const onHold = anApproval({ id: 'A-1', reportedStatus: 'on_hold' });
+        const first = await track('A-1', { input: { approval: onHold } });
+        await track('A-2');
+
+        const shown = await store.approvals.reportStatus(
+          'A-2',
+          'under_review',
+          'opentrain:event:9',
+          at(60_000),
+          [cardEffect(ws, 'A-2', priorities.change), homesEffect(ws, 'A-2')],
+        );
+        const again = await store.approvals.reportStatus(
+          'A-2',
+          'under_review',
+          'opentrain:read',
+          at(120_000),
+          [notice('never')],
+        );
+        const cleared = await store.approvals.reportStatus('A-1', null, 'opentrain:read', at(60_000), []);
+        await end('A-2', 'declined', at(hours(1)));
+        const afterEnd = await store.approvals.reportStatus(
+          'A-2',
+          'on_hold',
+          'opentrain:read',
+          at(hours(2)),
+          [],
+        );
+
+        expect(first.approval).toMatchObject({ status: 'pending', reportedStatus: 'on_hold', version: 1 });
+        expect([shown, again, cleared, afterEnd]).toEqual([true, false, true, false]);
+        expect(await store.approvals.get('A-1')).toMatchObject({ reportedStatus: null, version: 2 });
+        expect(await store.approvals.get('A-2')).toMatchObject({
+          status: 'declined',
+          reportedStatus: null,
+          version: 3,
+        });
+        expect((await store.outbox.find(effectKeys.homes('A-2')))?.state).toBe('pending');
+        expect(await store.outbox.find(notice('never').key)).toBeUndefined();
+        const entries = await store.audit.list({ approvalId: 'A-2', limit: 10 });
+        expect(entries.map((entry) => entry.action)).toEqual(['declined', 'status-reported', 'requested']);
+        expect(entries[1]).toMatchObject({
+          actor: 'opentrain',
+          milestoneId: 'M-1001',
+          detail: { source: 'opentrain:event:9', status: 'under_review' },
+        });
+        const [clearedEntry] = await store.audit.list({ approvalId: 'A-1', limit: 1 });
+        expect(clearedEntry).toMatchObject({
+          action: 'status-cleared',
+          detail: { source: 'opentrain:read' },
+        });
+        // Still pending underneath: listed among the pending approvals a viewer sees.
+        const viewed = await store.approvals.listForViewer(ws, { userId: 'U0ALICE', channelIds: [] }, t0, {
+          pending: 10,
+          outcomes: 10,
+        });
+        expect(idsOf(viewed.pending)).toEqual(['A-1']);
       });
 
       it('delivers the card as a card effect leased to one worker at a time, and records where it was posted', async () => {
@@ -859,6 +920,70 @@ export function describeStoreContract(
         expect(whileCardRuns).toEqual([]);
         expect(wakeAt?.getTime()).toBeLessThanOrEqual(at(4_000).getTime());
         expect(keysOf(afterCard)).toEqual([reply(1).key, reply(2).key]);
+      });
+
+      it('holds an already-pending reply back until its card has been tried once, like a funding-requested one', async () => {
+        const card = cardEffect(ws, 'A-1', priorities.change);
+        const pointer = replyEffect('fund:2', ws, replyTo, { kind: 'already-pending', approvalId: 'A-1' });
+        await store.outbox.enqueue([card, pointer], t0);
+
+        const first = await store.outbox.claim(lease('w1', t0));
+        const cardClaim = first.find((effect) => effect.key === card.key) ?? { id: -1, generation: 0 };
+        await store.outbox.finish(cardClaim, 'w1', 'done', at(500));
+        const after = await store.outbox.claim(lease('w1', at(1_000)));
+
+        expect(keysOf(first)).toEqual([card.key]);
+        expect(keysOf(after)).toEqual([pointer.key]);
+      });
+
+      it('holds an effect back until its notBefore, and lets an outcome re-armed under its key go at once instead', async () => {
+        const progress = progressReplyEffect('fund:1', ws, replyTo, 'M-1001', at(2_000));
+        const outcome = replyOutcomeEffect('fund:1', ws, replyTo, {
+          kind: 'funding-requested',
+          approvalId: 'A-1',
+          cardProblem: null,
+        });
+        const card = cardEffect(ws, 'A-1', priorities.change);
+        await store.outbox.enqueue([progress], t0);
+
+        const early = await store.outbox.claim(lease('w1', at(1_999)));
+        const due = await store.outbox.nextDueAt();
+        await store.outbox.enqueue([card, outcome], at(1_000));
+        const beforeCard = await store.outbox.claim(byKey('w1', at(1_100), progress.key));
+        const cardClaim = (await store.outbox.claim(byKey('w1', at(1_100), card.key)))[0] ?? { id: -1 };
+        await store.outbox.retry(cardClaim, 'w1', {
+          error: 'x',
+          nextAttemptAt: at(hours(1)),
+          uncertain: false,
+        });
+        const [claimed] = await store.outbox.claim(lease('w1', at(1_200)));
+
+        expect(early).toEqual([]);
+        expect(due).toEqual(at(2_000));
+        // It waits for the card like any funding-requested reply, then goes long before the progress line was due.
+        expect(beforeCard).toEqual([]);
+        expect(claimed?.key).toBe(progress.key);
+        expect(claimed?.effect).toEqual(outcome.effect);
+        expect(claimed?.generation).toBe(1);
+      });
+
+      it('keeps what an effect recorded of its progress across a re-arm, so its next generation knows', async () => {
+        const progress = progressReplyEffect('fund:1', ws, replyTo, 'M-1001', t0);
+        await store.outbox.enqueue([progress], t0);
+        const [first] = await store.outbox.claim(lease('w1', t0));
+        if (first === undefined) throw new Error('not claimed');
+        await store.outbox.checkpoint(first, 'w1', { shown: true });
+        await store.outbox.finish(first, 'w1', 'done', at(100));
+
+        const outcome = replyOutcomeEffect('fund:1', ws, replyTo, {
+          kind: 'unrouted',
+          milestoneId: 'M-1001',
+        });
+        await store.outbox.enqueue([outcome], at(200));
+        const [second] = await store.outbox.claim(lease('w1', at(300)));
+
+        expect(second).toMatchObject({ generation: 1, attempts: 1, progress: { shown: true } });
+        expect(second?.effect).toEqual(outcome.effect);
       });
 
       it('does not hold back a funding-requested reply whose approval has no card effect', async () => {

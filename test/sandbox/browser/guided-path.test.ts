@@ -22,6 +22,8 @@ describe('the sandbox page: the guided path', () => {
       hasText: 'Funding requested for First labeling batch',
     });
     await receipt.waitFor();
+    // One request, one private message: the acknowledgement shows nothing of its own.
+    expect(await page.locator('#messages .msg.ephemeral').count()).toBe(1);
     expect(words(await receipt.locator('.only-you').textContent())).toBe('Only visible to you');
     // The bot's :white_check_mark: is drawn as a picture, which needs no emoji font.
     expect(await receipt.locator('.icon.emoji[aria-label=":white_check_mark:"] svg').count()).toBe(1);
@@ -80,6 +82,20 @@ describe('the sandbox page: the guided path', () => {
     // No character on the page needs an emoji font (CI's Chromium has none): every pictogram is SVG.
     expect(await page.locator('body').innerText()).not.toMatch(emojiCharacter);
     await saveScreenshot(page, 'sandbox-guided-path', { readme: true });
+  });
+
+  it('shows a slow request as one private message: the progress line, then the outcome in its place', async () => {
+    const { page, sandbox } = sessions.current;
+    sandbox.opentrain.injectFault({ method: 'POST', path: '/milestones/M-1002/fund', latencyMs: 4_000 });
+
+    await typeInSlack(page, '/fund-milestone M-1002');
+
+    const progress = page.locator('#messages .msg.ephemeral', { hasText: 'Asking OpenTrain to fund M-1002' });
+    await progress.waitFor();
+    const outcome = page.locator('#messages .msg.ephemeral', { hasText: 'Funding requested' });
+    await outcome.waitFor({ timeout: 15_000 });
+    expect(await page.locator('#messages .msg.ephemeral').count()).toBe(1);
+    expect(await progress.count()).toBe(0);
   });
 
   it('shows OpenTrain refusing a cancelled milestone as a private reply, and posts no card', async () => {

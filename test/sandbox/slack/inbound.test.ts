@@ -86,6 +86,35 @@ describe('Slack fake inbound deliveries', () => {
     ]);
   });
 
+  it('never lets the response_url replace the ephemeral the ack body showed, as real Slack does not (bolt-js #2287)', async () => {
+    app = await startRecordingApp(() => ({
+      status: 200,
+      contentType: 'application/json',
+      body: JSON.stringify({ text: 'Working on it…' }),
+    }));
+    const result = await fake.sendCommand({
+      appUrl: app.url,
+      text: '123',
+      userId: ids.bob,
+      channelId: ids.financeApprovals,
+    });
+
+    const respond = (body: unknown) =>
+      fetch(result.responseUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    await respond({ text: 'Progress', replace_original: true });
+    await respond({ text: 'Outcome', replace_original: true });
+
+    // The ack's ephemeral stays; the first response_url message is new, and only it is replaced.
+    expect(fake.ephemerals(ids.bob)).toEqual([
+      expect.objectContaining({ text: 'Working on it…', source: 'command_ack', replaced: false }),
+      expect.objectContaining({ text: 'Outcome', source: 'response_url', replaced: true }),
+    ]);
+  });
+
   it("shows Slack's own error when the app refuses the request or misses the ack window", async () => {
     let answer: 'refuse' | 'hang' = 'refuse';
     app = await startRecordingApp(() => (answer === 'hang' ? 'hang' : { status: 401 }));

@@ -38,6 +38,7 @@ describe('toFeedEvent on recorded events', () => {
           at: new Date('2026-06-12T11:00:00.000Z'),
           approvalId: 'A-2001',
           status: 'declined',
+          reportedStatus: null,
         },
       },
       {
@@ -49,6 +50,7 @@ describe('toFeedEvent on recorded events', () => {
           at: new Date('2026-06-12T11:05:00.000Z'),
           approvalId: 'A-2002',
           status: 'confirmed',
+          reportedStatus: null,
         },
       },
       {
@@ -60,10 +62,11 @@ describe('toFeedEvent on recorded events', () => {
           at: new Date('2026-06-12T11:10:00.000Z'),
           approvalId: 'A-2003',
           status: 'expired',
+          reportedStatus: null,
         },
       },
       {
-        label: 'a status outside the documented four is left for a read to settle',
+        label: 'a status outside the documented four is left for a read to settle, carrying its word',
         wire: recordedWire('updates-outcomes', '7'),
         event: {
           kind: 'approval-ended',
@@ -71,6 +74,7 @@ describe('toFeedEvent on recorded events', () => {
           at: new Date('2026-06-12T11:15:00.000Z'),
           approvalId: 'A-2004',
           status: undefined,
+          reportedStatus: 'on_hold',
         },
       },
       {
@@ -180,22 +184,74 @@ describe('toFeedEvent on what OpenTrain may send otherwise', () => {
       {
         label: 'an approval event without data.approvalId names the approval by its resourceId',
         wire: { ...declined, data: { status: 'declined' } },
-        event: { kind: 'approval-ended', id: '3', at, approvalId: 'A-2001', status: 'declined' },
+        event: {
+          kind: 'approval-ended',
+          id: '3',
+          at,
+          approvalId: 'A-2001',
+          status: 'declined',
+          reportedStatus: null,
+        },
       },
       {
         label: 'an approval event whose approvalId is not a string names it by its resourceId',
         wire: { ...declined, data: { approvalId: 2001, status: 'declined' } },
-        event: { kind: 'approval-ended', id: '3', at, approvalId: 'A-2001', status: 'declined' },
+        event: {
+          kind: 'approval-ended',
+          id: '3',
+          at,
+          approvalId: 'A-2001',
+          status: 'declined',
+          reportedStatus: null,
+        },
       },
       {
         label: 'an approval event with no data at all names the approval and leaves its status to a read',
         wire: { ...declined, data: null },
-        event: { kind: 'approval-ended', id: '3', at, approvalId: 'A-2001', status: undefined },
+        event: {
+          kind: 'approval-ended',
+          id: '3',
+          at,
+          approvalId: 'A-2001',
+          status: undefined,
+          reportedStatus: null,
+        },
       },
       {
         label: 'an approval event that says pending leaves the status to a read',
         wire: { ...declined, data: { approvalId: 'A-2001', status: 'pending' } },
-        event: { kind: 'approval-ended', id: '3', at, approvalId: 'A-2001', status: undefined },
+        event: {
+          kind: 'approval-ended',
+          id: '3',
+          at,
+          approvalId: 'A-2001',
+          status: undefined,
+          reportedStatus: null,
+        },
+      },
+      {
+        label: 'an approval event with a status word nobody documented leaves it to a read, with the word',
+        wire: { ...declined, data: { approvalId: 'A-2001', status: 'superseded' } },
+        event: {
+          kind: 'approval-ended',
+          id: '3',
+          at,
+          approvalId: 'A-2001',
+          status: undefined,
+          reportedStatus: 'superseded',
+        },
+      },
+      {
+        label: 'an approval event whose status is not a string leaves it to a read',
+        wire: { ...declined, data: { approvalId: 'A-2001', status: 7 } },
+        event: {
+          kind: 'approval-ended',
+          id: '3',
+          at,
+          approvalId: 'A-2001',
+          status: undefined,
+          reportedStatus: null,
+        },
       },
       {
         label: 'an approval event that names no approval anywhere is passed over',

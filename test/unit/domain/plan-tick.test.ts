@@ -17,6 +17,7 @@ import {
   anEnd,
   aPage,
   aRead,
+  aReport,
   aRoute,
   aSnapshot,
   cutAtFailedRead,
@@ -64,6 +65,8 @@ describe('planTick on a page of approval outcomes', () => {
         source: 'opentrain:event:5',
       }),
       anEnd('A-2003', { status: 'expired', resolvedAt: june(12, '11:10'), source: 'opentrain:event:6' }),
+      // A-2004's read is refused: its event's on_hold is what is known, and it is still followed.
+      aReport('A-2004', 'on_hold', 'opentrain:event:7'),
       anAdvance('2', '8'),
     ]);
   });
@@ -122,19 +125,28 @@ describe('planTick on a page of approval outcomes', () => {
         },
       },
       {
-        label: 'an on_hold event with an unreadable approval ends nothing',
+        label: 'an on_hold event whose read reports on_hold ends nothing and shows the word',
+        approvalId: 'A-2004',
+        read: aRead('approval-A-2004-on-hold'),
+        end: undefined,
+        report: aReport('A-2004', 'on_hold', 'opentrain:event:7'),
+      },
+      {
+        label: 'an on_hold event with an unreadable approval ends nothing; the event says on_hold',
         approvalId: 'A-2004',
         read: unreadable,
         end: undefined,
+        report: aReport('A-2004', 'on_hold', 'opentrain:event:7'),
       },
       {
-        label: 'an on_hold event with a gone approval ends nothing',
+        label: 'an on_hold event with a gone approval ends nothing; the event says on_hold',
         approvalId: 'A-2004',
         read: gone,
         end: undefined,
+        report: aReport('A-2004', 'on_hold', 'opentrain:event:7'),
       },
       {
-        label: 'an on_hold event whose read is still pending ends nothing',
+        label: 'an on_hold event whose read is plainly pending ends nothing and shows nothing new',
         approvalId: 'A-2004',
         read: { kind: 'read', approval: anApproval({ id: 'A-2004', status: 'pending' }) },
         end: undefined,
@@ -149,7 +161,9 @@ describe('planTick on a page of approval outcomes', () => {
         end: { status: 'declined', resolvedAt: june(12, '11:40'), result: null, source: 'opentrain:event:7' },
       },
     ] as const),
-  )('%s', (_label, { approvalId, read, end }) => {
+  )('%s', (_label, row) => {
+    const { approvalId, read, end } = row;
+    const report = 'report' in row ? row.report : undefined;
     const page = outcomesPage({
       tracked: [requested(approvalId)],
       reads: read === undefined ? {} : { [approvalId]: read },
@@ -157,16 +171,66 @@ describe('planTick on a page of approval outcomes', () => {
 
     const actions = tick([page]);
 
-    expect(actions).toEqual([...(end === undefined ? [] : [anEnd(approvalId, end)]), anAdvance('2', '8')]);
+    expect(actions).toEqual([
+      ...(end === undefined ? [] : [anEnd(approvalId, end)]),
+      ...(report === undefined ? [] : [report]),
+      anAdvance('2', '8'),
+    ]);
   });
 
-  it('cannot read an approval that reports a status outside the documented four', () => {
+  it('reads an approval that reports a status outside the documented four as pending, carrying the word', () => {
     const onHold = recordedJson('approval-A-2004-on-hold');
 
-    const parsed = ApprovalEnvelope.safeParse(onHold);
+    const parsed = ApprovalEnvelope.parse(onHold);
 
-    // So the derive step hands the planner an unreadable read for A-2004, and the on_hold event alone ends nothing.
-    expect(parsed.success).toBe(false);
+    expect(parsed).toMatchObject({
+      id: 'A-2004',
+      status: 'pending',
+      reportedStatus: 'on_hold',
+      resolvedAt: null,
+      result: null,
+    });
+  });
+
+  it('shows a word once, and nothing when the card shows it already', () => {
+    const shown = requested('A-2004', { reportedStatus: 'on_hold' });
+    const again = outcomesPage({ tracked: [shown], reads: { 'A-2004': aRead('approval-A-2004-on-hold') } });
+
+    expect(tick([again])).toEqual([anAdvance('2', '8')]);
+  });
+
+  it('shows plain pending again when the read no longer carries the word', () => {
+    const shown = requested('A-2004', { reportedStatus: 'on_hold' });
+    const read: ApprovalRead = { kind: 'read', approval: anApproval({ id: 'A-2004', status: 'pending' }) };
+    const page = outcomesPage({ tracked: [shown], reads: { 'A-2004': read } });
+
+    expect(tick([page])).toEqual([aReport('A-2004', null, 'opentrain:event:7'), anAdvance('2', '8')]);
+  });
+
+  it('keeps following a lapsed approval that reports an unknown word, and ends it when its expiry is read', () => {
+    const lapsed = requested('A-2004', { expiresAt: june(15, '10:00') });
+    const onHold: ApprovalRead = {
+      kind: 'read',
+      approval: anApproval({ id: 'A-2004', status: 'pending', reportedStatus: 'on_hold' }),
+    };
+    const expired: ApprovalRead = {
+      kind: 'read',
+      approval: anApproval({ id: 'A-2004', status: 'expired', expiresAt: june(15, '10:00') }),
+    };
+
+    const stillOnHold = planTick(
+      aSnapshot({ lapsed: [{ approval: lapsed, read: onHold }] }),
+      june(15, '10:05'),
+    );
+    const ended = planTick(
+      aSnapshot({ lapsed: [{ approval: { ...lapsed, reportedStatus: 'on_hold' }, read: expired }] }),
+      june(15, '10:10'),
+    );
+
+    expect(stillOnHold).toEqual([aReport('A-2004', 'on_hold', 'opentrain:read')]);
+    expect(ended).toEqual([
+      anEnd('A-2004', { status: 'expired', resolvedAt: june(15, '10:00'), source: 'opentrain:read' }),
+    ]);
   });
 
   it('ignores events about approvals it does not track or that already ended here', () => {
@@ -246,6 +310,8 @@ describe('planTick on an approval named by several events', () => {
 
     expect(actions).toEqual([
       anEnd('A-2005', { status: 'declined', resolvedAt: june(12, '12:05'), source: 'opentrain:event:10' }),
+      // A-2005's on_hold is passed over (the same page ends it); A-2006's stands until the next page ends it.
+      aReport('A-2006', 'on_hold', 'opentrain:event:11'),
       anAdvance('8', '11'),
       anEnd('A-2006', { status: 'expired', resolvedAt: june(12, '12:15'), source: 'opentrain:event:12' }),
       anEnd('A-2007', {
@@ -894,6 +960,7 @@ describe('planTick as a whole', () => {
       'end A-2001',
       'end A-2002',
       'end A-2003',
+      'report-status A-2004',
       'advance-cursor 2 → 8',
       'end A-2009',
       'remind A-2005',

@@ -184,6 +184,32 @@ export function anEnd(
   };
 }
 
+/** A status word shown on the card and Home tabs of an approval still followed as pending. */
+export function aReport(approvalId: string, reportedStatus: string | null, source: string): TickAction {
+  return {
+    kind: 'report-status',
+    approvalId,
+    reportedStatus,
+    source,
+    effects: [
+      {
+        key: effectKeys.card(approvalId),
+        workspaceId: 'T1',
+        mode: 'rearm',
+        priority: priorities.change,
+        effect: { kind: 'card', approvalId },
+      },
+      {
+        key: effectKeys.homes(approvalId),
+        workspaceId: 'T1',
+        mode: 'rearm',
+        priority: priorities.routine,
+        effect: { kind: 'homes', approvalId },
+      },
+    ],
+  };
+}
+
 export function anAdvance(from: string | null, to: string): TickAction {
   return { kind: 'advance-cursor', from, to };
 }

@@ -2,6 +2,7 @@ import type { KnownBlock } from '@slack/types';
 import { describe, expect, it } from 'vitest';
 import { countdownRefreshAt } from '../../../src/domain/countdown.js';
 import { renderCard } from '../../../src/slack/messages/card.js';
+import { renderHome } from '../../../src/slack/messages/home.js';
 import { aTrackedApproval, at, hours } from '../../helpers/builders.js';
 
 function allText(blocks: readonly KnownBlock[] | undefined): string {
@@ -42,6 +43,27 @@ describe('renderCard', () => {
     expect(card.text).toBe(
       'Funding approval needed: First labeling batch ($1,250.00), expires Mon 15 Jun 2026 10:00 UTC (in 3 days)',
     );
+  });
+
+  it('words a status OpenTrain reports outside the four neutrally, and keeps the button while it is followed', () => {
+    const approval = aTrackedApproval({ reportedStatus: 'on_hold' });
+
+    const card = renderCard(approval, at(hours(1)));
+    const home = renderHome({ pending: [approval], outcomes: [], now: at(hours(1)) });
+
+    const text = allText(card.blocks);
+    expect(text).toContain('OpenTrain reports status `on_hold`; still following it');
+    expect(text).not.toContain('status: *pending*');
+    expect(text).toContain('"action_id":"open_approval"');
+    expect(card.blocks?.[0]).toMatchObject({ text: { text: 'Funding approval needed' } });
+    expect(card.text).toContain('(OpenTrain reports status `on_hold`; still following it)');
+    expect(allText(home)).toContain('OpenTrain reports status `on_hold`; still following it.');
+  });
+
+  it('escapes a reported status word, whatever OpenTrain sends', () => {
+    const card = renderCard(aTrackedApproval({ reportedStatus: '<!channel> `x`' }), at(hours(1)));
+
+    expect(allText(card.blocks)).toContain('reports status `&lt;!channel&gt; x`');
   });
 
   it.each([

@@ -155,8 +155,22 @@ describe('alreadyPendingReply', () => {
     const approval = aTrackedApproval();
     const reply = alreadyPendingReply(approval);
     expect(reply.text).toContain('is already requested');
-    expect(reply.text).toContain('on its way to <#C0FUND>');
+    expect(reply.text).toContain('That request is already on its way: its card will be in <#C0FUND>.');
+    expect(reply.text).not.toMatch(/not in|yet|keep trying/);
     expect(JSON.stringify(reply.blocks)).toContain(approval.approvalUrl);
+  });
+
+  it('says what stops the card when its first attempt was refused, instead of promising it', () => {
+    const approval = aTrackedApproval();
+    const settings = { fundChannel: undefined, admins: [], requesterUsers: [], requesterUsergroups: [] };
+
+    const reply = renderReply(
+      { reply: { kind: 'already-pending', approvalId: approval.id }, approval, cardError: 'not_in_channel' },
+      settings,
+    );
+
+    expect(reply.text).toContain('Its card cannot go in <#C0FUND> until I am invited there');
+    expect(reply.text).not.toContain('on its way');
   });
 
   it('says how the approval ended when it ended before the answer went out, never that it is pending', () => {

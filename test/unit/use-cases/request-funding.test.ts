@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type EffectKey, effectKeys } from '../../../src/domain/effects.js';
+import { type EffectKey, effectKeys, fundEffect } from '../../../src/domain/effects.js';
 import type { FundingRequest, UpstreamFailure } from '../../../src/domain/funding.js';
 import { carryOutFunding, requestFunding } from '../../../src/use-cases/request-funding.js';
 import { at, hours, t0 } from '../../helpers/builders.js';
@@ -69,6 +69,73 @@ describe('requestFunding', () => {
     expect(isNew).toBe(false);
     const record = await world.store.outbox.find(aliceKey);
     expect(record?.effect).toMatchObject({ request: { note: 'first' } });
+  });
+});
+
+describe('one request, one reply', () => {
+  const replyKey = effectKeys.reply(aliceKey);
+  const due = (world: World) =>
+    world.store.outbox.claim({ owner: 'w', now: world.clock.now(), leaseMs: 1_000, limit: 10 });
+
+  it('queues a progress line that is not due for 2 seconds after the request', async () => {
+    const world = fundable();
+
+    await requestFunding(world.ports, aliceKey, aSlackRequest());
+
+    const record = await world.store.outbox.find(replyKey);
+    expect(record?.effect).toEqual({
+      kind: 'reply',
+      to: aReplyTarget(),
+      reply: { kind: 'working', milestoneId: 'M-1001' },
+    });
+    expect(await world.store.outbox.nextDueAt()).toEqual(t0);
+    world.clock.advance(1_999);
+    expect((await due(world)).map((effect) => effect.key)).toEqual([aliceKey]);
+  });
+
+  it('is waited for from when the person asked, and for as long as the settings say', async () => {
+    const world = fundable({ progressReplyAfterMs: 500 });
+    world.clock.advance(300);
+
+    await requestFunding(world.ports, aliceKey, aSlackRequest());
+    await world.store.outbox.claim({
+      owner: 'w',
+      now: world.clock.now(),
+      leaseMs: 60_000,
+      limit: 10,
+      key: aliceKey,
+    });
+
+    expect(await world.store.outbox.nextDueAt()).toEqual(at(500));
+  });
+
+  it('queues no progress line for a request nobody waits on in Slack', async () => {
+    const world = fundable();
+
+    await requestFunding(world.ports, aliceKey, anUpstreamRequest());
+
+    expect(await world.store.outbox.find(replyKey)).toBeUndefined();
+  });
+
+  it('puts the outcome in the place of the progress line, due at once, and never queues a second outcome', async () => {
+    const world = fundable();
+    await requestFunding(world.ports, aliceKey, aSlackRequest());
+
+    await carryOut(world, aliceKey);
+    // A re-run of the same request (after a crash) finds its outcome queued already.
+    outliveLease(world);
+    await world.store.outbox.enqueue(
+      [{ ...fundEffect(aliceKey, aSlackRequest()), mode: 'rearm' }],
+      world.clock.now(),
+    );
+    await carryOut(world, aliceKey);
+    const card = await claimEffect(world, effectKeys.card('A-1'), 'card');
+    await world.store.outbox.finish(card.claimed, 'worker-1', 'done', world.clock.now());
+    const { claimed: reply } = await claimEffect(world, replyKey, 'reply');
+
+    expect(reply?.key).toBe(replyKey);
+    expect(reply?.effect).toMatchObject({ reply: { kind: 'funding-requested' } });
+    expect(reply?.generation).toBe(1);
   });
 });
 
@@ -336,6 +403,7 @@ describe('carryOutFunding after a crash', () => {
       id: 'A-OLD',
       type: 'milestone_fund',
       status: 'declined',
+      reportedStatus: null,
       contractId: 'C-1',
       milestoneId: 'M-1001',
       jobId: 'J-1',
@@ -346,7 +414,12 @@ describe('carryOutFunding after a crash', () => {
       result: null,
       createdAt: at(-hours(2)),
     });
-    world.opentrain.addEvent({ kind: 'approval-ended', approvalId: 'A-OLD', status: 'declined' });
+    world.opentrain.addEvent({
+      kind: 'approval-ended',
+      approvalId: 'A-OLD',
+      status: 'declined',
+      reportedStatus: null,
+    });
     world.clock.advance(hours(1));
     await cutOffWhileAsking(world, aliceKey, { landed: false });
 

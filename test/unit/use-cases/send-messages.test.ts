@@ -4,8 +4,10 @@ import {
   dmEffect,
   effectKeys,
   noticeEffect,
+  progressReplyEffect,
   type Reply,
   replyEffect,
+  replyOutcomeEffect,
   threadEffect,
 } from '../../../src/domain/effects.js';
 import type { ReplyTarget } from '../../../src/domain/funding.js';
@@ -32,11 +34,11 @@ const replyKey = effectKeys.reply(requestKey);
 
 async function reply(world: World, content: Reply, to: ReplyTarget = aReplyTarget()) {
   await world.store.outbox.enqueue([replyEffect(requestKey, workspaceId, to, content)], world.clock.now());
-  return attempt(world, replyKey, 'reply', (claimed) => sendReply(world.ports, claimed));
+  return replyAgain(world);
 }
 
 async function replyAgain(world: World) {
-  return attempt(world, replyKey, 'reply', (claimed) => sendReply(world.ports, claimed));
+  return attempt(world, replyKey, 'reply', (claimed, context) => sendReply(world.ports, claimed, context));
 }
 
 async function postCard(world: World) {
@@ -54,6 +56,95 @@ describe('sendReply', () => {
     expect(world.slack.responses).toEqual([
       { to: aReplyTarget(), content: { reply: { kind: 'routes' }, routes: [route] } },
     ]);
+    expect(world.slack.messages).toEqual([]);
+  });
+
+  it('sends a progress line through the response_url, then the outcome in its place with replace_original', async () => {
+    const world = aWorld();
+    await world.store.outbox.enqueue(
+      [progressReplyEffect(requestKey, workspaceId, aReplyTarget(), 'M-1001', at(2_000))],
+      t0,
+    );
+    world.clock.advance(2_000);
+
+    const progress = await replyAgain(world);
+    await world.store.outbox.enqueue(
+      [
+        replyOutcomeEffect(requestKey, workspaceId, aReplyTarget(), {
+          kind: 'unrouted',
+          milestoneId: 'M-1001',
+        }),
+      ],
+      world.clock.now(),
+    );
+    const outcome = await replyAgain(world);
+
+    expect([progress, outcome]).toEqual([{ kind: 'done' }, { kind: 'done' }]);
+    expect(world.slack.responses).toEqual([
+      { to: aReplyTarget(), content: { reply: { kind: 'working', milestoneId: 'M-1001' } } },
+      {
+        to: aReplyTarget(),
+        content: { reply: { kind: 'unrouted', milestoneId: 'M-1001' } },
+        replaceOriginal: true,
+      },
+    ]);
+  });
+
+  it('sends an outcome that came before its progress line was due as the only message, replacing nothing', async () => {
+    const world = aWorld();
+    await world.store.outbox.enqueue(
+      [progressReplyEffect(requestKey, workspaceId, aReplyTarget(), 'M-1001', at(2_000))],
+      t0,
+    );
+    world.clock.advance(800);
+    await world.store.outbox.enqueue(
+      [
+        replyOutcomeEffect(requestKey, workspaceId, aReplyTarget(), {
+          kind: 'unrouted',
+          milestoneId: 'M-1001',
+        }),
+      ],
+      world.clock.now(),
+    );
+
+    await replyAgain(world);
+
+    expect(world.slack.responses).toEqual([
+      { to: aReplyTarget(), content: { reply: { kind: 'unrouted', milestoneId: 'M-1001' } } },
+    ]);
+    world.clock.advance(hours(1));
+    expect(
+      await world.store.outbox.claim({ owner: 'w', now: world.clock.now(), leaseMs: 1_000, limit: 5 }),
+    ).toEqual([]);
+  });
+
+  it('replaces what an earlier attempt may have shown when the reply is sent again', async () => {
+    const world = aWorld();
+    world.slack.failNext('respond', 'unavailable');
+
+    const failed = await reply(world, { kind: 'not-admin' });
+    const again = await replyAgain(world);
+
+    expect(failed).toMatchObject({ kind: 'retry' });
+    expect(again).toEqual({ kind: 'done' });
+    expect(world.slack.responses).toEqual([
+      { to: aReplyTarget(), content: { reply: { kind: 'not-admin' } }, replaceOriginal: true },
+    ]);
+  });
+
+  it.each([
+    { label: 'its response_url has gone stale', after: minutes(29), refusal: undefined },
+    { label: 'its response_url refuses it', after: 0, refusal: 'expired-url' as const },
+    { label: 'Slack is not answering', after: 0, refusal: 'unavailable' as const },
+  ])('drops a progress line, and never sends one by DM, when $label', async ({ after, refusal }) => {
+    const world = aWorld();
+    world.clock.advance(after);
+    if (refusal !== undefined) world.slack.failNext('respond', refusal);
+
+    const result = await reply(world, { kind: 'working', milestoneId: 'M-1001' });
+
+    expect(result).toMatchObject({ kind: 'dropped' });
+    expect(world.slack.responses).toEqual([]);
     expect(world.slack.messages).toEqual([]);
   });
 

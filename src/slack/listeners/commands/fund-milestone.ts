@@ -14,7 +14,6 @@ import {
   permissionCheckFailedReply,
   requestRefusedReply,
   usageReply,
-  workingReply,
 } from '../../messages/replies.js';
 import type { Permissions } from '../../permissions.js';
 import { parseCommand } from './parse-command.js';
@@ -57,8 +56,15 @@ function decodeEntities(text: string): string {
  */
 export function fundMilestoneCommand(deps: CommandDeps) {
   const { useCases } = deps;
-  return async ({ command, ack, context }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
-    const reply = (message: SlackMessage) => ack({ response_type: 'ephemeral', ...message } as never);
+  return async ({
+    command,
+    ack,
+    respond,
+    context,
+  }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
+    // With no message, Slack shows nothing: the answer comes through the response_url.
+    const reply = (message?: SlackMessage) =>
+      message === undefined ? ack() : ack({ response_type: 'ephemeral', ...message } as never);
     const input = SlashCommand.safeParse(command);
     if (!input.success) return reply(incomplete);
     const { user_id: userId, response_url: responseUrl } = input.data;
@@ -114,53 +120,61 @@ export function fundMilestoneCommand(deps: CommandDeps) {
       replyTo: { userId, responseUrl: responseUrl ?? null, requestedAt: deps.clock.now() },
       noticeChannelId: null,
     };
-    await fund(deps, request, requestId, reply);
+    await fund(deps, request, requestId, reply, input.data.response_url === undefined ? undefined : respond);
   };
 }
 
+/**
+ * A funding request leaves the person one private message. The command is acknowledged with no message
+ * when the answer is not known yet: Slack never lets a response_url message replace the acknowledgement's
+ * own, so a "working" acknowledgement would stay beside the outcome. The outcome then comes through the
+ * response_url from the queue, preceded by a progress line it replaces only when it takes more than a
+ * couple of seconds (requestFunding). What is known at once (a refusal) is the acknowledgement itself.
+ */
 async function fund(
   deps: CommandDeps,
   request: FundingRequest,
   requestId: string,
-  reply: (message: SlackMessage) => Promise<void>,
+  reply: (message?: SlackMessage) => Promise<void>,
+  respond: ((message: SlackMessage) => Promise<unknown>) | undefined,
 ): Promise<void> {
   const { useCases } = deps;
   const userId = request.replyTo?.userId ?? '';
+  const key = effectKeys.fund(requestId);
   // Answer with whatever comes first, the check or the deadline: a cold user-group lookup can be slow.
   const check = deps.permissions.mayRequest(userId);
   let verdict = await Promise.race([check, sleep(permissionCheckDeadlineMs, 'late' as const)]);
-  let answer = reply;
-  if (verdict === 'late') {
-    await reply({ text: ':hourglass_flowing_sand: Checking that you may request funding…' });
-    // The command was answered "Checking…"; the real answer replaces it, sent from the queue.
-    answer = async () => undefined;
+  const late = verdict === 'late';
+  if (late) {
+    // Slack's 3 seconds run out: acknowledge with nothing, and answer once the check is done.
+    await reply();
     verdict = await check;
   }
-  const late = answer !== reply;
-  const queueAnswer = (kind: 'working' | 'requester-refused' | 'permission-check-failed') =>
-    request.replyTo === null
-      ? Promise.resolve()
-      : useCases.reply(
-          `${effectKeys.fund(requestId)}:ack`,
-          request.replyTo,
-          kind === 'working' ? { kind, milestoneId: request.milestoneId } : { kind },
-        );
   if (verdict !== 'allowed') {
     const reason = verdict === 'refused' ? 'not an allowed requester' : 'membership check failed';
     await useCases.refuseRequester(userId, request.milestoneId, reason);
-    if (late) return queueAnswer(verdict === 'refused' ? 'requester-refused' : 'permission-check-failed');
+    if (late) {
+      if (request.replyTo === null) return;
+      const kind = verdict === 'refused' ? 'requester-refused' : 'permission-check-failed';
+      return useCases.reply(key, request.replyTo, { kind });
+    }
     const allowed = {
       users: deps.permissions.requesterUsers,
       usergroups: deps.permissions.requesterUsergroups,
     };
-    return answer(verdict === 'refused' ? requestRefusedReply(allowed) : permissionCheckFailedReply());
+    return reply(verdict === 'refused' ? requestRefusedReply(allowed) : permissionCheckFailedReply());
   }
   try {
     // A replay of the same command finds its request already recorded: it is on its way either way.
-    await useCases.requestFunding(effectKeys.fund(requestId), request);
+    await useCases.requestFunding(key, request);
   } catch (error) {
     deps.log.error({ err: error, milestoneId: request.milestoneId }, 'could not record a funding request');
-    return late ? undefined : answer(storageFailed);
+    if (!late) return reply(storageFailed);
+    // Nothing could be queued, so the answer goes straight through the response_url, once.
+    await respond?.({ response_type: 'ephemeral', ...storageFailed } as never).catch((failure: unknown) =>
+      deps.log.warn({ err: failure }, 'could not tell the requester their request was not saved'),
+    );
+    return;
   }
-  return late ? queueAnswer('working') : answer(workingReply(request.milestoneId));
+  if (!late) await reply();
 }

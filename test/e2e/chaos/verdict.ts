@@ -100,6 +100,26 @@ function honestOutage(world: World, chains: readonly Chain[], milestoneId: strin
 }
 
 /** Who asked for the milestone, when, and what each command was answered: for reading a failure. */
+/**
+ * Whether approval `index` of a milestone (oldest first) was asked for again by a person: every earlier one had
+ * ended before it was created, and someone typed the command after the last of them ended. Then it is the
+ * request working (the milestone was still not funded), not an approval nobody asked for.
+ */
+function askedAfterEnd(chains: readonly Chain[], list: readonly ApprovalView[], index: number): boolean {
+  const approval = list[index];
+  if (approval === undefined) return false;
+  const created = Date.parse(approval.createdAt);
+  const earlier = list.slice(0, index);
+  if (earlier.some((previous) => previous.resolvedAt === null || Date.parse(previous.resolvedAt) > created))
+    return false;
+  const lastEnd = Math.max(...earlier.map((previous) => Date.parse(previous.resolvedAt ?? '')));
+  return chains.some(
+    (chain) =>
+      chain.milestoneId === approval.milestoneId &&
+      chain.attempts.some((attempt) => attempt.sentAt >= lastEnd && attempt.sentAt <= created),
+  );
+}
+
 function timeline(world: World, chains: readonly Chain[], milestoneId: string): string {
   return chains
     .filter((chain) => chain.milestoneId === milestoneId)
@@ -240,8 +260,10 @@ export function judge(world: World, chains: readonly Chain[], exits: number): Ve
   details['doubled reminders'].push(...duplicatesByPrefix(world, ['reminder:', 'thread:reminder:']));
 
   for (const milestoneId of world.milestones) {
-    const list = (byMilestone.get(milestoneId) ?? []).filter((approval) => !unseen.includes(approval.id));
-    if (list.length > 1) {
+    const list = (byMilestone.get(milestoneId) ?? [])
+      .filter((approval) => !unseen.includes(approval.id))
+      .sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt));
+    if (list.filter((_, index) => index === 0 || !askedAfterEnd(chains, list, index)).length > 1) {
       const which = list
         .map((a) => `${a.id} ${a.status} created ${a.createdAt} resolved ${a.resolvedAt}`)
         .join(', ');

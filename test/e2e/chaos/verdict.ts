@@ -120,6 +120,31 @@ function askedAfterEnd(chains: readonly Chain[], list: readonly ApprovalView[], 
   );
 }
 
+/**
+ * Whether OpenTrain expired this approval only when the bot asked for it again by itself: another approval of
+ * its milestone was created after this one's lifetime ended, with nobody typing the command in between (a
+ * lapsed approval is marked expired only when it is next read).
+ */
+function askedAgainOnceLapsed(
+  approval: ApprovalView,
+  byMilestone: Map<string, ApprovalView[]>,
+  chains: readonly Chain[],
+): boolean {
+  if (approval.resolvedAt === null) return false;
+  const ended = Date.parse(approval.resolvedAt);
+  // The bot's own retry, not a person asking again after the lapse (that is the request working).
+  const typedBetween = (created: number) =>
+    chains.some(
+      (chain) =>
+        chain.milestoneId === approval.milestoneId &&
+        chain.attempts.some((attempt) => attempt.sentAt >= ended && attempt.sentAt <= created),
+    );
+  return (byMilestone.get(approval.milestoneId ?? '') ?? []).some((other) => {
+    const created = Date.parse(other.createdAt);
+    return other.id !== approval.id && created >= ended && !typedBetween(created);
+  });
+}
+
 function timeline(world: World, chains: readonly Chain[], milestoneId: string): string {
   return chains
     .filter((chain) => chain.milestoneId === milestoneId)
@@ -197,6 +222,7 @@ export function judge(world: World, chains: readonly Chain[], exits: number): Ve
   const channelMessages = world.slack.messages(world.channel).filter((m) => m.user === world.slack.botUserId);
   const tally = new Map(world.slack.metadataTally().map((entry) => [entry.key, entry]));
   const unseen: string[] = [];
+  const lapsedThenAskedAgain: string[] = [];
 
   for (const approval of approvals) {
     const cards = channelMessages.filter(
@@ -218,6 +244,14 @@ export function judge(world: World, chains: readonly Chain[], exits: number): Ve
     ) {
       // OpenTrain recorded it while every answer said it could not be reached (a timeout after it committed),
       // and nobody ever saw a link to it: it lapsed unseen. Counted, not a failure.
+      unseen.push(approval.id);
+      continue;
+    }
+    if (card === undefined && status === 'expired' && askedAgainOnceLapsed(approval, byMilestone, chains)) {
+      // The window README's "Restarts and crashes" states: a fund call whose answer was lost, run again only
+      // after its approval's lifetime (45 s here, about 72 h in OpenTrain), before anything read it expired.
+      // Counted apart, not a failure, until the bot closes that window (issue 9).
+      lapsedThenAskedAgain.push(approval.id);
       unseen.push(approval.id);
       continue;
     }
@@ -343,7 +377,9 @@ export function judge(world: World, chains: readonly Chain[], exits: number): Ve
         0,
       ),
       'OpenTrain requests': world.opentrain.requests.length,
-      'approvals recorded during an outage Countersign reported, lapsed unseen': unseen.length,
+      'approvals recorded during an outage Countersign reported, lapsed unseen':
+        unseen.length - lapsedThenAskedAgain.length,
+      'approvals lapsed unread, then asked for again (the README window)': lapsedThenAskedAgain.length,
     },
   };
 }

@@ -50,8 +50,9 @@ export function createPacer(options: { now: () => number; calmMs?: number }): Pa
     }
     entry.busy = false;
     // The next in line looks again: refused at once while held, it wakes the one after it.
-    entry.waiters.shift()?.();
-    if (!entry.busy && entry.waiters.length === 0 && now() >= entry.calmFrom) states.delete(key);
+    const next = entry.waiters.shift();
+    if (next !== undefined) next();
+    else if (now() >= entry.calmFrom) states.delete(key);
   }
 
   async function admit(key: string, admitOptions: { background?: boolean } = {}): Promise<Admission> {

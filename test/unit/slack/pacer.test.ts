@@ -74,6 +74,24 @@ describe('pacer', () => {
     expect((await pacer.admit('chat.update', { background: true })).kind).toBe('go');
   });
 
+  it('never has two calls of a method in flight, however answers and new calls interleave', async () => {
+    const { pacer } = world();
+    let inFlight = 0;
+    let most = 0;
+    const one = async () => {
+      const admission = go(await pacer.admit('chat.update'));
+      inFlight++;
+      most = Math.max(most, inFlight);
+      await Promise.resolve();
+      inFlight--;
+      admission.done();
+    };
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => (i % 3 === 0 ? Promise.resolve().then(one) : one())),
+    );
+    expect(most).toBe(1);
+  });
+
   it('limits chat.postMessage per channel and every other method per workspace', () => {
     expect(paceKey('chat.postMessage', 'C1')).not.toBe(paceKey('chat.postMessage', 'C2'));
     expect(paceKey('chat.update', 'C1')).toBe(paceKey('chat.update', 'C2'));

@@ -1,19 +1,14 @@
-import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hmacHeader } from '../helpers/hmac-header.js';
 import { botMessages, type Harness, ids, opentrainCalls, startHarness } from './harness.js';
 
 const secret = 'upstream-secret-for-the-reliability-tests-0123';
-
-/** HMAC-SHA256 over "<t>.<raw body>", as the README documents it, computed independently of the bot. */
-function signature(body: string, timestampSec = Math.floor(Date.now() / 1_000)): string {
-  return `t=${timestampSec},v1=${createHmac('sha256', secret).update(`${timestampSec}.${body}`).digest('hex')}`;
-}
 
 async function post(h: Harness, request: Record<string, unknown>) {
   const body = JSON.stringify(request);
   const response = await fetch(`${h.service.url}/api/fund-requests`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-countersign-signature': signature(body) },
+    headers: { 'content-type': 'application/json', 'x-countersign-signature': hmacHeader(secret, body) },
     body,
   });
   return { status: response.status, json: (await response.json()) as Record<string, unknown> };

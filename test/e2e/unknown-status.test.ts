@@ -1,5 +1,5 @@
-import { createHmac } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { hmacHeader } from '../helpers/hmac-header.js';
 import { type Harness, ids, replyContaining, startHarness, waitForCard } from './harness.js';
 
 const hour = 3_600_000;
@@ -126,11 +126,9 @@ describe('an approval status OpenTrain does not document', () => {
     h.opentrain.reportStatus(approvalId, 'on_hold');
 
     const body = JSON.stringify({ approvalId, requestedBy: 'erp' });
-    const t = Math.floor(Date.now() / 1_000);
-    const v1 = createHmac('sha256', secret).update(`${t}.${body}`).digest('hex');
     const response = await fetch(`${h.service.url}/api/fund-requests`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-countersign-signature': `t=${t},v1=${v1}` },
+      headers: { 'content-type': 'application/json', 'x-countersign-signature': hmacHeader(secret, body) },
       body,
     });
 

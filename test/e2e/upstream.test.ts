@@ -1,9 +1,9 @@
-import { createHmac } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AccountPatch } from '../../src/sandbox/opentrain/types.js';
+import { hmacHeader } from '../helpers/hmac-header.js';
 import {
   botMessages,
   type Harness,
@@ -16,9 +16,9 @@ import {
 
 const secret = 'upstream-secret-for-the-tests-0123456789';
 
-/** Signs exactly like the README's curl example: HMAC-SHA256 over "<t>.<raw body>", computed independently here. */
-function signature(body: string, timestampSec = Math.floor(Date.now() / 1_000), key = secret): string {
-  return `t=${timestampSec},v1=${createHmac('sha256', key).update(`${timestampSec}.${body}`).digest('hex')}`;
+/** Signs exactly like the README's curl example, computed independently of the bot. */
+function signature(body: string, timestampSec?: number, key = secret): string {
+  return hmacHeader(key, body, timestampSec);
 }
 
 async function post(h: Harness, body: string, headers: Record<string, string> = {}) {

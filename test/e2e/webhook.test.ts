@@ -1,11 +1,9 @@
-import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { hmacHeader } from '../helpers/hmac-header.js';
 import { runCli } from './cli.js';
 import { type Harness, ids, opentrainCalls, startHarness, waitForCard } from './harness.js';
 
-function sign(secret: string, body: string, timestampSec = Math.floor(Date.now() / 1_000)) {
-  return `t=${timestampSec},v1=${createHmac('sha256', secret).update(`${timestampSec}.${body}`).digest('hex')}`;
-}
+const sign = hmacHeader;
 
 describe('the OpenTrain webhook doorbell', () => {
   let h: Harness;

@@ -12,6 +12,7 @@ import {
   openTrainId,
   openTrainIdPattern,
 } from '../helpers/fuzz.js';
+import { hmacHeader } from '../helpers/hmac-header.js';
 import { instant, slackUserId } from './arbitraries.js';
 import { lastCallSeq, slackMessageFaults, uncheckedOpenTrainIds } from './bot-checks.js';
 
@@ -24,9 +25,7 @@ import { lastCallSeq, slackMessageFaults, uncheckedOpenTrainIds } from './bot-ch
 const upstreamSecret = 'upstream-secret-for-the-fuzz-0123456789';
 const webhookSecret = 'whsec_fuzz_0123456789abcdef';
 
-function sign(secret: string, body: string, timestampSec = Math.floor(Date.now() / 1_000)): string {
-  return `t=${timestampSec},v1=${createHmac('sha256', secret).update(`${timestampSec}.${body}`).digest('hex')}`;
-}
+const sign = hmacHeader;
 
 describe('verifyBody on any header', { timeout: fuzzTimeout() }, () => {
   const now = new Date('2026-06-12T10:00:00Z');

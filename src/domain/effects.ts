@@ -41,6 +41,8 @@ export type Reply =
   | { readonly kind: 'unrouted'; readonly milestoneId: string }
   | { readonly kind: 'refused'; readonly milestoneId: string; readonly refusal: Refusal }
   | { readonly kind: 'internal-error'; readonly milestoneId: string }
+  /** Whether OpenTrain recorded the request is unknown, and asking again could make a second approval. */
+  | { readonly kind: 'unconfirmed'; readonly milestoneId: string }
   | { readonly kind: 'routes' }
   | { readonly kind: 'route-saved'; readonly scope: RouteScope; readonly targetId: string }
   | { readonly kind: 'route-removed'; readonly targetId: string; readonly removed: RemovedRoute | null }
@@ -71,6 +73,8 @@ export type Notice =
       readonly milestoneId: string;
       readonly refusal: Refusal;
     }
+  /** An autofund rule's request whose fate OpenTrain's lost answer hides (FundOutcome 'unconfirmed'). */
+  | { readonly kind: 'autofund-unconfirmed'; readonly ruleName: string; readonly milestoneId: string }
   /** Plain text: only notices queued by a version before typed notices. */
   | { readonly kind: 'text'; readonly text: string };
 

@@ -106,4 +106,9 @@ export type FundOutcome =
     }
   /** OpenTrain recorded the approval, but no route, FUND_CHANNEL or channel says where its card goes. */
   | { readonly kind: 'unrouted'; readonly approvalId: string; readonly approvalUrl: string }
-  | { readonly kind: 'refused'; readonly refusal: Refusal };
+  | { readonly kind: 'refused'; readonly refusal: Refusal }
+  /**
+   * Cut off while asking OpenTrain, and retried only once an approval that call may have created could have
+   * lapsed unseen: nothing was asked again (see mayAskAgain), and whoever asked is told to check and ask anew.
+   */
+  | { readonly kind: 'unconfirmed' };

@@ -232,6 +232,15 @@ function describe(outcome: FundNowOutcome): Answer {
       };
     case 'refused':
       return fromRefusal(outcome.refusal);
+    case 'unconfirmed':
+      return {
+        status: 409,
+        body: {
+          error: 'unconfirmed',
+          message:
+            'Countersign was cut off while asking OpenTrain and its answer was lost; by the time it could retry, any approval OpenTrain made may have expired unseen, so it did not ask again. If the milestone still needs funding, send a new request with a new idempotencyKey.',
+        },
+      };
     case 'tracked': {
       const { approval } = outcome;
       const problem = outcome.cardError === null ? undefined : cardProblemOf(outcome.cardError);

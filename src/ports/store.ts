@@ -112,6 +112,14 @@ export interface ApprovalsPort {
   recordPermalink(id: string, ts: string, permalink: string): Promise<void>;
   /** The card is gone from Slack (deleted by a person): the next card effect posts a fresh one. */
   forgetCard(id: string, ts: string): Promise<void>;
+  /**
+   * The shortest lifetime (expiresAt − createdAt) OpenTrain gave this workspace's latest approvals (up to
+   * `sample` pending ones, latest expiry first, and `sample` ended ones, latest first), from indexes; undefined
+   * when none is tracked.
+   */
+  shortestLifetimeMs(workspaceId: WorkspaceId, sample: number): Promise<number | undefined>;
+  /** The milestone's tracked approval that is still pending (the latest to expire, if several), or undefined. */
+  findPendingOf(workspaceId: WorkspaceId, milestoneId: string): Promise<TrackedApproval | undefined>;
   /** How many approvals are tracked, by status (for dashboards and `countersign status`). */
   countByStatus(): Promise<Partial<Record<TrackedApproval['status'], number>>>;
   /**

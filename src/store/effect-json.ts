@@ -58,6 +58,7 @@ const Reply = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('unrouted'), milestoneId: Id }),
   z.object({ kind: z.literal('refused'), milestoneId: Id, refusal: Refusal }),
   z.object({ kind: z.literal('internal-error'), milestoneId: Id }),
+  z.object({ kind: z.literal('unconfirmed'), milestoneId: Id }),
   z.object({ kind: z.literal('routes') }),
   z.object({ kind: z.literal('route-saved'), scope: Scope, targetId: Id }),
   z.object({
@@ -80,6 +81,7 @@ const Direct = z.discriminatedUnion('about', [
 
 const Notice = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('autofund-refused'), ruleName: z.string(), milestoneId: Id, refusal: Refusal }),
+  z.object({ kind: z.literal('autofund-unconfirmed'), ruleName: z.string(), milestoneId: Id }),
   z.object({ kind: z.literal('text'), text: z.string() }),
 ]);
 
@@ -117,6 +119,7 @@ const FundOutcomeJson = z.discriminatedUnion('kind', [
   }),
   z.object({ kind: z.literal('unrouted'), approvalId: Id, approvalUrl: z.string() }),
   z.object({ kind: z.literal('refused'), refusal: Refusal }),
+  z.object({ kind: z.literal('unconfirmed') }),
 ]) satisfies z.ZodType<FundOutcome, unknown>;
 
 /** A finished funding request's outcome, as stored with it; undefined for anything else. */

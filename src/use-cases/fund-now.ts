@@ -31,6 +31,8 @@ export type FundNowOutcome =
     }
   | { readonly kind: 'unrouted'; readonly approvalId: string; readonly approvalUrl: string }
   | { readonly kind: 'refused'; readonly refusal: Refusal }
+  /** OpenTrain's answer was lost and it was too late to ask again (FundOutcome 'unconfirmed'). */
+  | { readonly kind: 'unconfirmed' }
   /** Nothing could place a card (no route, no FUND_CHANNEL, no channel given): nothing was requested. */
   | { readonly kind: 'no-channel' }
   /** A request with the same key is being carried out right now. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { EffectContext } from '../delivery/runner.js';
 import type { Approval } from '../domain/approval.js';
+import { afterLostAnswer, documentedApprovalLifetimeMs } from '../domain/ask-again.js';
 import {
   type EffectKey,
   fundEffect,
@@ -18,7 +19,7 @@ import {
   type Refusal,
 } from '../domain/funding.js';
 import type { OpenTrainPort } from '../ports/opentrain.js';
-import type { AuditPort, ClaimedEffect, CursorPort, OutboxPort } from '../ports/store.js';
+import type { ApprovalsPort, AuditPort, ClaimedEffect, CursorPort, OutboxPort } from '../ports/store.js';
 import type { EffectResult } from './effect-result.js';
 import { type FollowDeps, followApproval } from './follow-approval.js';
 import { findOwnApproval } from './recover-funding.js';
@@ -30,6 +31,10 @@ import { findOwnApproval } from './recover-funding.js';
  */
 
 export interface FundingDeps extends FollowDeps {
+  readonly approvals: Pick<
+    ApprovalsPort,
+    'track' | 'get' | 'reportStatus' | 'shortestLifetimeMs' | 'findPendingOf'
+  >;
   readonly outbox: Pick<OutboxPort, 'enqueue' | 'find'>;
   readonly audit: Pick<AuditPort, 'append'>;
   readonly cursors: Pick<CursorPort, 'get'>;
@@ -76,6 +81,9 @@ const FundProgress = z
   .nullable()
   .catch(null);
 
+/** How many of the latest approvals tell how long OpenTrain keeps one pending. */
+const lifetimeSample = 50;
+
 /** How often an autofund rule retries an OpenTrain outage (with backoff, about an hour) before giving up. */
 const maxRuleAttempts = 10;
 
@@ -87,7 +95,7 @@ export async function carryOutFunding(
 ): Promise<EffectResult> {
   const { request } = claimed.effect;
   const progress = FundProgress.parse(claimed.progress);
-  let remote: Approval;
+  let remote: Approval | 'unconfirmed';
   try {
     remote = await obtainApproval(deps, request, progress, context);
   } catch (error) {
@@ -114,6 +122,10 @@ export async function carryOutFunding(
     }
     await refused(deps, claimed, refusal);
     return { kind: 'done', result: { kind: 'refused', refusal } satisfies FundOutcome };
+  }
+  if (remote === 'unconfirmed') {
+    await unconfirmed(deps, claimed, progress?.phase === 'asking' ? progress.since : null);
+    return { kind: 'done', result: { kind: 'unconfirmed' } satisfies FundOutcome };
   }
   const followed = await followApproval(deps, remote, request);
   if (followed.kind === 'unrouted') {
@@ -152,14 +164,15 @@ export async function carryOutFunding(
 
 /**
  * The approval this request stands for: the one it recorded before a crash, one it may have created without
- * hearing back (looked up, never asked for anew once ended), or a fresh answer from OpenTrain.
+ * hearing back (looked up, never asked for anew once ended), or a fresh answer from OpenTrain. 'unconfirmed'
+ * when the lost call may have created one that has lapsed unseen since: asking again could make a second.
  */
 async function obtainApproval(
   deps: FundingDeps,
   request: FundingRequest,
   progress: z.output<typeof FundProgress>,
   context: EffectContext,
-): Promise<Approval> {
+): Promise<Approval | 'unconfirmed'> {
   if (progress?.phase === 'asked') {
     return (
       (await deps.approvals.get(progress.approvalId)) ??
@@ -172,6 +185,18 @@ async function obtainApproval(
       await context.checkpoint({ phase: 'asked', approvalId: own.id });
       return own;
     }
+    const lifetimeMs =
+      (await deps.approvals.shortestLifetimeMs(request.workspaceId, lifetimeSample)) ??
+      documentedApprovalLifetimeMs;
+    const tracked = await deps.approvals.findPendingOf(request.workspaceId, request.milestoneId);
+    const next = afterLostAnswer({
+      askingSince: new Date(progress.since),
+      now: deps.clock.now(),
+      lifetimeMs,
+      trackedPendingUntil: tracked?.expiresAt,
+    });
+    if (next === 'unconfirmed') return 'unconfirmed';
+    if (next === 'take-tracked' && tracked !== undefined) return tracked;
   } else {
     const cursor = await deps.cursors.get(request.workspaceId, 'opentrain-updates');
     await context.checkpoint({ phase: 'asking', since: deps.clock.now().toISOString(), cursor });
@@ -221,6 +246,47 @@ async function refused(deps: FundingDeps, claimed: ClaimedEffect<'fund'>, refusa
     );
   }
   await tell(deps, claimed, { kind: 'refused', milestoneId: request.milestoneId, refusal });
+}
+
+/**
+ * Nothing was asked again: audited, logged, and told to whoever asked (the rule's channel for an autofund rule),
+ * so a person checks the milestone and asks anew if it still needs funding.
+ */
+async function unconfirmed(
+  deps: FundingDeps,
+  claimed: ClaimedEffect<'fund'>,
+  askingSince: string | null,
+): Promise<void> {
+  const { request } = claimed.effect;
+  const at = deps.clock.now();
+  await deps.audit.append(
+    [
+      {
+        approvalId: null,
+        milestoneId: request.milestoneId,
+        actor: request.actor,
+        action: 'fund-unconfirmed',
+        detail: { askingSince },
+      },
+    ],
+    at,
+  );
+  deps.log.warn(
+    { milestoneId: request.milestoneId, askingSince },
+    'funding request cut off while asking, retried too late to ask again; the requester is told to check',
+  );
+  if (request.noticeChannelId !== null && request.requester.kind === 'system') {
+    const notice = {
+      kind: 'autofund-unconfirmed',
+      ruleName: request.requester.name,
+      milestoneId: request.milestoneId,
+    } as const;
+    await deps.outbox.enqueue(
+      [noticeEffect(claimed.key, request.workspaceId, request.noticeChannelId, notice)],
+      at,
+    );
+  }
+  await tell(deps, claimed, { kind: 'unconfirmed', milestoneId: request.milestoneId });
 }
 
 /**

@@ -122,6 +122,7 @@ describe('refusals', { timeout: fuzzTimeout() }, () => {
           renderNotice({ kind: 'autofund-refused', ruleName, milestoneId, refusal: refused }),
           allowed,
         );
+        expectFine(renderNotice({ kind: 'autofund-unconfirmed', ruleName, milestoneId }), allowed);
         expect(refused.billingUrl === null || refused.billingUrl.startsWith(`${origin}/`)).toBe(true);
         expect(refused.claimUrl === null || refused.claimUrl.startsWith(`${origin}/`)).toBe(true);
       }),

@@ -88,6 +88,8 @@ export class FakeOpenTrain implements OpenTrainPort {
   readonly calls: { method: OpenTrainMethod; arg: string | null }[] = [];
   /** The most events one page holds, whatever the caller asks for (OpenTrain's own cap is 200). */
   pageSize = 200;
+  /** How long a new approval stays pending (OpenTrain: about 72 h). */
+  lifetimeMs = 72 * 3_600_000;
   private readonly approvals = new Map<string, Approval>();
   private readonly milestones = new Map<string, FakeMilestone>();
   private readonly contracts = new Map<string, ContractView>();
@@ -249,7 +251,7 @@ export class FakeOpenTrain implements OpenTrainPort {
     return this.call('getApproval', approvalId, () => {
       const approval = this.approvals.get(approvalId);
       if (approval === undefined) throw openTrainError('not-found');
-      return approval;
+      return this.read(approval);
     });
   }
 
@@ -287,6 +289,23 @@ export class FakeOpenTrain implements OpenTrainPort {
 
   // --- inside ------------------------------------------------------------------------------------------------
 
+  /**
+   * Lazy expiry, as OpenTrain does it: a pending approval past its expiresAt becomes expired when something
+   * reads it (and only then does the feed report it ended).
+   */
+  private read(approval: Approval): Approval {
+    if (approval.status !== 'pending' || approval.expiresAt > this.clock.now()) return approval;
+    const expired: Approval = { ...approval, status: 'expired', resolvedAt: approval.expiresAt };
+    this.approvals.set(approval.id, expired);
+    this.addEvent({
+      kind: 'approval-ended',
+      approvalId: approval.id,
+      status: 'expired',
+      reportedStatus: null,
+    });
+    return expired;
+  }
+
   private async call<T>(method: OpenTrainMethod, arg: string | null, work: () => T): Promise<T> {
     this.calls.push({ method, arg });
     const failure = this.failures.get(method)?.shift();
@@ -303,7 +322,9 @@ export class FakeOpenTrain implements OpenTrainPort {
   private fund(milestoneId: string): Approval {
     const milestone = this.milestones.get(milestoneId);
     if (milestone === undefined) throw openTrainError('not-found');
-    const pending = this.approvalsOf(milestoneId).find((approval) => approval.status === 'pending');
+    const pending = this.approvalsOf(milestoneId)
+      .map((approval) => this.read(approval))
+      .find((approval) => approval.status === 'pending');
     if (pending !== undefined) return pending;
     if (milestone.status !== 'NOT_FUNDED') {
       throw openTrainError('not-fundable', {
@@ -322,7 +343,7 @@ export class FakeOpenTrain implements OpenTrainPort {
       jobId: milestone.jobId,
       proposalId: null,
       approvalUrl: `${openTrainOrigin}/approvals/${id}`,
-      expiresAt: new Date(now.getTime() + 72 * 3_600_000),
+      expiresAt: new Date(now.getTime() + this.lifetimeMs),
       resolvedAt: null,
       result: null,
       createdAt: now,

@@ -584,6 +584,34 @@ export function createMemoryStore(options: { onEnqueue?: () => void } = {}): Sto
         },
       );
     },
+    async findPendingOf(workspaceId, milestoneId) {
+      const [latest] = [...approvals.values()]
+        .map((entry) => entry.approval)
+        .filter(
+          (a) => a.workspaceId === workspaceId && a.milestoneId === milestoneId && a.status === 'pending',
+        )
+        .sort((a, b) => b.expiresAt.getTime() - a.expiresAt.getTime());
+      return latest === undefined ? undefined : copy(latest);
+    },
+    async shortestLifetimeMs(workspaceId, sample) {
+      const ours = [...approvals.values()]
+        .map((entry) => entry.approval)
+        .filter((approval) => approval.workspaceId === workspaceId);
+      const latest = (list: TrackedApproval[], time: (approval: TrackedApproval) => number) =>
+        list.sort((a, b) => time(b) - time(a)).slice(0, sample);
+      const recent = [
+        ...latest(
+          ours.filter((approval) => approval.status === 'pending'),
+          (approval) => approval.expiresAt.getTime(),
+        ),
+        ...latest(
+          ours.filter((approval) => approval.status !== 'pending'),
+          (approval) => approval.resolvedAt?.getTime() ?? 0,
+        ),
+      ];
+      if (recent.length === 0) return undefined;
+      return Math.min(...recent.map((a) => a.expiresAt.getTime() - a.createdAt.getTime()));
+    },
     async countByStatus() {
       const counts: Partial<Record<string, number>> = {};
       for (const entry of approvals.values()) {

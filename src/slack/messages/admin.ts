@@ -90,6 +90,7 @@ const actionWords: Record<string, string> = {
   requested: 'requested funding',
   're-requested': 'asked again while it was pending',
   'fund-failed': 'asked; OpenTrain refused',
+  'fund-unconfirmed': 'asked, but the answer was lost and it was too late to ask again',
   'request-refused': 'was refused (not an allowed requester)',
   'card-posted': 'posted the card',
   'link-opened': 'opened the approval link',

@@ -15,6 +15,7 @@ import {
   section,
 } from './format.js';
 import { refusalText } from './refusals.js';
+import { unconfirmedText } from './replies.js';
 import { outcomeSentence, wordingFor } from './wording.js';
 
 /** The reply in the card's thread when the approval ends, so people following the thread hear of it. */
@@ -51,6 +52,10 @@ export function renderThreadReminder(approval: TrackedApproval, now: Date): Slac
 /** A message in a channel that is not about one approval: what an autofund rule could not do. */
 export function renderNotice(notice: Notice): SlackMessage {
   if (notice.kind === 'text') return { text: notice.text, blocks: [section(notice.text)] };
+  if (notice.kind === 'autofund-unconfirmed') {
+    const text = `:grey_question: ${escapeAndTruncate(notice.ruleName, 120)} tried to request funding for the new milestone ${code(notice.milestoneId)}. ${unconfirmedText(notice.milestoneId).replace(/^:grey_question: /, '')}`;
+    return { text, blocks: [section(text)] };
+  }
   const why = refusalText(notice.refusal, notice.milestoneId);
   const text = `:warning: ${escapeAndTruncate(notice.ruleName, 120)} tried to request funding for the new milestone ${code(notice.milestoneId)} and OpenTrain refused:\n${why.sentence}`;
   return { text, blocks: [section(text), ...why.reference] };

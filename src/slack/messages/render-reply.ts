@@ -18,6 +18,7 @@ import {
   internalErrorReply,
   permissionCheckFailedReply,
   requestRefusedReply,
+  unconfirmedReply,
   unroutedReply,
   workingReply,
 } from './replies.js';
@@ -70,6 +71,8 @@ export function renderReply(content: ReplyContent, settings: ReplySettings): Sla
       return fundingFailedReply(reply.refusal, reply.milestoneId);
     case 'internal-error':
       return internalErrorReply(reply.milestoneId);
+    case 'unconfirmed':
+      return unconfirmedReply(reply.milestoneId);
     case 'routes':
       return routeListReply(content.routes ?? [], settings.fundChannel);
     case 'route-saved': {

@@ -159,6 +159,18 @@ export function permissionCheckFailedReply(): SlackMessage {
   );
 }
 
+/**
+ * The lost answer of a request retried too late to ask again safely: any approval it made may have lapsed
+ * unseen, and asking anew could make a second one nobody asked for.
+ */
+export function unconfirmedReply(milestoneId: string): SlackMessage {
+  return reply(unconfirmedText(milestoneId));
+}
+
+export function unconfirmedText(milestoneId: string): string {
+  return `:grey_question: I could not confirm whether OpenTrain recorded the request to fund ${code(milestoneId)}: Countersign was cut off while asking and its answer was lost, and any approval it made may have expired unseen by now. I did not ask again, so no second approval was created. If the milestone still needs funding, run ${code(`/fund-milestone ${milestoneId}`)} again.`;
+}
+
 export function internalErrorReply(milestoneId: string): SlackMessage {
   return reply(
     `:warning: Countersign failed while handling your request for ${code(milestoneId)}. It may or may not have reached OpenTrain; running the command again is safe. If it keeps happening, tell whoever runs Countersign (the logs say what broke).`,

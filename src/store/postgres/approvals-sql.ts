@@ -65,6 +65,16 @@ const sql = {
   contextDone: 'UPDATE approvals SET context_retry_at = NULL WHERE id = $1',
   contextRetry: `
     UPDATE approvals SET context_retry_at = $2 WHERE id = $1 AND context IS NULL AND status = 'pending'`,
+  pendingOf: `
+    SELECT * FROM approvals WHERE milestone_id = $2 AND workspace_id = $1 AND status = 'pending'
+    ORDER BY expires_at DESC, id LIMIT 1`,
+  shortestLifetime: `
+    SELECT MIN(lifetime) AS ms FROM (
+      (SELECT expires_at - created_at AS lifetime FROM approvals
+        WHERE workspace_id = $1 AND status = 'pending' ORDER BY expires_at DESC LIMIT $2)
+      UNION ALL
+      (SELECT expires_at - created_at AS lifetime FROM approvals
+        WHERE workspace_id = $1 AND status <> 'pending' ORDER BY resolved_at DESC LIMIT $2)) recent`,
   staleCountdowns: `
     SELECT id, workspace_id FROM approvals
     WHERE status = 'pending' AND card_refresh_at <= $1 AND card_version = version
@@ -226,6 +236,13 @@ export function createApprovalsSql(db: Db, companions: Companions): ApprovalsPor
         rows(db, sql.endedVisible, [...who, endedSince.getTime(), limits.outcomes]),
       ]);
       return { pending, pendingTotal: Number(total.rows[0]?.n ?? 0), outcomes };
+    },
+    findPendingOf: async (workspaceId, milestoneId) =>
+      (await rows(db, sql.pendingOf, [workspaceId, milestoneId]))[0],
+    async shortestLifetimeMs(workspaceId, sample) {
+      const result = await db.query<{ ms: string | null }>(sql.shortestLifetime, [workspaceId, sample]);
+      const ms = result.rows[0]?.ms;
+      return ms === null || ms === undefined ? undefined : Number(ms);
     },
     async countByStatus() {
       const result = await db.query<{ status: string; count: string }>(

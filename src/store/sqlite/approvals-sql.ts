@@ -33,6 +33,16 @@ export function createApprovalsSql(db: Database, companions: Companions): Approv
       UPDATE approvals SET reported_status = @reported, version = version + 1, updated_at = @at
       WHERE id = @id AND status = 'pending' AND reported_status IS NOT @reported`),
     ...viewerStatements(db),
+    pendingOf: db.prepare<[string, string], ApprovalRow>(`
+      SELECT * FROM approvals INDEXED BY approvals_by_milestone
+      WHERE milestone_id = ? AND workspace_id = ? AND status = 'pending' ORDER BY expires_at DESC LIMIT 1`),
+    shortestLifetime: db.prepare<[string, number, string, number], { ms: number | null }>(`
+      SELECT MIN(lifetime) AS ms FROM (
+        SELECT * FROM (SELECT expires_at - created_at AS lifetime FROM approvals INDEXED BY approvals_pending_expiry
+          WHERE workspace_id = ? AND status = 'pending' ORDER BY expires_at DESC LIMIT ?)
+        UNION ALL
+        SELECT * FROM (SELECT expires_at - created_at AS lifetime FROM approvals INDEXED BY approvals_ended_at
+          WHERE workspace_id = ? AND status <> 'pending' ORDER BY resolved_at DESC LIMIT ?))`),
     lapsed: db.prepare<[number, number], ApprovalRow>(`
       SELECT * FROM approvals INDEXED BY approvals_pending_expiry WHERE status = 'pending' AND expires_at <= ?
       ORDER BY expires_at LIMIT ?`),
@@ -209,6 +219,13 @@ export function createApprovalsSql(db: Database, companions: Companions): Approv
     },
     async forgetCard(id, ts) {
       statements.forget.run({ id, ts });
+    },
+    async findPendingOf(workspaceId, milestoneId) {
+      const row = statements.pendingOf.get(milestoneId, workspaceId);
+      return row === undefined ? undefined : toApproval(row);
+    },
+    async shortestLifetimeMs(workspaceId, sample) {
+      return statements.shortestLifetime.get(workspaceId, sample, workspaceId, sample)?.ms ?? undefined;
     },
     async countByStatus() {
       const rows = statements.byStatus.all();

@@ -90,12 +90,18 @@ function terminalStatus(status: string): keyof typeof titles | undefined {
 
 const isPointer = (message: FakeMessage) => message.text.includes('posted twice by mistake');
 
-/** Some command for the milestone was answered that OpenTrain could not be reached, "try again". */
+/**
+ * Some command for the milestone was answered honestly that its fate is unknown: OpenTrain could not be reached
+ * ("try again"), or the request was cut off while asking and retried too late to ask again ("could not confirm").
+ */
 function honestOutage(world: World, chains: readonly Chain[], milestoneId: string): boolean {
   return chains.some(
     (chain) =>
       chain.milestoneId === milestoneId &&
-      chain.attempts.some((attempt) => finalAnswer(world, attempt.responseUrl)?.kind === 'transient'),
+      chain.attempts.some((attempt) => {
+        const kind = finalAnswer(world, attempt.responseUrl)?.kind;
+        return kind === 'transient' || kind === 'unconfirmed';
+      }),
   );
 }
 
@@ -118,31 +124,6 @@ function askedAfterEnd(chains: readonly Chain[], list: readonly ApprovalView[], 
       chain.milestoneId === approval.milestoneId &&
       chain.attempts.some((attempt) => attempt.sentAt >= lastEnd && attempt.sentAt <= created),
   );
-}
-
-/**
- * Whether OpenTrain expired this approval only when the bot asked for it again by itself: another approval of
- * its milestone was created after this one's lifetime ended, with nobody typing the command in between (a
- * lapsed approval is marked expired only when it is next read).
- */
-function askedAgainOnceLapsed(
-  approval: ApprovalView,
-  byMilestone: Map<string, ApprovalView[]>,
-  chains: readonly Chain[],
-): boolean {
-  if (approval.resolvedAt === null) return false;
-  const ended = Date.parse(approval.resolvedAt);
-  // The bot's own retry, not a person asking again after the lapse (that is the request working).
-  const typedBetween = (created: number) =>
-    chains.some(
-      (chain) =>
-        chain.milestoneId === approval.milestoneId &&
-        chain.attempts.some((attempt) => attempt.sentAt >= ended && attempt.sentAt <= created),
-    );
-  return (byMilestone.get(approval.milestoneId ?? '') ?? []).some((other) => {
-    const created = Date.parse(other.createdAt);
-    return other.id !== approval.id && created >= ended && !typedBetween(created);
-  });
 }
 
 function timeline(world: World, chains: readonly Chain[], milestoneId: string): string {
@@ -172,6 +153,11 @@ function replyProblem(
     case 'card-delayed':
     case 'transient':
       return null;
+    case 'unconfirmed':
+      // True unless the feed could have told: an approval of it confirmed or declined is one the bot finds.
+      return approvals.every((approval) => approval.status === 'expired')
+        ? null
+        : `could not confirm, OpenTrain says ${approvals.map((a) => a.status).join(', ')}`;
     case 'already-pending':
       return ids.some((id) => text.includes(`${id}\``))
         ? null
@@ -222,7 +208,6 @@ export function judge(world: World, chains: readonly Chain[], exits: number): Ve
   const channelMessages = world.slack.messages(world.channel).filter((m) => m.user === world.slack.botUserId);
   const tally = new Map(world.slack.metadataTally().map((entry) => [entry.key, entry]));
   const unseen: string[] = [];
-  const lapsedThenAskedAgain: string[] = [];
 
   for (const approval of approvals) {
     const cards = channelMessages.filter(
@@ -244,14 +229,6 @@ export function judge(world: World, chains: readonly Chain[], exits: number): Ve
     ) {
       // OpenTrain recorded it while every answer said it could not be reached (a timeout after it committed),
       // and nobody ever saw a link to it: it lapsed unseen. Counted, not a failure.
-      unseen.push(approval.id);
-      continue;
-    }
-    if (card === undefined && status === 'expired' && askedAgainOnceLapsed(approval, byMilestone, chains)) {
-      // The window README's "Restarts and crashes" states: a fund call whose answer was lost, run again only
-      // after its approval's lifetime (45 s here, about 72 h in OpenTrain), before anything read it expired.
-      // Counted apart, not a failure, until the bot closes that window (issue 9).
-      lapsedThenAskedAgain.push(approval.id);
       unseen.push(approval.id);
       continue;
     }
@@ -377,9 +354,11 @@ export function judge(world: World, chains: readonly Chain[], exits: number): Ve
         0,
       ),
       'OpenTrain requests': world.opentrain.requests.length,
-      'approvals recorded during an outage Countersign reported, lapsed unseen':
-        unseen.length - lapsedThenAskedAgain.length,
-      'approvals lapsed unread, then asked for again (the README window)': lapsedThenAskedAgain.length,
+      'approvals recorded while the answer said OpenTrain was down or unconfirmed, lapsed unseen':
+        unseen.length,
+      'answers "could not confirm" (retried too late to ask again)': attempts.filter(
+        (attempt) => finalAnswer(world, attempt.responseUrl)?.kind === 'unconfirmed',
+      ).length,
     },
   };
 }

@@ -40,6 +40,8 @@ export type AnswerKind =
   | 'ended-declined'
   | 'ended-expired'
   | 'transient'
+  /** The request was cut off while asking and retried too late to ask again safely. */
+  | 'unconfirmed'
   | 'requester-refused'
   | 'not-fundable'
   | 'internal-error'
@@ -59,6 +61,7 @@ const patterns: readonly (readonly [AnswerKind, RegExp])[] = [
   ['ended-declined', /was declined\* in OpenTrain/],
   ['ended-expired', /funding request for .* expired\*/],
   ['transient', /OpenTrain is not answering right now/],
+  ['unconfirmed', /could not confirm whether OpenTrain recorded/],
   ['requester-refused', /not on the list of people who may request funding/],
   ['not-fundable', /there is nothing to fund|cannot be funded/],
   ['internal-error', /Countersign failed while handling your request/],

@@ -1428,6 +1428,55 @@ export function describeStoreContract(
       });
     });
 
+    describe('approval lifetimes', () => {
+      it("tells the shortest lifetime OpenTrain gave the workspace's latest approvals, pending or ended", async () => {
+        const empty = await store.approvals.shortestLifetimeMs(ws, 10);
+        await track('A-1', { expiresAt: at(hours(72)) });
+        await track('A-2', { expiresAt: at(hours(48)) });
+        await track('A-9', { expiresAt: at(hours(1)), workspaceId: 'T0OTHER' });
+
+        const all = await store.approvals.shortestLifetimeMs(ws, 10);
+        const latestOnly = await store.approvals.shortestLifetimeMs(ws, 1);
+        await end('A-2', 'declined', at(hours(1)));
+        const withEnded = await store.approvals.shortestLifetimeMs(ws, 1);
+
+        expect(empty).toBeUndefined();
+        expect(all).toBe(hours(48));
+        expect(latestOnly).toBe(hours(72));
+        expect(withEnded).toBe(hours(48));
+      });
+
+      it("finds a milestone's pending approval, the latest to expire, in its own workspace only", async () => {
+        const milestone = (id: string, milestoneId: string, expiresAt: Date, workspaceId = ws) =>
+          store.approvals.track(
+            {
+              workspaceId,
+              approval: anApproval({ id, milestoneId, expiresAt }),
+              requester,
+              note: null,
+              channelId: 'C0FUND',
+              approvers: [],
+              context,
+              contextRetryAt: null,
+            },
+            t0,
+            () => ({ approvalId: id, milestoneId, actor: 'slack:U0ALICE', action: 'requested' }),
+            noEffects,
+          );
+        await milestone('A-1', 'M-1', at(hours(10)));
+        await milestone('A-2', 'M-1', at(hours(20)));
+        await milestone('A-3', 'M-1', at(hours(30)));
+        await end('A-3', 'declined', at(hours(1)));
+        await milestone('A-4', 'M-2', at(hours(40)), 'T0OTHER');
+
+        const found = await store.approvals.findPendingOf(ws, 'M-1');
+        const elsewhere = await store.approvals.findPendingOf(ws, 'M-2');
+
+        expect(found?.id).toBe('A-2');
+        expect(elsewhere).toBeUndefined();
+      });
+    });
+
     describe('what dashboards and the status command count', () => {
       it('counts tracked approvals by status', async () => {
         await track('A-1');

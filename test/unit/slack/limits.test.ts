@@ -28,6 +28,7 @@ import {
   fundingFailedReply,
   invalidInputReply,
   requestRefusedReply,
+  unconfirmedReply,
   usageReply,
 } from '../../../src/slack/messages/replies.js';
 import { aTrackedApproval, at, hours } from '../../helpers/builders.js';
@@ -132,6 +133,11 @@ const messages: [string, SlackMessage][] = [
       refusal: hostile,
     }),
   ],
+  [
+    'autofund unconfirmed',
+    renderNotice({ kind: 'autofund-unconfirmed', ruleName: 'rule '.repeat(100), milestoneId: 'M-1' }),
+  ],
+  ['unconfirmed', unconfirmedReply(`M-${'9'.repeat(60)}`)],
   ['refused', requestRefusedReply({ users: Array(50).fill('U123'), usergroups: Array(50).fill('S123') })],
 ];
 

@@ -5,7 +5,7 @@ import type { FundingRequest } from '../../../src/domain/funding.js';
 import { type FundNowDeps, followNow, fundNow } from '../../../src/use-cases/fund-now.js';
 import { requestFunding } from '../../../src/use-cases/request-funding.js';
 import { createHandlers } from '../../../src/use-cases/use-cases.js';
-import { anApproval } from '../../helpers/builders.js';
+import { anApproval, hours } from '../../helpers/builders.js';
 import { refusalFor } from '../../helpers/fake-opentrain.js';
 import {
   anUpstreamRequest,
@@ -163,6 +163,24 @@ describe('fundNow', () => {
 
     expect(outcome).toEqual({ kind: 'in-progress' });
     expect(world.opentrain.calls).toEqual([]);
+  });
+
+  it('answers that it could not confirm a request cut off while asking and retried too late, asking nothing', async () => {
+    const { world, runner, deps } = anAccount();
+    await world.store.outbox.enqueue([fundEffect(key, anUpstreamRequest())], world.clock.now());
+    const lease = { owner: 'replica-2', now: world.clock.now(), leaseMs: 15_000, limit: 1, key };
+    const [claimed] = await world.store.outbox.claim(lease);
+    if (claimed === undefined) throw new Error('nothing claimed');
+    const since = world.clock.now().toISOString();
+    await world.store.outbox.checkpoint(claimed, 'replica-2', { phase: 'asking', since, cursor: null });
+    world.clock.advance(hours(73));
+    const retried = await runner.runNow(key);
+
+    const outcome = await fund(deps);
+
+    expect(retried).toEqual({ kind: 'done', result: { kind: 'unconfirmed' } });
+    expect(outcome).toEqual({ kind: 'unconfirmed' });
+    expect(world.opentrain.callsOf('fundMilestone')).toEqual([]);
   });
 
   it('repeats a refusal for good without asking again', async () => {

@@ -40,8 +40,13 @@ async function carryOut(world: World, key: EffectKey) {
 }
 
 /** Starts carrying the request out and leaves it hanging in the OpenTrain call, as a process that dies there. */
-async function cutOffWhileAsking(world: World, key: EffectKey, options: { landed: boolean }) {
-  await requestFunding(world.ports, key, aSlackRequest());
+async function cutOffWhileAsking(
+  world: World,
+  key: EffectKey,
+  options: { landed: boolean },
+  funding: FundingRequest = aSlackRequest(),
+) {
+  await requestFunding(world.ports, key, funding);
   const arrived = world.opentrain.hangNext('fundMilestone', options);
   void carryOut(world, key);
   await arrived;
@@ -468,6 +473,103 @@ describe('carryOutFunding after a crash', () => {
       kind: 'funding-requested',
     });
     expect(await auditActions(world.store, { approvalId: 'A-1' })).toEqual(['requested', 're-requested']);
+  });
+
+  it('asks nothing again once the approval it may have made could have lapsed unseen, and says so', async () => {
+    const world = fundable();
+    await cutOffWhileAsking(world, aliceKey, { landed: true });
+    world.clock.advance(hours(73));
+
+    const result = await carryOut(world, aliceKey);
+
+    expect(result).toEqual({ kind: 'done', result: { kind: 'unconfirmed' } });
+    expect(world.opentrain.callsOf('fundMilestone')).toHaveLength(1);
+    expect(world.opentrain.approvalsOf('M-1001')).toHaveLength(1);
+    expect(await replyQueued(world.store, effectKeys.reply(aliceKey))).toEqual({
+      kind: 'unconfirmed',
+      milestoneId: 'M-1001',
+    });
+    expect(await auditOf(world.store, { milestoneId: 'M-1001' })).toMatchObject([
+      { action: 'fund-unconfirmed', actor: 'slack:U0ALICE', detail: { askingSince: t0.toISOString() } },
+    ]);
+  });
+
+  it('learns how long approvals live from those it tracks, and asks again only well inside that', async () => {
+    const world = fundable();
+    world.opentrain.lifetimeMs = hours(1);
+    world.opentrain.addMilestone('M-2002', { contractId: 'C-2', jobId: 'J-2' });
+    await request(world, bobKey, aSlackRequest({ milestoneId: 'M-2002' }));
+    await cutOffWhileAsking(world, aliceKey, { landed: true });
+    world.clock.advance(hours(50 / 60));
+
+    const inside = await carryOut(world, aliceKey);
+
+    expect(inside).toMatchObject({
+      kind: 'done',
+      result: { kind: 'tracked', approvalId: 'A-2', ours: true },
+    });
+    expect(world.opentrain.approvalsOf('M-1001')).toHaveLength(1);
+
+    const late = fundable();
+    late.opentrain.lifetimeMs = hours(1);
+    late.opentrain.addMilestone('M-2002', { contractId: 'C-2', jobId: 'J-2' });
+    await request(late, bobKey, aSlackRequest({ milestoneId: 'M-2002' }));
+    await cutOffWhileAsking(late, aliceKey, { landed: true });
+    late.clock.advance(hours(59 / 60));
+
+    expect(await carryOut(late, aliceKey)).toEqual({ kind: 'done', result: { kind: 'unconfirmed' } });
+    expect(late.opentrain.approvalsOf('M-1001')).toHaveLength(1);
+  });
+
+  it("points at the milestone's approval tracked and pending since, asking nothing, however late it runs", async () => {
+    const world = fundable();
+    await cutOffWhileAsking(world, aliceKey, { landed: false });
+    world.clock.advance(hours(48));
+    await request(world, bobKey, aSlackRequest({ replyTo: aReplyTarget({ userId: 'U0BOB' }) }));
+    world.clock.advance(hours(25));
+
+    const result = await carryOut(world, aliceKey);
+
+    expect(result).toMatchObject({
+      kind: 'done',
+      result: { kind: 'tracked', approvalId: 'A-1', ours: false },
+    });
+    expect(world.opentrain.callsOf('fundMilestone')).toEqual(['M-1001', 'M-1001']);
+    expect(await replyQueued(world.store, effectKeys.reply(aliceKey))).toEqual({
+      kind: 'already-pending',
+      approvalId: 'A-1',
+    });
+  });
+
+  it('still finds its own approval when something read it expired, and follows it instead', async () => {
+    const world = fundable();
+    await cutOffWhileAsking(world, aliceKey, { landed: true });
+    world.clock.advance(hours(73));
+    await world.opentrain.getApproval('A-1');
+
+    const result = await carryOut(world, aliceKey);
+
+    expect(result).toMatchObject({
+      kind: 'done',
+      result: { kind: 'tracked', approvalId: 'A-1', ours: true },
+    });
+    expect(await world.store.approvals.get('A-1')).toMatchObject({ status: 'expired' });
+    expect(world.opentrain.callsOf('fundMilestone')).toHaveLength(1);
+  });
+
+  it("tells an autofund rule's channel when its request could not be confirmed", async () => {
+    const world = fundable();
+    const key = effectKeys.autofund('M-1001');
+    await cutOffWhileAsking(world, key, { landed: true }, anAutofundRequest());
+    world.clock.advance(hours(73));
+
+    const result = await carryOut(world, key);
+
+    expect(result).toEqual({ kind: 'done', result: { kind: 'unconfirmed' } });
+    expect(await noticeQueued(world.store, effectKeys.notice(key))).toEqual({
+      channelId: 'C0ROUTE',
+      notice: { kind: 'autofund-unconfirmed', ruleName: 'autofund rule for job J-1', milestoneId: 'M-1001' },
+    });
   });
 
   it('treats an OpenTrain failure of the recovery read like any refusal', async () => {

@@ -34,10 +34,13 @@ export interface Harness {
  */
 export async function startHarness(
   env: Record<string, string> = {},
-  options: { startBot?: boolean } = {},
+  options: { startBot?: boolean; approvalTtlMs?: number } = {},
 ): Promise<Harness> {
   const clock = new ShiftableClock();
-  const opentrain = createOpenTrainSimulator({ clock });
+  const opentrain = createOpenTrainSimulator({
+    clock,
+    ...(options.approvalTtlMs === undefined ? {} : { approvalTtlMs: options.approvalTtlMs }),
+  });
   const otBaseUrl = await opentrain.listen();
   const slack = createSlackFake({ clock });
   await slack.listen();

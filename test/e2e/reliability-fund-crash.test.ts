@@ -125,3 +125,68 @@ describe('the fund effect after a crash', () => {
     expect(JSON.stringify(botMessages(h, ids.financeApprovals)[0]?.blocks)).not.toContain('open_approval');
   }, 60_000);
 });
+
+// The window that stayed open: the answer was lost, and the bot came back only after that approval's lifetime.
+// OpenTrain marks a lapsed approval expired only when something reads it, so the feed shows nothing ended.
+describe('the fund effect back only after the lost approval could have lapsed', () => {
+  const lifetimeMs = 6_000;
+  let h: Harness;
+  let bot: ChildProcess | undefined;
+  beforeEach(async () => {
+    h = await startHarness(
+      { POLL_SCHEDULE: '*/1 * * * * *' },
+      { startBot: false, approvalTtlMs: lifetimeMs },
+    );
+  });
+  afterEach(async () => {
+    if (bot !== undefined) await kill(bot);
+    await h.close();
+  });
+
+  it('asks OpenTrain nothing again, and tells the requester it could not confirm the request', async () => {
+    const first = await spawnBot(h.env);
+    bot = first.child;
+    const send = (text: string) =>
+      h.slack.sendCommand({
+        appUrl: `${first.url}/slack/events`,
+        text,
+        userId: ids.alice,
+        channelId: ids.financeApprovals,
+      });
+    // An approval tracked as usual shows the bot how long OpenTrain keeps one pending.
+    await send('M-1002');
+    await cardShowing(h, 'M-1002');
+    h.opentrain.injectFault({ method: 'POST', path: '/milestones/M-1001/fund', lateMs: 60_000 });
+    await send('M-1001');
+    const lost = await vi.waitFor(
+      () => {
+        const approval = h.opentrain.snapshot().approvals.find((a) => a.milestoneId === 'M-1001');
+        if (approval === undefined) throw new Error('OpenTrain has recorded no approval of M-1001 yet');
+        return approval;
+      },
+      { timeout: 10_000, interval: 10 },
+    );
+    await kill(first.child);
+    // Down until that approval's lifetime is over (a real outage of about three days).
+    await vi.waitFor(() => expect(Date.now()).toBeGreaterThan(Date.parse(lost.expiresAt) + 500), {
+      timeout: lifetimeMs + 5_000,
+      interval: 100,
+    });
+
+    bot = (await spawnBot(h.env)).child;
+
+    await h.slack.waitUntil(
+      () => (toldAlice(h).includes('could not confirm whether OpenTrain recorded') ? true : undefined),
+      20_000,
+      'the requester told the request could not be confirmed',
+    );
+    expect(toldAlice(h)).toContain('/fund-milestone M-1001');
+    expect(h.opentrain.snapshot().approvals.filter((a) => a.milestoneId === 'M-1001')).toHaveLength(1);
+    expect(
+      opentrainCalls(h, 'POST', '/milestones/M-1001/fund').filter((call) => call.fault !== 'late'),
+    ).toEqual([]);
+    expect(
+      botMessages(h, ids.financeApprovals).filter((m) => JSON.stringify(m.blocks).includes('M-1001')),
+    ).toEqual([]);
+  }, 60_000);
+});

@@ -253,12 +253,13 @@ export function threadEffect(
   workspaceId: WorkspaceId,
   approvalId: string,
   purpose: 'outcome' | 'reminder',
+  priority: Priority = purpose === 'outcome' ? priorities.change : priorities.routine,
 ): QueuedEffect {
   return {
     key: effectKeys.thread(approvalId, purpose),
     workspaceId,
     mode: 'once',
-    priority: purpose === 'outcome' ? priorities.change : priorities.routine,
+    priority,
     effect: { kind: 'thread', approvalId, purpose },
   };
 }

@@ -255,17 +255,23 @@ function lapsedTransition(approval: TrackedApproval, read: ApprovalRead): Transi
   };
 }
 
-/** An approval ended: its card is edited, its thread and its requester are told, Home tabs follow. */
+/**
+ * An approval ended: its card is edited, its thread and its requester are told, Home tabs follow. A decision
+ * a person made (confirmed, declined) goes before a lapse nobody acted on: under Slack's limits (chat.update
+ * is about 50 a minute) a backlog of expiries, after downtime or at 100,000 pending, never holds up the card
+ * a person just confirmed.
+ */
 function endAction(approval: TrackedApproval, transition: Transition): TickAction {
   const workspace = approval.workspaceId;
+  const priority = transition.status === 'expired' ? priorities.routine : priorities.change;
   const effects: QueuedEffect[] = [
-    cardEffect(workspace, approval.id, priorities.change),
-    threadEffect(workspace, approval.id, 'outcome'),
+    cardEffect(workspace, approval.id, priority),
+    threadEffect(workspace, approval.id, 'outcome', priority),
     homesEffect(workspace, approval.id),
   ];
   if (approval.requester.kind === 'slack') {
     const message = { about: 'outcome', status: transition.status } as const;
-    effects.push(dmEffect(workspace, approval.id, approval.requester.userId, message));
+    effects.push({ ...dmEffect(workspace, approval.id, approval.requester.userId, message), priority });
   }
   return { kind: 'end', approvalId: approval.id, transition, effects };
 }

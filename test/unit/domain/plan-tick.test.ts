@@ -272,6 +272,22 @@ describe('planTick on a page of approval outcomes', () => {
       anAdvance('2', '8'),
     ]);
   });
+
+  it('puts the outcome of a decision a person made before that of a lapse nobody acted on', () => {
+    const page = outcomesPage();
+
+    const actions = tick([page]);
+
+    const priorityOf = (approvalId: string) =>
+      actions
+        .flatMap((action) =>
+          action.kind === 'end' && action.approvalId === approvalId ? action.effects : [],
+        )
+        .filter((effect) => effect.effect.kind !== 'homes')
+        .map((effect) => `${effect.effect.kind} ${effect.priority}`);
+    expect(priorityOf('A-2001')).toEqual(['card 1', 'thread 1', 'dm 1']);
+    expect(priorityOf('A-2003')).toEqual(['card 2', 'thread 2', 'dm 2']);
+  });
 });
 
 describe('planTick on an approval named by several events', () => {

@@ -139,19 +139,21 @@ export function anEnd(
   },
   requester: Requester = alice,
 ): TickAction {
+  // A lapse nobody acted on waits behind the decisions people made.
+  const outcomePriority = transition.status === 'expired' ? priorities.routine : priorities.change;
   const effects: QueuedEffect[] = [
     {
       key: effectKeys.card(approvalId),
       workspaceId: 'T1',
       mode: 'rearm',
-      priority: priorities.change,
+      priority: outcomePriority,
       effect: { kind: 'card', approvalId },
     },
     {
       key: effectKeys.thread(approvalId, 'outcome'),
       workspaceId: 'T1',
       mode: 'once',
-      priority: priorities.change,
+      priority: outcomePriority,
       effect: { kind: 'thread', approvalId, purpose: 'outcome' },
     },
     {
@@ -167,7 +169,7 @@ export function anEnd(
       key: effectKeys.outcome(approvalId),
       workspaceId: 'T1',
       mode: 'once',
-      priority: priorities.change,
+      priority: outcomePriority,
       effect: {
         kind: 'dm',
         approvalId,

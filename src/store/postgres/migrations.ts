@@ -38,6 +38,17 @@ export const postgresMigrations: readonly Migration<pg.ClientBase>[] = [
           WHERE state = 'pending' AND lease_until IS NOT NULL;`);
     },
   },
+  {
+    version: 4,
+    name: "a requester's pending approvals counted from their index, with the channel in it",
+    up: async (db) => {
+      // App Home's count of the viewer's own pending approvals outside their channels reads no rows.
+      await db.query(`
+        DROP INDEX approvals_pending_requester;
+        CREATE INDEX approvals_pending_requester
+          ON approvals (workspace_id, requester_user_id, expires_at, channel_id) WHERE status = 'pending';`);
+    },
+  },
 ];
 
 /**

@@ -235,7 +235,7 @@ if (server === undefined) {
       );
 
       await expect(openStore({ kind: 'postgres', url })).rejects.toThrow(
-        /written by a newer Countersign \(schema 99, this one knows 3\)/,
+        /written by a newer Countersign \(schema 99, this one knows 4\)/,
       );
       const { rows } = await admin.query(`SELECT count(*)::int AS n FROM ${schema}.schema_migrations`);
       expect(rows).toEqual([{ n: postgresMigrations.length + 1 }]);
@@ -249,14 +249,14 @@ describe('The migration runner on SQLite', () => {
     const sqlite = { kind: 'sqlite', path } as const;
 
     expect((await migrateStore(sqlite, { upTo: 4 })).applied.map((m) => m.version)).toEqual([1, 2, 3, 4]);
-    expect(await migrateStore(sqlite)).toMatchObject({ from: 4, to: 8 });
+    expect(await migrateStore(sqlite)).toMatchObject({ from: 4, to: 9 });
     expect((await migrateStore(sqlite)).applied).toEqual([]);
 
     const db = new Database(path);
-    db.prepare("INSERT INTO schema_migrations (version, name) VALUES (9, 'from the future')").run();
+    db.prepare("INSERT INTO schema_migrations (version, name) VALUES (10, 'from the future')").run();
     db.close();
     await expect(openStore(sqlite)).rejects.toThrow(
-      /written by a newer Countersign \(schema 9, this one knows 8\)/,
+      /written by a newer Countersign \(schema 10, this one knows 9\)/,
     );
   });
 });

@@ -208,7 +208,7 @@ describe('pollTick acting', () => {
     await followed(world);
     world.opentrain.decide('A-1', 'declined');
     const approvals = faulty(world.store.approvals);
-    approvals.failNext('end');
+    approvals.failNext('endMany');
 
     const report = await pollTick({ ...world.ports, approvals });
 
@@ -233,9 +233,9 @@ describe('pollTick acting', () => {
     world.clock.set(at(hours(48)));
     const approvals: ApprovalsPort = {
       ...world.store.approvals,
-      async end(transition, ...rest) {
-        if (transition.approvalId === 'A-2') throw storeError();
-        return world.store.approvals.end(transition, ...rest);
+      async endMany(endings, ...rest) {
+        if (endings.some((ending) => ending.transition.approvalId === 'A-2')) throw storeError();
+        return world.store.approvals.endMany(endings, ...rest);
       },
     };
 
@@ -255,6 +255,56 @@ describe('pollTick acting', () => {
       '1',
     ]);
     expect(await world.store.outbox.find(effectKeys.reminder('A-3', hours(24)))).toBeUndefined();
+  });
+
+  it("ends a page's approvals in one transaction, each counted once in the report and the metrics", async () => {
+    const world = aWorld();
+    for (const n of [1, 2, 3]) await followed(world, anApproval({ id: `A-${n}`, milestoneId: `M-100${n}` }));
+    world.clock.advance(hours(2));
+    for (const n of [1, 2, 3]) world.opentrain.decide(`A-${n}`, 'declined');
+    const approvals = faulty(world.store.approvals);
+
+    const report = await pollTick({ ...world.ports, approvals });
+
+    expect(approvals.count('endMany')).toBe(1);
+    expect(report).toMatchObject({ applied: 4, failures: [] });
+    expect(await Promise.all(['A-1', 'A-2', 'A-3'].map((id) => status(world, id)))).toEqual([
+      'declined',
+      'declined',
+      'declined',
+    ]);
+    expect(world.metrics.decisions).toEqual(Array(3).fill({ status: 'declined', seconds: 7_200 }));
+  });
+
+  it('counts in the metrics only the approvals that were still pending when their batch applied', async () => {
+    const world = aWorld();
+    for (const n of [1, 2]) await followed(world, anApproval({ id: `A-${n}`, milestoneId: `M-100${n}` }));
+    world.clock.advance(hours(2));
+    for (const n of [1, 2]) world.opentrain.decide(`A-${n}`, 'declined');
+    // Another replica ends A-2 between this tick's read and its write.
+    const approvals: ApprovalsPort = {
+      ...world.store.approvals,
+      async endMany(endings, when) {
+        await world.store.approvals.end(
+          {
+            approvalId: 'A-2',
+            status: 'expired',
+            resolvedAt: null,
+            result: null,
+            source: 'countersign:test',
+          },
+          when,
+          [],
+        );
+        return world.store.approvals.endMany(endings, when);
+      },
+    };
+
+    const report = await pollTick({ ...world.ports, approvals });
+
+    expect(report).toMatchObject({ applied: 3, failures: [] });
+    expect([await status(world, 'A-1'), await status(world, 'A-2')]).toEqual(['declined', 'expired']);
+    expect(world.metrics.decisions).toEqual([{ status: 'declined', seconds: 7_200 }]);
   });
 
   it('fails the cursor move, and stops, when another poller moved the cursor meanwhile', async () => {

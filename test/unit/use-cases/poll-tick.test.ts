@@ -4,7 +4,12 @@ import { countdownRefreshAt } from '../../../src/domain/countdown.js';
 import { type EffectKey, effectKeys } from '../../../src/domain/effects.js';
 import type { ApprovalsPort, CursorPort } from '../../../src/ports/store.js';
 import { deliverCard } from '../../../src/use-cases/deliver-card.js';
-import { pollTick, tickLimits, updatesCursorName } from '../../../src/use-cases/poll-tick.js';
+import {
+  endsPerTransaction,
+  pollTick,
+  tickLimits,
+  updatesCursorName,
+} from '../../../src/use-cases/poll-tick.js';
 import { anApproval, at, hours, t0 } from '../../helpers/builders.js';
 import { faulty, storeError } from '../../helpers/faulty.js';
 import { directQueued } from '../../helpers/queue-reading.js';
@@ -305,6 +310,30 @@ describe('pollTick acting', () => {
     expect(report).toMatchObject({ applied: 3, failures: [] });
     expect([await status(world, 'A-1'), await status(world, 'A-2')]).toEqual(['declined', 'expired']);
     expect(world.metrics.decisions).toEqual([{ status: 'declined', seconds: 7_200 }]);
+  });
+
+  it('gives the event loop back after a full batch of ends, before it applies the next', async () => {
+    const world = aWorld();
+    const ids = Array.from({ length: endsPerTransaction + 1 }, (_, index) => `A-${index + 1}`);
+    for (const id of ids) await followed(world, anApproval({ id, milestoneId: `M-${id}` }));
+    world.clock.advance(hours(2));
+    for (const id of ids) world.opentrain.decide(id, 'declined');
+    const calls: string[] = [];
+    const approvals: ApprovalsPort = {
+      ...world.store.approvals,
+      async endMany(endings, when) {
+        calls.push(`ends ${endings.length}`);
+        // Work that arrives while the tick applies its first batch, as a Slack request would.
+        if (calls.length === 1) setImmediate(() => calls.push('other work'));
+        return world.store.approvals.endMany(endings, when);
+      },
+    };
+
+    const report = await pollTick({ ...world.ports, approvals });
+
+    expect(calls).toEqual([`ends ${endsPerTransaction}`, 'other work', 'ends 1']);
+    expect(report).toMatchObject({ applied: ids.length + 2, failures: [] });
+    expect(world.metrics.decisions).toHaveLength(ids.length);
   });
 
   it('fails the cursor move, and stops, when another poller moved the cursor meanwhile', async () => {

@@ -618,7 +618,7 @@ describe('SQLite store ending many approvals', () => {
         () => [],
       );
     }
-    // The second approval's audit entry is refused, after the first one's change was written.
+    // The second approval's audit entry is refused, after both rows changed and the first entry was written.
     const other = new Database(path);
     connections.push(other);
     other.exec(`

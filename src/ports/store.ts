@@ -37,6 +37,15 @@ export interface PostedCard {
   readonly refreshAt: Date | null;
 }
 
+/** A status change learned from OpenTrain, with the effects that go with it. */
+export interface Ending {
+  readonly transition: Transition;
+  readonly effects: readonly QueuedEffect[];
+}
+
+/** What a caller of `endMany` learns of an approval that ended: enough for its metrics. */
+export type EndedApproval = Pick<TrackedApproval, 'id' | 'status' | 'resolvedAt' | 'trackedAt'>;
+
 export interface ApprovalsPort {
   /**
    * Starts tracking, with its audit entry and first effects, or returns the row already there (then `created`
@@ -59,6 +68,12 @@ export interface ApprovalsPort {
     at: Date,
     effects: readonly QueuedEffect[],
   ): Promise<TrackedApproval | undefined>;
+  /**
+   * Applies several status changes as `end` does, in one transaction: each only while its approval is still
+   * pending (the first of two for one approval wins), with its audit entry and effects; nothing at all when
+   * the transaction fails. Returns the approvals that ended, in the order given.
+   */
+  endMany(endings: readonly Ending[], at: Date): Promise<EndedApproval[]>;
   /**
    * Records the status word OpenTrain reports for a still-pending approval when it is none of the four
    * Countersign knows (null: plain pending again), with an audit entry naming `source`, a new version for its

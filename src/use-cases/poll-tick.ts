@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { WorkspaceId } from '../domain/approval.js';
 import { planTick, type TickAction, type TickSnapshot } from '../domain/plan-tick.js';
+import { type TickStep, tickSteps } from '../domain/tick-steps.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../ports/metrics.js';
 import type { OpenTrainPort } from '../ports/opentrain.js';
@@ -14,7 +15,7 @@ export interface TickDeps {
   readonly approvals: Pick<
     ApprovalsPort,
     | 'getMany'
-    | 'end'
+    | 'endMany'
     | 'reportStatus'
     | 'listLapsed'
     | 'listDueReminders'
@@ -57,6 +58,12 @@ export interface TickReport {
   readonly approvalReads: number;
 }
 
+/**
+ * How many approvals one transaction of the act step ends at most: 1,000 resolutions in a tick are a few
+ * commits rather than 1,000, and the event loop is free again after each.
+ */
+export const endsPerTransaction = 200;
+
 /** Bounds that keep one tick short however much is waiting; what is left is taken at the next tick. */
 export const tickLimits = {
   pages: 200,
@@ -69,8 +76,9 @@ export const tickLimits = {
 
 /**
  * One poller tick, in three steps: derive (read the feed from the saved cursor, the approvals it names, the
- * lapsed ones, the due reminders, the stale countdowns), plan (pure: planTick), act (each action in its own
- * transaction, in order, stopping at the first failure so the cursor never passes an unapplied event).
+ * lapsed ones, the due reminders, the stale countdowns), plan (pure: planTick), act (in order, in steps of one
+ * transaction each: up to `endsPerTransaction` ended approvals together, any other action on its own; stopping
+ * at the first failure so the cursor never passes an unapplied event).
  * With `dry`, nothing is written: the plan is only returned.
  */
 export async function pollTick(deps: TickDeps, options: { dry?: boolean } = {}): Promise<TickReport> {
@@ -80,18 +88,22 @@ export async function pollTick(deps: TickDeps, options: { dry?: boolean } = {}):
   const actions = planTick(snapshot.facts, now);
   let applied = 0;
   if (options.dry !== true) {
-    for (const action of actions) {
+    let sinceYield = 0;
+    for (const step of tickSteps(actions, endsPerTransaction)) {
+      const kind = step.kind === 'ends' ? 'end' : step.action.kind;
       try {
-        await act(deps, action, now);
-        applied++;
+        applied += await apply(deps, step, now);
       } catch (error) {
         // Our own failure (the store): loud, and the next tick takes it up again.
-        deps.log.error(
-          { err: error, action: action.kind },
-          'tick action failed; the next tick takes it up again',
-        );
-        problems.push({ phase: `act:${action.kind}`, failure: 'error', error });
+        deps.log.error({ err: error, action: kind }, 'tick action failed; the next tick takes it up again');
+        problems.push({ phase: `act:${kind}`, failure: 'error', error });
         break;
+      }
+      // SQLite writes never give the event loop back by themselves: let Slack's requests in between batches.
+      sinceYield += step.kind === 'ends' ? step.actions.length : 1;
+      if (sinceYield >= endsPerTransaction) {
+        sinceYield = 0;
+        await new Promise((resolve) => setImmediate(resolve));
       }
     }
   }
@@ -198,25 +210,28 @@ async function retryContexts(deps: TickDeps, now: Date): Promise<TickSnapshot['c
   return lookups;
 }
 
-/** Applies one planned action, in one transaction. */
-async function act(deps: TickDeps, action: TickAction, now: Date): Promise<void> {
+/** Applies one step, in one transaction; returns how many of the plan's actions it applied. */
+async function apply(deps: TickDeps, step: TickStep, now: Date): Promise<number> {
+  if (step.kind === 'one') {
+    await act(deps, step.action, now);
+    return 1;
+  }
+  const ended = await deps.approvals.endMany(step.actions, now);
+  const sources = new Map(step.actions.map((action) => [action.approvalId, action.transition.source]));
+  for (const approval of ended) {
+    const decidedAt = approval.resolvedAt ?? now;
+    deps.metrics?.decided(approval.status, (decidedAt.getTime() - approval.trackedAt.getTime()) / 1_000);
+    deps.log.info(
+      { approvalId: approval.id, status: approval.status, source: sources.get(approval.id) },
+      'approval ended',
+    );
+  }
+  return step.actions.length;
+}
+
+/** Applies one planned action other than an end, in one transaction. */
+async function act(deps: TickDeps, action: Exclude<TickAction, { kind: 'end' }>, now: Date): Promise<void> {
   switch (action.kind) {
-    case 'end': {
-      const ended = await deps.approvals.end(action.transition, now, action.effects);
-      if (ended !== undefined) {
-        const decidedAt = ended.resolvedAt ?? now;
-        deps.metrics?.decided(ended.status, (decidedAt.getTime() - ended.trackedAt.getTime()) / 1_000);
-        deps.log.info(
-          {
-            approvalId: action.approvalId,
-            status: action.transition.status,
-            source: action.transition.source,
-          },
-          'approval ended',
-        );
-      }
-      return;
-    }
     case 'advance-cursor':
       if (!(await deps.cursors.advance(deps.workspaceId, updatesCursorName, action.from, action.to, now))) {
         throw new Error('the feed cursor moved under this tick (another poller?)');

@@ -1,4 +1,4 @@
-import type { TrackedApproval, WorkspaceId } from '../../src/domain/approval.js';
+import type { TrackedApproval, Transition, WorkspaceId } from '../../src/domain/approval.js';
 import { type EffectKey, type QueuedEffect, replyWaitsFor, toPriority } from '../../src/domain/effects.js';
 import type { Route } from '../../src/domain/routing.js';
 import type {
@@ -26,7 +26,7 @@ import {
   parseJsonValue,
   serializeEffect,
 } from '../../src/store/effect-json.js';
-import { statusReportEntry } from '../../src/store/status-report.js';
+import { endEntry, statusReportEntry } from '../../src/store/status-report.js';
 
 /*
  * A Store in memory, for unit tests of use cases: maps and arrays, one method at a time (JavaScript runs each
@@ -361,6 +361,27 @@ export function createMemoryStore(options: { onEnqueue?: () => void } = {}): Sto
     return true;
   }
 
+  /** The status change, its audit entry and its effects, only while the approval is pending. */
+  function end(t: Transition, at: Date, queued: readonly QueuedEffect[]): TrackedApproval | undefined {
+    const entry = approvals.get(t.approvalId);
+    if (entry === undefined || !pending(entry)) return undefined;
+    const { approval } = entry;
+    entry.approval = {
+      ...approval,
+      status: t.status,
+      reportedStatus: null,
+      resolvedAt: t.resolvedAt,
+      result: t.result === null ? null : structuredClone(t.result),
+      version: approval.version + 1,
+      updatedAt: at,
+    };
+    entry.contextRetryAt = null;
+    entry.cardRefreshAt = null;
+    appendAudit([endEntry(t, approval.milestoneId)], at);
+    enqueue(queued, at);
+    return copy(entry.approval);
+  }
+
   const approvalsPort: ApprovalsPort = {
     async track(input, at, audit, queued) {
       const { approval: a } = input;
@@ -414,28 +435,16 @@ export function createMemoryStore(options: { onEnqueue?: () => void } = {}): Sto
       });
     },
     async end(t, at, queued) {
-      const entry = approvals.get(t.approvalId);
-      if (entry === undefined || !pending(entry)) return undefined;
-      const { approval } = entry;
-      entry.approval = {
-        ...approval,
-        status: t.status,
-        reportedStatus: null,
-        resolvedAt: t.resolvedAt,
-        result: t.result === null ? null : structuredClone(t.result),
-        version: approval.version + 1,
-        updatedAt: at,
-      };
-      entry.contextRetryAt = null;
-      entry.cardRefreshAt = null;
-      const detail = { source: t.source, ...(t.result === null ? {} : { result: t.result }) };
-      const actor = t.source.startsWith('countersign') ? 'countersign' : 'opentrain';
-      appendAudit(
-        [{ approvalId: t.approvalId, milestoneId: approval.milestoneId, actor, action: t.status, detail }],
-        at,
-      );
-      enqueue(queued, at);
-      return copy(entry.approval);
+      return end(t, at, queued);
+    },
+    async endMany(endings, at) {
+      return endings.flatMap(({ transition, effects }) => {
+        const ended = end(transition, at, effects);
+        if (ended === undefined) return [];
+        return [
+          { id: ended.id, status: ended.status, resolvedAt: ended.resolvedAt, trackedAt: ended.trackedAt },
+        ];
+      });
     },
     async reportStatus(id, reported, source, at, queued) {
       const entry = approvals.get(id);

@@ -1,8 +1,14 @@
 import type { TrackedApproval } from '../../domain/approval.js';
 import type { QueuedEffect } from '../../domain/effects.js';
-import type { ApprovalsPort, NewAuditEntry, NewTrackedApproval } from '../../ports/store.js';
+import type {
+  ApprovalsPort,
+  EndedApproval,
+  Ending,
+  NewAuditEntry,
+  NewTrackedApproval,
+} from '../../ports/store.js';
 import { type ApprovalRow, toApproval } from '../sqlite/rows.js';
-import { statusReportEntry } from '../status-report.js';
+import { endEntry, statusReportEntry } from '../status-report.js';
 import type { Db, Queryable, Tx } from './db.js';
 
 /** Joins the caller's transaction: an audit entry and effects written with the change they belong to. */
@@ -25,6 +31,14 @@ const sql = {
       context_retry_at = NULL, card_refresh_at = NULL, reported_status = NULL, updated_at = $5
     WHERE id = $1 AND status = 'pending'
     RETURNING *`,
+  // endMany: every change in one statement; the ids are distinct (one row may be updated once per statement).
+  endMany: `
+    UPDATE approvals a SET status = t.status, resolved_at = t.resolved_at, result = t.result,
+      version = a.version + 1, context_retry_at = NULL, card_refresh_at = NULL, reported_status = NULL,
+      updated_at = $5
+    FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[]) AS t(id, status, resolved_at, result)
+    WHERE a.id = t.id AND a.status = 'pending'
+    RETURNING a.id, a.milestone_id, a.tracked_at`,
   reportStatus: `
     UPDATE approvals SET reported_status = $2::text, version = version + 1, updated_at = $3
     WHERE id = $1 AND status = 'pending' AND reported_status IS DISTINCT FROM $2::text
@@ -101,6 +115,16 @@ async function get(db: Queryable, id: string): Promise<TrackedApproval | undefin
   return (await rows(db, 'SELECT * FROM approvals WHERE id = $1', [id]))[0];
 }
 
+/** The first of two changes for one approval is the one that applies, as it would one after the other. */
+function firstPerApproval(endings: readonly Ending[]): Ending[] {
+  const seen = new Set<string>();
+  return endings.filter(({ transition }) => {
+    if (seen.has(transition.approvalId)) return false;
+    seen.add(transition.approvalId);
+    return true;
+  });
+}
+
 export function createApprovalsSql(db: Db, companions: Companions): ApprovalsPort {
   /** Runs `change` and, when it changed a row, enqueues the effects that go with it, atomically. */
   function changeWith(change: (tx: Tx) => Promise<number>, effects: readonly QueuedEffect[], at: Date) {
@@ -136,19 +160,47 @@ export function createApprovalsSql(db: Db, companions: Companions): ApprovalsPor
         const values = [t.approvalId, t.status, t.resolvedAt?.getTime() ?? null, result, at.getTime()];
         const [row] = await rows(tx, sql.end, values);
         if (row === undefined) return undefined;
-        const detail = { source: t.source, ...(t.result === null ? {} : { result: t.result }) };
-        const actor = t.source.startsWith('countersign') ? 'countersign' : 'opentrain';
-        const entry = {
-          approvalId: t.approvalId,
-          milestoneId: row.milestoneId,
-          actor,
-          action: t.status,
-          detail,
-        };
-        await companions.appendAudit(tx, [entry], at);
+        await companions.appendAudit(tx, [endEntry(t, row.milestoneId)], at);
         await companions.enqueue(tx, effects, at);
         return row;
       }),
+    endMany: async (endings, at) => {
+      const distinct = firstPerApproval(endings);
+      if (distinct.length === 0) return [];
+      return db.transaction(async (tx) => {
+        const ts = distinct.map((ending) => ending.transition);
+        const { rows: changed } = await tx.query<{
+          id: string;
+          milestone_id: string | null;
+          tracked_at: number;
+        }>(sql.endMany, [
+          ts.map((t) => t.approvalId),
+          ts.map((t) => t.status),
+          ts.map((t) => t.resolvedAt?.getTime() ?? null),
+          ts.map((t) => (t.result === null ? null : JSON.stringify(t.result))),
+          at.getTime(),
+        ]);
+        const byId = new Map(changed.map((row) => [row.id, row]));
+        const ended: EndedApproval[] = [];
+        const entries: NewAuditEntry[] = [];
+        const effects: QueuedEffect[] = [];
+        for (const { transition: t, effects: queued } of distinct) {
+          const row = byId.get(t.approvalId);
+          if (row === undefined) continue;
+          ended.push({
+            id: t.approvalId,
+            status: t.status,
+            resolvedAt: t.resolvedAt,
+            trackedAt: new Date(row.tracked_at),
+          });
+          entries.push(endEntry(t, row.milestone_id));
+          effects.push(...queued);
+        }
+        await companions.appendAudit(tx, entries, at);
+        await companions.enqueue(tx, effects, at);
+        return ended;
+      });
+    },
     reportStatus: (id, reported, source, at, effects) =>
       db.transaction(async (tx) => {
         const result = await tx.query<{ milestone_id: string | null }>(sql.reportStatus, [

@@ -1,8 +1,14 @@
 import type { Database } from 'better-sqlite3';
 import type { TrackedApproval, Transition } from '../../domain/approval.js';
 import type { QueuedEffect } from '../../domain/effects.js';
-import type { ApprovalsPort, NewAuditEntry, NewTrackedApproval } from '../../ports/store.js';
-import { statusReportEntry } from '../status-report.js';
+import type {
+  ApprovalsPort,
+  EndedApproval,
+  Ending,
+  NewAuditEntry,
+  NewTrackedApproval,
+} from '../../ports/store.js';
+import { endEntry, statusReportEntry } from '../status-report.js';
 import { type ApprovalRow, toApproval } from './rows.js';
 
 /** Joins the caller's transaction: an audit entry and effects written with the change they belong to. */
@@ -29,6 +35,15 @@ export function createApprovalsSql(db: Database, companions: Companions): Approv
       UPDATE approvals SET status = @status, resolved_at = @resolvedAt, result = @result, version = version + 1,
         context_retry_at = NULL, card_refresh_at = NULL, reported_status = NULL, updated_at = @at
       WHERE id = @id AND status = 'pending'`),
+    // The same change as `end`, answering only what endMany returns (no row to read back and parse).
+    endReturning: db.prepare<
+      { id: string; status: string; resolvedAt: number | null; result: string | null; at: number },
+      { milestone_id: string | null; tracked_at: number }
+    >(`
+      UPDATE approvals SET status = @status, resolved_at = @resolvedAt, result = @result, version = version + 1,
+        context_retry_at = NULL, card_refresh_at = NULL, reported_status = NULL, updated_at = @at
+      WHERE id = @id AND status = 'pending'
+      RETURNING milestone_id, tracked_at`),
     reportStatus: db.prepare(`
       UPDATE approvals SET reported_status = @reported, version = version + 1, updated_at = @at
       WHERE id = @id AND status = 'pending' AND reported_status IS NOT @reported`),
@@ -112,24 +127,42 @@ export function createApprovalsSql(db: Database, companions: Companions): Approv
     },
   );
 
+  const endParams = (t: Transition, at: Date) => ({
+    id: t.approvalId,
+    status: t.status,
+    resolvedAt: t.resolvedAt?.getTime() ?? null,
+    result: t.result === null ? null : JSON.stringify(t.result),
+    at: at.getTime(),
+  });
+
   const end = db.transaction((t: Transition, at: Date, effects: readonly QueuedEffect[]) => {
-    const changed = statements.end.run({
-      id: t.approvalId,
-      status: t.status,
-      resolvedAt: t.resolvedAt?.getTime() ?? null,
-      result: t.result === null ? null : JSON.stringify(t.result),
-      at: at.getTime(),
-    }).changes;
-    if (changed === 0) return undefined;
+    if (statements.end.run(endParams(t, at)).changes === 0) return undefined;
     const row = get(t.approvalId);
-    const detail = { source: t.source, ...(t.result === null ? {} : { result: t.result }) };
-    const actor = t.source.startsWith('countersign') ? 'countersign' : 'opentrain';
-    companions.appendAudit(
-      [{ approvalId: t.approvalId, milestoneId: row?.milestoneId ?? null, actor, action: t.status, detail }],
-      at,
-    );
+    companions.appendAudit([endEntry(t, row?.milestoneId ?? null)], at);
     companions.enqueue(effects, at);
     return row;
+  });
+
+  /** One commit for them all: a commit is most of what ending one approval costs. */
+  const endMany = db.transaction((endings: readonly Ending[], at: Date) => {
+    const ended: EndedApproval[] = [];
+    const entries: NewAuditEntry[] = [];
+    const effects: QueuedEffect[] = [];
+    for (const { transition: t, effects: queued } of endings) {
+      const row = statements.endReturning.get(endParams(t, at));
+      if (row === undefined) continue;
+      ended.push({
+        id: t.approvalId,
+        status: t.status,
+        resolvedAt: t.resolvedAt,
+        trackedAt: new Date(row.tracked_at),
+      });
+      entries.push(endEntry(t, row.milestone_id));
+      effects.push(...queued);
+    }
+    companions.appendAudit(entries, at);
+    companions.enqueue(effects, at);
+    return ended;
   });
 
   /** Runs `change` and, when it changed a row, enqueues the effects that go with it, atomically. */
@@ -160,6 +193,9 @@ export function createApprovalsSql(db: Database, companions: Companions): Approv
     },
     async end(transition, at, effects) {
       return end.immediate(transition, at, effects);
+    },
+    async endMany(endings, at) {
+      return endings.length === 0 ? [] : endMany.immediate(endings, at);
     },
     async reportStatus(id, reported, source, at, effects) {
       return reportStatus.immediate(id, reported, source, at, effects);

@@ -196,6 +196,58 @@ if (server === undefined) {
     });
   });
 
+  describe('PostgreSQL store ending many approvals', () => {
+    it('keeps nothing of a batch whose transaction failed partway: no status, no audit entry, no effect', async () => {
+      const { url, schema } = await schemas.create();
+      const store = await open(url);
+      for (const id of ['A-1', 'A-2']) {
+        await store.approvals.track(
+          {
+            workspaceId: 'T1',
+            approval: anApproval({ id }),
+            requester: { kind: 'system', name: 'test' },
+            note: null,
+            channelId: 'C0FUND',
+            approvers: [],
+            context: null,
+            contextRetryAt: null,
+          },
+          t0,
+          () => ({ approvalId: id, milestoneId: 'M-1001', actor: 'system:test', action: 'requested' }),
+          () => [],
+        );
+      }
+      // The second approval's audit entry is refused, after both rows changed and the first entry was written.
+      const admin = await schemas.admin();
+      await admin.query(`
+        CREATE FUNCTION ${schema}.refuse_a2() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'refused for the test'; END $$`);
+      await admin.query(`
+        CREATE TRIGGER refuse_a2 BEFORE INSERT ON ${schema}.audit_log
+        FOR EACH ROW WHEN (NEW.approval_id = 'A-2') EXECUTE FUNCTION ${schema}.refuse_a2()`);
+      const ending = (id: string) =>
+        ({
+          transition: {
+            approvalId: id,
+            status: 'declined',
+            resolvedAt: t0,
+            result: null,
+            source: 'opentrain:read',
+          },
+          effects: [notice(id)],
+        }) as const;
+
+      const ended = store.approvals.endMany([ending('A-1'), ending('A-2')], at(hours(1)));
+
+      await expect(ended).rejects.toThrow('refused for the test');
+      expect((await store.approvals.get('A-1'))?.status).toBe('pending');
+      expect((await store.audit.list({ approvalId: 'A-1', limit: 10 })).map((entry) => entry.action)).toEqual(
+        ['requested'],
+      );
+      expect(await store.outbox.find(effectKeys.notice('A-1'))).toBeUndefined();
+    });
+  });
+
   describe('Opening a PostgreSQL store', () => {
     it('says in one line which server does not answer and what to do, without the password', async () => {
       const opening = openStore({

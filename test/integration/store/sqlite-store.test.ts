@@ -10,7 +10,7 @@ import { StoreBusyError } from '../../../src/store/busy.js';
 import { StoreOpenError } from '../../../src/store/errors.js';
 import { latestVersion, migrate } from '../../../src/store/sqlite/migrations.js';
 import { openSqliteStore } from '../../../src/store/sqlite/sqlite-store.js';
-import { at, hours, t0 } from '../../helpers/builders.js';
+import { anApproval, at, hours, t0 } from '../../helpers/builders.js';
 import { describeStoreContract } from './store-contract.js';
 
 function tempDir(): string {
@@ -594,5 +594,55 @@ describe('SQLite store wake-ups', () => {
 
     expect(afterNew).toBe(1);
     expect(wakes).toBe(1);
+  });
+});
+
+describe('SQLite store ending many approvals', () => {
+  it('keeps nothing of a batch whose transaction failed partway: no status, no audit entry, no effect', async () => {
+    const path = join(tempDir(), 'countersign.db');
+    const store = openStore(path);
+    for (const id of ['A-1', 'A-2']) {
+      await store.approvals.track(
+        {
+          workspaceId: 'T1',
+          approval: anApproval({ id }),
+          requester: alice,
+          note: null,
+          channelId: 'C0FUND',
+          approvers: [],
+          context: null,
+          contextRetryAt: null,
+        },
+        t0,
+        () => ({ approvalId: id, milestoneId: 'M-1001', actor: 'slack:U0ALICE', action: 'requested' }),
+        () => [],
+      );
+    }
+    // The second approval's audit entry is refused, after both rows changed and the first entry was written.
+    const other = new Database(path);
+    connections.push(other);
+    other.exec(`
+      CREATE TRIGGER refuse_a2 BEFORE INSERT ON audit_log WHEN NEW.approval_id = 'A-2'
+      BEGIN SELECT RAISE(ABORT, 'refused for the test'); END`);
+    const ending = (id: string) =>
+      ({
+        transition: {
+          approvalId: id,
+          status: 'declined',
+          resolvedAt: t0,
+          result: null,
+          source: 'opentrain:read',
+        },
+        effects: [noticeEffect(`notice:${id}`, 'T1', 'C0NOTICE', { kind: 'text', text: id })],
+      }) as const;
+
+    const ended = store.approvals.endMany([ending('A-1'), ending('A-2')], at(hours(1)));
+
+    await expect(ended).rejects.toThrow('refused for the test');
+    expect((await store.approvals.get('A-1'))?.status).toBe('pending');
+    expect((await store.audit.list({ approvalId: 'A-1', limit: 10 })).map((entry) => entry.action)).toEqual([
+      'requested',
+    ]);
+    expect(await store.outbox.find(effectKeys.notice('notice:A-1'))).toBeUndefined();
   });
 });

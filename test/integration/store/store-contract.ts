@@ -244,6 +244,97 @@ export function describeStoreContract(
         expect(latest?.detail).not.toHaveProperty('result');
       });
 
+      it('ends several approvals in one call, each only while pending, with its audit entry and effects, and returns those that ended in the order given', async () => {
+        for (const id of ['A-1', 'A-2', 'A-3']) await track(id);
+        await end('A-2', 'declined', at(hours(1)));
+        const ending = (
+          id: string,
+          status: TerminalStatus,
+          result: Record<string, unknown> | null = null,
+        ) => ({
+          transition: {
+            approvalId: id,
+            status,
+            resolvedAt: at(hours(2)),
+            result,
+            source: 'opentrain:event:9',
+          },
+          effects: [
+            threadEffect(ws, id, 'outcome'),
+            dmEffect(ws, id, 'U0ALICE', { about: 'outcome', status }),
+          ],
+        });
+
+        const ended = await store.approvals.endMany(
+          [
+            ending('A-3', 'expired'),
+            ending('A-2', 'confirmed'),
+            ending('A-unknown', 'confirmed'),
+            ending('A-1', 'confirmed', { invoiceId: 'INV-1' }),
+          ],
+          at(hours(2)),
+        );
+
+        expect(ended).toEqual([
+          { id: 'A-3', status: 'expired', resolvedAt: at(hours(2)), trackedAt: t0 },
+          { id: 'A-1', status: 'confirmed', resolvedAt: at(hours(2)), trackedAt: t0 },
+        ]);
+        expect(await store.approvals.get('A-1')).toMatchObject({
+          status: 'confirmed',
+          result: { invoiceId: 'INV-1' },
+          version: 2,
+        });
+        expect(await store.approvals.get('A-2')).toMatchObject({ status: 'declined', version: 2 });
+        expect((await store.approvals.get('A-3'))?.status).toBe('expired');
+        for (const id of ['A-1', 'A-3']) {
+          expect((await store.outbox.find(effectKeys.thread(id, 'outcome')))?.state).toBe('pending');
+          expect((await store.outbox.find(effectKeys.outcome(id)))?.state).toBe('pending');
+        }
+        expect(await store.outbox.find(effectKeys.thread('A-2', 'outcome'))).toBeUndefined();
+        expect(await store.outbox.find(effectKeys.outcome('A-2'))).toBeUndefined();
+        const [latest] = await store.audit.list({ approvalId: 'A-1', limit: 1 });
+        expect(latest).toMatchObject({
+          actor: 'opentrain',
+          action: 'confirmed',
+          milestoneId: 'M-1001',
+          at: at(hours(2)),
+          detail: { source: 'opentrain:event:9', result: { invoiceId: 'INV-1' } },
+        });
+        const actionsOf = async (id: string) =>
+          (await store.audit.list({ approvalId: id, limit: 10 })).map((entry) => entry.action);
+        expect(await actionsOf('A-2')).toEqual(['declined', 'requested']);
+        expect(await actionsOf('A-3')).toEqual(['expired', 'requested']);
+      });
+
+      it('applies the first of two changes for one approval in one call, and nothing of the second', async () => {
+        await track('A-1');
+        const first = dmEffect(ws, 'A-1', 'U0ALICE', { about: 'outcome', status: 'declined' });
+        const second = dmEffect(ws, 'A-1', 'U0ALICE', { about: 'card-arrived' });
+        const transition = {
+          approvalId: 'A-1',
+          resolvedAt: at(hours(2)),
+          result: null,
+          source: 'opentrain:read',
+        };
+
+        const ended = await store.approvals.endMany(
+          [
+            { transition: { ...transition, status: 'declined' }, effects: [first] },
+            { transition: { ...transition, status: 'confirmed' }, effects: [second] },
+          ],
+          at(hours(2)),
+        );
+        const none = await store.approvals.endMany([], at(hours(3)));
+
+        expect(ended.map((approval) => approval.status)).toEqual(['declined']);
+        expect(none).toEqual([]);
+        expect((await store.approvals.get('A-1'))?.status).toBe('declined');
+        expect((await store.outbox.find(first.key))?.state).toBe('pending');
+        expect(await store.outbox.find(second.key)).toBeUndefined();
+        const entries = await store.audit.list({ approvalId: 'A-1', limit: 10 });
+        expect(entries.map((entry) => entry.action)).toEqual(['declined', 'requested']);
+      });
+
       it('tracks a status word OpenTrain reports outside the four, while pending, with an audit entry and effects, and forgets it when the approval ends', async () => {
         const onHold = anApproval({ id: 'A-1', reportedStatus: 'on_hold' });
         const first = await track('A-1', { input: { approval: onHold } });

@@ -4,7 +4,12 @@ import { countdownRefreshAt } from '../../../src/domain/countdown.js';
 import { type EffectKey, effectKeys } from '../../../src/domain/effects.js';
 import type { ApprovalsPort, CursorPort } from '../../../src/ports/store.js';
 import { deliverCard } from '../../../src/use-cases/deliver-card.js';
-import { pollTick, tickLimits, updatesCursorName } from '../../../src/use-cases/poll-tick.js';
+import {
+  endsPerTransaction,
+  pollTick,
+  tickLimits,
+  updatesCursorName,
+} from '../../../src/use-cases/poll-tick.js';
 import { anApproval, at, hours, t0 } from '../../helpers/builders.js';
 import { faulty, storeError } from '../../helpers/faulty.js';
 import { directQueued } from '../../helpers/queue-reading.js';
@@ -208,7 +213,7 @@ describe('pollTick acting', () => {
     await followed(world);
     world.opentrain.decide('A-1', 'declined');
     const approvals = faulty(world.store.approvals);
-    approvals.failNext('end');
+    approvals.failNext('endMany');
 
     const report = await pollTick({ ...world.ports, approvals });
 
@@ -233,9 +238,9 @@ describe('pollTick acting', () => {
     world.clock.set(at(hours(48)));
     const approvals: ApprovalsPort = {
       ...world.store.approvals,
-      async end(transition, ...rest) {
-        if (transition.approvalId === 'A-2') throw storeError();
-        return world.store.approvals.end(transition, ...rest);
+      async endMany(endings, ...rest) {
+        if (endings.some((ending) => ending.transition.approvalId === 'A-2')) throw storeError();
+        return world.store.approvals.endMany(endings, ...rest);
       },
     };
 
@@ -255,6 +260,80 @@ describe('pollTick acting', () => {
       '1',
     ]);
     expect(await world.store.outbox.find(effectKeys.reminder('A-3', hours(24)))).toBeUndefined();
+  });
+
+  it("ends a page's approvals in one transaction, each counted once in the report and the metrics", async () => {
+    const world = aWorld();
+    for (const n of [1, 2, 3]) await followed(world, anApproval({ id: `A-${n}`, milestoneId: `M-100${n}` }));
+    world.clock.advance(hours(2));
+    for (const n of [1, 2, 3]) world.opentrain.decide(`A-${n}`, 'declined');
+    const approvals = faulty(world.store.approvals);
+
+    const report = await pollTick({ ...world.ports, approvals });
+
+    expect(approvals.count('endMany')).toBe(1);
+    expect(report).toMatchObject({ applied: 4, failures: [] });
+    expect(await Promise.all(['A-1', 'A-2', 'A-3'].map((id) => status(world, id)))).toEqual([
+      'declined',
+      'declined',
+      'declined',
+    ]);
+    expect(world.metrics.decisions).toEqual(Array(3).fill({ status: 'declined', seconds: 7_200 }));
+  });
+
+  it('counts in the metrics only the approvals that were still pending when their batch applied', async () => {
+    const world = aWorld();
+    for (const n of [1, 2]) await followed(world, anApproval({ id: `A-${n}`, milestoneId: `M-100${n}` }));
+    world.clock.advance(hours(2));
+    for (const n of [1, 2]) world.opentrain.decide(`A-${n}`, 'declined');
+    // Another replica ends A-2 between this tick's read and its write.
+    const approvals: ApprovalsPort = {
+      ...world.store.approvals,
+      async endMany(endings, when) {
+        await world.store.approvals.end(
+          {
+            approvalId: 'A-2',
+            status: 'expired',
+            resolvedAt: null,
+            result: null,
+            source: 'countersign:test',
+          },
+          when,
+          [],
+        );
+        return world.store.approvals.endMany(endings, when);
+      },
+    };
+
+    const report = await pollTick({ ...world.ports, approvals });
+
+    expect(report).toMatchObject({ applied: 3, failures: [] });
+    expect([await status(world, 'A-1'), await status(world, 'A-2')]).toEqual(['declined', 'expired']);
+    expect(world.metrics.decisions).toEqual([{ status: 'declined', seconds: 7_200 }]);
+  });
+
+  it('gives the event loop back after a full batch of ends, before it applies the next', async () => {
+    const world = aWorld();
+    const ids = Array.from({ length: endsPerTransaction + 1 }, (_, index) => `A-${index + 1}`);
+    for (const id of ids) await followed(world, anApproval({ id, milestoneId: `M-${id}` }));
+    world.clock.advance(hours(2));
+    for (const id of ids) world.opentrain.decide(id, 'declined');
+    const calls: string[] = [];
+    const approvals: ApprovalsPort = {
+      ...world.store.approvals,
+      async endMany(endings, when) {
+        calls.push(`ends ${endings.length}`);
+        // Work that arrives while the tick applies its first batch, as a Slack request would.
+        if (calls.length === 1) setImmediate(() => calls.push('other work'));
+        return world.store.approvals.endMany(endings, when);
+      },
+    };
+
+    const report = await pollTick({ ...world.ports, approvals });
+
+    expect(calls).toEqual([`ends ${endsPerTransaction}`, 'other work', 'ends 1']);
+    expect(report).toMatchObject({ applied: ids.length + 2, failures: [] });
+    expect(world.metrics.decisions).toHaveLength(ids.length);
   });
 
   it('fails the cursor move, and stops, when another poller moved the cursor meanwhile', async () => {

@@ -24,4 +24,4 @@ USER node
 VOLUME ["/data"]
 EXPOSE 3000
 # node itself is PID 1's child of nothing: SIGTERM reaches it and it drains (README → Operating it).
-CMD ["node", "dist/main.js"]
+CMD ["node", "--max-semi-space-size=4", "dist/main.js"]

@@ -5,8 +5,8 @@
  *   per call in flight. One at a time is still well above every allowance Countersign meets (Tier 4 is about
  *   two calls a second; one call takes a tenth to a third of a second);
  * - after a 429 nothing is sent until its Retry-After has passed, by any caller: the call is refused here, unsent;
- * - for `calmMs` after a 429, background calls (countdown refreshes) are refused too: the allowance is kept for
- *   the edits people wait on.
+ * - for `calmMs` after a 429, background calls (countdown refreshes, lapses nobody acted on) are refused too: the
+ *   allowance is kept for the edits people wait on.
  */
 export interface Pacer {
   /** Waits for the call's turn; `held` (with how long) when it may not be sent now. */

@@ -34,8 +34,9 @@ export async function deliverCard(deps: CardDeps, claimed: ClaimedEffect<'card'>
   const log = deps.log.child({ approvalId: approval.id });
   try {
     if (card.ts === null || card.channelId === null) return await post(deps, claimed, approval, now);
+    // Countdowns, lapses and late context: nobody waits on them, so they yield Slack's allowance after a 429.
     await deps.slack.editCard(approval, { channelId: card.channelId, ts: card.ts }, now, {
-      background: claimed.priority === priorities.countdown,
+      background: claimed.priority >= priorities.routine,
     });
     const refreshAt = countdownRefreshAt(approval, now);
     await deps.approvals.recordCard(

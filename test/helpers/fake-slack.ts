@@ -85,7 +85,7 @@ export function dmChannelOf(userId: string): string {
 
 export class FakeSlack implements SlackDelivery {
   readonly messages: FakeMessage[] = [];
-  readonly edits: { channelId: string; ts: string; approval: TrackedApproval }[] = [];
+  readonly edits: { channelId: string; ts: string; approval: TrackedApproval; background: boolean }[] = [];
   readonly duplicates: { channelId: string; ts: string; realPermalink: string | null }[] = [];
   readonly responses: { to: ReplyTarget; content: ReplyContent; replaceOriginal?: true }[] = [];
   readonly homes: { userId: string; content: HomeContent }[] = [];
@@ -150,10 +150,19 @@ export class FakeSlack implements SlackDelivery {
     });
   }
 
-  async editCard(approval: TrackedApproval, card: SentMessage): Promise<void> {
+  async editCard(
+    approval: TrackedApproval,
+    card: SentMessage,
+    _now: Date,
+    options: { background?: boolean } = {},
+  ): Promise<void> {
     await this.call('editCard', () => {
       if (this.find(card) === undefined) throw slackError('message-not-found');
-      this.edits.push({ ...card, approval: structuredClone(approval) });
+      this.edits.push({
+        ...card,
+        approval: structuredClone(approval),
+        background: options.background === true,
+      });
     });
   }
 

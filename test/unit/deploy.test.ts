@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { loadConfig, settingNames } from '../../src/config.js';
 import { createMetrics } from '../../src/metrics.js';
+import { productionNodeFlags } from '../bench/lib/bot.js';
 import { root } from '../e2e/cli.js';
 
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
@@ -84,7 +85,13 @@ describe('Dockerfile', () => {
   const final = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
 
   it('runs node dist/main.js directly, so SIGTERM reaches the process that drains', () => {
-    expect(final).toMatch(/^CMD \["node", "dist\/main\.js"\]$/m);
+    const flags = productionNodeFlags.map((flag) => `"${flag}", `).join('');
+    expect(final).toContain(`\nCMD ["node", ${flags}"dist/main.js"]\n`);
+  });
+
+  it('runs with the same node flags as npm start and the bench', () => {
+    const start = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts.start;
+    expect(start).toBe(`exec node ${productionNodeFlags.join(' ')} dist/main.js`);
   });
 
   it('sets only settings the service knows, and exposes its port', () => {

@@ -63,7 +63,14 @@ export interface BotProcess {
 }
 
 /**
- * Starts the production process, `node dist/main.js`, with only PATH and `env` in its environment and a fresh
+ * The flags the production process runs with (the Dockerfile's CMD and `npm start`; test/unit/deploy.test.ts
+ * keeps the three equal): V8's young generation capped at 4 MB a semi-space instead of 16, which keeps the
+ * resident set under 150 MB at 100,000 tracked approvals for a few more, shorter scavenges.
+ */
+export const productionNodeFlags = ['--max-semi-space-size=4'] as const;
+
+/**
+ * Starts the production process, `node dist/main.js` with its flags, with only PATH and `env` in its environment and a fresh
  * working directory (so no .env is read), its JSON log written to `logPath`. Resolves once it listens.
  */
 export async function spawnBot(
@@ -74,7 +81,11 @@ export async function spawnBot(
   const spawnedAt = Date.now();
   const child = spawn(
     process.execPath,
-    [...(process.env.BENCH_BOT_NODE_ARGS?.split(' ').filter(Boolean) ?? []), botEntry],
+    [
+      ...productionNodeFlags,
+      ...(process.env.BENCH_BOT_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      botEntry,
+    ],
     {
       cwd: options.cwd,
       env: { PATH: process.env.PATH ?? '', ...env },

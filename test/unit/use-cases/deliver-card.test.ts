@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Requester } from '../../../src/domain/approval.js';
 import { countdownRefreshAt } from '../../../src/domain/countdown.js';
-import { effectKeys } from '../../../src/domain/effects.js';
+import { cardEffect, effectKeys, priorities } from '../../../src/domain/effects.js';
 import type { SlackFailure } from '../../../src/ports/slack.js';
 import { deliverCard } from '../../../src/use-cases/deliver-card.js';
 import { anApproval, t0 } from '../../helpers/builders.js';
@@ -297,6 +297,21 @@ describe('deliverCard editing', () => {
     ]);
     expect(world.slack.live('card')).toHaveLength(1);
     expect((await world.store.approvals.get('A-1'))?.card).toMatchObject({ ts: card?.ts, version: 2 });
+  });
+
+  it.each([
+    ['a decision a person made', 'declined', priorities.change, false],
+    ['a lapse nobody acted on', 'expired', priorities.routine, true],
+    ['a countdown', null, priorities.countdown, true],
+  ] as const)('edits for %s in the background: %s', async (_what, status, priority, background) => {
+    const world = await posted();
+    const effect = cardEffect(workspaceId, 'A-1', priority);
+    if (status === null) await world.store.approvals.refreshCountdown('A-1', [effect], world.clock.now());
+    else await endApproval(world, 'A-1', status, [effect]);
+
+    await deliver(world);
+
+    expect(world.slack.edits.map((edit) => edit.background)).toEqual([background]);
   });
 
   it('forgets a card a person deleted, and the next attempt posts a fresh one at once', async () => {

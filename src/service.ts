@@ -23,7 +23,7 @@ import { createSlackGateway } from './slack/gateway.js';
 import { createSlackHttpReceiver, type SlackHttpReceiver } from './slack/http-receiver.js';
 import { resolveIdentity, StartupError } from './slack/identity.js';
 import { registerActions } from './slack/listeners/actions/index.js';
-import { registerCommands } from './slack/listeners/commands/index.js';
+import { type CommandHandler, commandHandlers } from './slack/listeners/commands/index.js';
 import { registerEvents } from './slack/listeners/events/index.js';
 import { createPermissions } from './slack/permissions.js';
 import { createSlackSocketReceiver, type SlackSocketReceiver } from './slack/socket-receiver.js';
@@ -189,6 +189,13 @@ export async function startService(config: Config, options: ServiceOptions = {})
     slackLogger,
     clock,
     onAnswered: metrics.commandAnswered,
+    commands: commandHandlers({
+      useCases,
+      permissions,
+      clock,
+      log,
+      respond: (responseUrl, message) => gateway.respond(responseUrl, message, { replaceOriginal: false }),
+    }),
   });
   if ('route' in receiver) routes.push(receiver.route);
   if (config.upstreamSecret !== undefined) {
@@ -218,7 +225,6 @@ export async function startService(config: Config, options: ServiceOptions = {})
     logger: slackLogger,
     convoStore: false,
   });
-  registerCommands(app, { useCases, permissions, clock, log });
   registerActions(app, useCases);
   registerEvents(app, useCases, log);
   app.error(async (error) => {
@@ -277,10 +283,11 @@ function slackReceiver(
     slackLogger: ReturnType<typeof toSlackLogger>;
     clock: Clock;
     onAnswered: (command: string, seconds: number) => void;
+    commands: ReadonlyMap<string, CommandHandler>;
   },
 ): SlackHttpReceiver | SlackSocketReceiver {
   const businessNow = () => deps.clock.now();
-  const { onAnswered } = deps;
+  const { onAnswered, commands } = deps;
   if (config.slack.appToken !== undefined) {
     return createSlackSocketReceiver({
       appToken: config.slack.appToken,
@@ -290,6 +297,7 @@ function slackReceiver(
       inbound: deps.inbound,
       businessNow,
       onAnswered,
+      commands,
     });
   }
   if (config.slack.signingSecret === undefined)
@@ -300,13 +308,10 @@ function slackReceiver(
     log: deps.log,
     businessNow,
     onAnswered,
+    commands,
   });
 }
 
-/**
- * Countdown refreshes a tick may ask for: 30 card edits a minute, out of the about 50 chat.update a minute
- * Slack allows a workspace, so outcome edits always keep room. Nearest expiry first; the rest wait.
- */
 /**
  * Retention: a minute after start, then hourly, what is past its retention goes, in batches between which
  * requests are served. A failure is logged and tried again at the next hour.
@@ -334,6 +339,10 @@ function schedulePruning(store: Store, config: Config, clock: Clock, log: Logger
   };
 }
 
+/**
+ * Countdown refreshes a tick may ask for: 30 card edits a minute, out of the about 50 chat.update a minute
+ * Slack allows a workspace, so outcome edits always keep room. Nearest expiry first; the rest wait.
+ */
 function countdownBudget(schedule: string): number {
   return Math.max(1, Math.min(500, Math.ceil((30 * intervalOf(schedule)) / 60_000)));
 }

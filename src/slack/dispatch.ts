@@ -1,6 +1,7 @@
 import type { App } from '@slack/bolt';
 import type { Logger } from '../logger.js';
 import type { InboundPort } from '../ports/store.js';
+import type { CommandHandler } from './listeners/commands/index.js';
 
 /** Slack gives up on an answer after 3 s; answer in time whatever the listener is doing. */
 const ackDeadlineMs = 2_500;
@@ -36,7 +37,8 @@ export interface Delivery {
 }
 
 /**
- * Hands a verified Slack request to Bolt, over either transport. Every request is answered: a listener that
+ * Hands a verified Slack request to its handler, over either transport: a slash command straight to its own
+ * (`commands`), anything else to Bolt. Every request is answered: a listener that
  * acks gives the answer; one that throws, or takes too long, gets a truthful one written here, so a request is
  * never dropped unanswered. Events are deduplicated by event id, so Slack's retries run nothing twice (the one
  * event handled, opening App Home, is idempotent, so a failed one is not retried either).
@@ -50,6 +52,8 @@ export async function dispatch(
     readonly now: () => Date;
     /** Told how long each slash command took to be answered. */
     readonly onAnswered?: (command: string, seconds: number) => void;
+    /** Slash commands answered without Bolt; one not listed here goes through Bolt (which has no listener). */
+    readonly commands?: ReadonlyMap<string, CommandHandler>;
   },
 ): Promise<void> {
   const { body } = delivery;
@@ -70,14 +74,21 @@ export async function dispatch(
     deps.log.warn({ kind }, 'a Slack listener did not answer in time; answered for it');
     answer(kind === 'command' ? unanswered.slow : undefined);
   }, ackDeadlineMs);
+  const command = kind === 'command' ? deps.commands?.get(String(body.command)) : undefined;
   try {
-    await app.processEvent({
-      body,
-      ack: async (response?: unknown) => answer(response),
-      ...(delivery.retryNum === undefined ? {} : { retryNum: delivery.retryNum }),
-      ...(delivery.retryReason === undefined ? {} : { retryReason: delivery.retryReason }),
-      customProperties: delivery.requestId === undefined ? {} : { requestSignature: delivery.requestId },
-    });
+    if (command !== undefined)
+      await command({
+        command: body,
+        ack: async (response) => answer(response),
+        requestId: delivery.requestId,
+      });
+    else
+      await app.processEvent({
+        body,
+        ack: async (response?: unknown) => answer(response),
+        ...(delivery.retryNum === undefined ? {} : { retryNum: delivery.retryNum }),
+        ...(delivery.retryReason === undefined ? {} : { retryReason: delivery.retryReason }),
+      });
   } catch (error) {
     deps.log.error({ err: error, kind }, 'a Slack listener failed');
   } finally {

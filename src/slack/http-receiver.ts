@@ -6,6 +6,7 @@ import type { IncomingMessage, Route, ServerResponse } from '../http/server.js';
 import type { Logger } from '../logger.js';
 import type { InboundPort } from '../ports/store.js';
 import { dispatch } from './dispatch.js';
+import type { CommandHandler } from './listeners/commands/index.js';
 
 export const slackEventsPath = '/slack/events';
 const maxBodyBytes = 256 * 1024;
@@ -79,6 +80,7 @@ export function createSlackHttpReceiver(options: {
   readonly now?: () => number;
   readonly businessNow: () => Date;
   readonly onAnswered?: (command: string, seconds: number) => void;
+  readonly commands?: ReadonlyMap<string, CommandHandler>;
 }): SlackHttpReceiver {
   const now = options.now ?? Date.now;
   let app: App | undefined;
@@ -122,6 +124,7 @@ export function createSlackHttpReceiver(options: {
         log: options.log,
         now: options.businessNow,
         onAnswered: options.onAnswered,
+        ...(options.commands === undefined ? {} : { commands: options.commands }),
       },
     );
   }

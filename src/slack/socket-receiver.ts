@@ -4,6 +4,7 @@ import { SocketModeClient } from '@slack/socket-mode';
 import type { Logger } from '../logger.js';
 import type { InboundPort } from '../ports/store.js';
 import { dispatch } from './dispatch.js';
+import type { CommandHandler } from './listeners/commands/index.js';
 
 export interface SlackSocketReceiver extends Receiver {
   /** True while the WebSocket to Slack is open (readiness). */
@@ -31,6 +32,7 @@ export function createSlackSocketReceiver(options: {
   readonly inbound: Pick<InboundPort, 'recordDelivery'>;
   readonly businessNow: () => Date;
   readonly onAnswered?: (command: string, seconds: number) => void;
+  readonly commands?: ReadonlyMap<string, CommandHandler>;
 }): SlackSocketReceiver {
   let app: App | undefined;
   let open = false;
@@ -73,6 +75,7 @@ export function createSlackSocketReceiver(options: {
         log: options.log,
         now: options.businessNow,
         onAnswered: options.onAnswered,
+        ...(options.commands === undefined ? {} : { commands: options.commands }),
       },
     ).catch((error: unknown) => options.log.error({ err: error }, 'Slack event failed'));
   });

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { z } from 'zod';
 import type { Clock } from '../../../clock.js';
 import { effectKeys } from '../../../domain/effects.js';
@@ -23,7 +22,21 @@ export interface CommandDeps {
   readonly permissions: Permissions;
   readonly clock: Clock;
   readonly log: Logger;
+  /** Posts to a command's response_url (the gateway's, so the message is fitted to Slack's limits). */
+  readonly respond: (responseUrl: string, message: SlackMessage) => Promise<void>;
 }
+
+/** A verified slash command, as the receiver hands it over (HTTP or Socket Mode). */
+export interface CommandRequest {
+  /** The command's fields as Slack sent them: validated here, not trusted. */
+  readonly command: Record<string, unknown>;
+  /** Sends the answer Slack waits for; the first call counts. */
+  readonly ack: (response?: unknown) => Promise<void>;
+  /** Something unique to this delivery (its signature or envelope id), for keying work when Slack sends no trigger_id. */
+  readonly requestId: string | undefined;
+}
+
+export type CommandHandler = (request: CommandRequest) => Promise<void>;
 
 /** The fields Countersign reads from a slash command; Slack always sends them, a forged request may not. */
 const SlashCommand = z.object({
@@ -54,21 +67,16 @@ function decodeEntities(text: string): string {
  * `/fund-milestone`: verify (the receiver did), parse, call a use case, answer. Slack drops a command that is
  * not acknowledged within 3 seconds, so a funding request is only recorded here: the queue calls OpenTrain.
  */
-export function fundMilestoneCommand(deps: CommandDeps) {
+export function fundMilestoneCommand(deps: CommandDeps): CommandHandler {
   const { useCases } = deps;
-  return async ({
-    command,
-    ack,
-    respond,
-    context,
-  }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
+  return async ({ command, ack, requestId: deliveryId }) => {
     // With no message, Slack shows nothing: the answer comes through the response_url.
     const reply = (message?: SlackMessage) =>
-      message === undefined ? ack() : ack({ response_type: 'ephemeral', ...message } as never);
+      message === undefined ? ack() : ack({ response_type: 'ephemeral', ...message });
     const input = SlashCommand.safeParse(command);
     if (!input.success) return reply(incomplete);
     const { user_id: userId, response_url: responseUrl } = input.data;
-    const requestId = input.data.trigger_id ?? String(context.requestSignature ?? randomUUID());
+    const requestId = input.data.trigger_id ?? deliveryId ?? randomUUID();
     const parsed = parseCommand(input.data.text);
     switch (parsed.kind) {
       case 'help':
@@ -120,7 +128,7 @@ export function fundMilestoneCommand(deps: CommandDeps) {
       replyTo: { userId, responseUrl: responseUrl ?? null, requestedAt: deps.clock.now() },
       noticeChannelId: null,
     };
-    await fund(deps, request, requestId, reply, input.data.response_url === undefined ? undefined : respond);
+    await fund(deps, request, requestId, reply);
   };
 }
 
@@ -136,7 +144,6 @@ async function fund(
   request: FundingRequest,
   requestId: string,
   reply: (message?: SlackMessage) => Promise<void>,
-  respond: ((message: SlackMessage) => Promise<unknown>) | undefined,
 ): Promise<void> {
   const { useCases } = deps;
   const userId = request.replyTo?.userId ?? '';
@@ -171,9 +178,13 @@ async function fund(
     deps.log.error({ err: error, milestoneId: request.milestoneId }, 'could not record a funding request');
     if (!late) return reply(storageFailed);
     // Nothing could be queued, so the answer goes straight through the response_url, once.
-    await respond?.({ response_type: 'ephemeral', ...storageFailed } as never).catch((failure: unknown) =>
-      deps.log.warn({ err: failure }, 'could not tell the requester their request was not saved'),
-    );
+    const responseUrl = request.replyTo?.responseUrl;
+    if (responseUrl == null) return;
+    await deps
+      .respond(responseUrl, storageFailed)
+      .catch((failure: unknown) =>
+        deps.log.warn({ err: failure }, 'could not tell the requester their request was not saved'),
+      );
     return;
   }
   if (!late) await reply();

@@ -1,6 +1,12 @@
-import type { App } from '@slack/bolt';
-import { type CommandDeps, fundMilestoneCommand } from './fund-milestone.js';
+import { type CommandDeps, type CommandHandler, fundMilestoneCommand } from './fund-milestone.js';
 
-export function registerCommands(app: App, deps: CommandDeps): void {
-  app.command('/fund-milestone', fundMilestoneCommand(deps));
+export type { CommandHandler, CommandRequest } from './fund-milestone.js';
+
+/**
+ * Countersign's slash commands by name. The receivers call them directly, not through Bolt's listener chain:
+ * a command needs none of its middleware (the signature is checked, the identity known at start-up), and the
+ * chain cost more per request than the rest of the acknowledgement under load.
+ */
+export function commandHandlers(deps: CommandDeps): ReadonlyMap<string, CommandHandler> {
+  return new Map([['/fund-milestone', fundMilestoneCommand(deps)]]);
 }

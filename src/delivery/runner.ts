@@ -1,3 +1,4 @@
+import { setImmediate as ioTurn } from 'node:timers/promises';
 import type { Clock } from '../clock.js';
 import type { EffectKey, EffectKind } from '../domain/effects.js';
 import type { Logger } from '../logger.js';
@@ -54,6 +55,13 @@ export interface RunnerOptions {
 }
 
 /**
+ * At most this many effects are claimed and started per lane between two looks at incoming requests: starting
+ * one runs its handler up to its first wait without a break, and a burst of commands must not wait for a
+ * whole pool of them.
+ */
+const claimsPerTurn = 4;
+
+/**
  * The one queue runner: a pool of slots, each taking the next due effect the moment it frees up, so one slow
  * call never holds up the ones behind it. Every effect is claimed under a short lease that is renewed while it
  * runs: after a crash, whatever was in hand is free again within the lease. Any failure of one effect, or of
@@ -80,7 +88,7 @@ export function createRunner(options: RunnerOptions): Runner {
   const log = options.log.child({ component: 'queue' });
   const inFlight = new Map<string, { id: number; done: Promise<void> }>();
   let stopped = false;
-  let pumping = false;
+  let pumping: Promise<void> | undefined;
   let again = false;
   let timer: NodeJS.Timeout | undefined;
   let storeFailingSince: number | null = null;
@@ -190,7 +198,7 @@ export function createRunner(options: RunnerOptions): Runner {
     let total = 0;
     let asked = 0;
     for (const lane of lanes) {
-      const limit = lane.concurrency - lane.running;
+      const limit = Math.min(claimsPerTurn, lane.concurrency - lane.running);
       if (limit <= 0 || lane.dry) continue;
       let claimed: ClaimedEffect[];
       asked++;
@@ -210,27 +218,34 @@ export function createRunner(options: RunnerOptions): Runner {
     return total;
   }
 
-  async function pump(): Promise<void> {
-    if (pumping) {
+  /** Claims until nothing more is due; a call while it runs makes it look once more, and waits for it. */
+  function pump(): Promise<void> {
+    if (pumping !== undefined) {
       again = true;
-      return;
+      return pumping;
     }
-    pumping = true;
-    let failed = false;
-    try {
-      do {
-        again = false;
-        for (;;) {
-          if (stopped) return;
-          const count = await claimBatch();
-          if (count < 0) failed = true;
-          if (count <= 0) break;
-        }
-      } while (again);
-    } finally {
-      pumping = false;
-      await schedule(failed);
-    }
+    const run = (async () => {
+      let failed = false;
+      try {
+        do {
+          again = false;
+          for (;;) {
+            // A claim and the starts it makes run without a break on an embedded store: let the requests
+            // that arrived meanwhile (a burst of commands waiting for their acks) be read first.
+            await ioTurn();
+            if (stopped) return;
+            const count = await claimBatch();
+            if (count < 0) failed = true;
+            if (count <= 0) break;
+          }
+        } while (again);
+      } finally {
+        pumping = undefined;
+        await schedule(failed);
+      }
+    })();
+    pumping = run;
+    return run;
   }
 
   /** Sleeps until the next effect is due (a kick wakes it sooner); after a store failure, a short backoff. */

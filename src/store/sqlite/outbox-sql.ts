@@ -65,8 +65,9 @@ export function createOutboxSql(db: Database, onEnqueue?: () => void) {
    * transaction: no other process can take them in between. A claim that finds nothing takes no lock at all.
    */
   type ClaimParams = { owner: string; until: number; now: number; limit: number };
+  // Picked outside the transaction, so each row is leased only if it is still claimable inside it.
   const leaseOne = db.prepare<ClaimParams & { id: number }, ClaimRow>(
-    `UPDATE effects SET ${leaseColumns} WHERE id = @id RETURNING *`,
+    `UPDATE effects AS e SET ${leaseColumns} WHERE e.id = @id AND ${claimable} RETURNING *`,
   );
   function claimWhere(kinds: string) {
     const byPriority = Object.values(priorities).map((priority) =>
@@ -84,11 +85,14 @@ export function createOutboxSql(db: Database, onEnqueue?: () => void) {
       }
       return ids;
     };
-    const take = db.transaction((params: ClaimParams) =>
-      pick(params).flatMap((id) => leaseOne.all({ ...params, id })),
+    const take = db.transaction((params: ClaimParams, ids: readonly number[]) =>
+      ids.flatMap((id) => leaseOne.all({ ...params, id })),
     );
-    return (params: ClaimParams): ClaimRow[] =>
-      params.limit <= 0 || pick(params).length === 0 ? [] : take.immediate(params);
+    return (params: ClaimParams): ClaimRow[] => {
+      if (params.limit <= 0) return [];
+      const ids = pick(params);
+      return ids.length === 0 ? [] : take.immediate(params, ids);
+    };
   }
   const claim = claimWhere('');
   const laneClaims = new Map<string, ReturnType<typeof claimWhere>>();

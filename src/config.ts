@@ -278,11 +278,11 @@ const Env = z.object({
     })
     .optional(),
   FUND_CONCURRENCY: z.coerce
-    .number({ error: 'must be a whole number between 1 and 256, e.g. 32' })
-    .int({ error: 'must be a whole number between 1 and 256, e.g. 32' })
-    .min(1, { error: 'must be a whole number between 1 and 256, e.g. 32' })
-    .max(256, { error: 'must be a whole number between 1 and 256, e.g. 32' })
-    .default(32),
+    .number({ error: 'must be a whole number between 1 and 1024, e.g. 256' })
+    .int({ error: 'must be a whole number between 1 and 1024, e.g. 256' })
+    .min(1, { error: 'must be a whole number between 1 and 1024, e.g. 256' })
+    .max(1_024, { error: 'must be a whole number between 1 and 1024, e.g. 256' })
+    .default(256),
   RETENTION_ENDED_APPROVALS: keptFor('90d'),
   RETENTION_FINISHED_EFFECTS: keptFor('30d'),
   RETENTION_AUDIT: keptFor('forever'),

@@ -6,7 +6,9 @@
  *   two calls a second; one call takes a tenth to a third of a second);
  * - after a 429 nothing is sent until its Retry-After has passed, by any caller: the call is refused here, unsent;
  * - for `calmMs` after a 429, background calls (countdown refreshes, lapses nobody acted on) are refused too: the
- *   allowance is kept for the edits people wait on.
+ *   allowance is kept for the edits people wait on;
+ * - for the same time, posts to a channel that was answered 429 go a second apart, the rate Slack allows one
+ *   channel: a queue of cards for a busy channel then lands one a second without a 429 for each.
  */
 export interface Pacer {
   /** Waits for the call's turn; `held` (with how long) when it may not be sent now. */
@@ -20,6 +22,8 @@ export type Admission =
 interface KeyState {
   heldUntil: number;
   calmFrom: number;
+  /** When the last call was let go (for the spacing of posts to a channel after a 429). */
+  lastGoAt: number;
   busy: boolean;
   readonly waiters: (() => void)[];
 }
@@ -27,6 +31,13 @@ interface KeyState {
 /** The pace key of a Slack call: chat.postMessage is limited per channel, everything else per method. */
 export function paceKey(method: string, channel?: string): string {
   return method === 'chat.postMessage' && channel !== undefined ? `${method} ${channel}` : method;
+}
+
+/** Slack's allowance for posts to one channel: about one a second, after a short burst. */
+const channelPostSpacingMs = 1_000;
+
+function spacingOf(key: string): number {
+  return key.startsWith('chat.postMessage ') ? channelPostSpacingMs : 0;
 }
 
 export function createPacer(options: { now: () => number; calmMs?: number }): Pacer {
@@ -37,7 +48,7 @@ export function createPacer(options: { now: () => number; calmMs?: number }): Pa
   function state(key: string): KeyState {
     let existing = states.get(key);
     if (existing === undefined) {
-      existing = { heldUntil: 0, calmFrom: 0, busy: false, waiters: [] };
+      existing = { heldUntil: 0, calmFrom: 0, lastGoAt: Number.NEGATIVE_INFINITY, busy: false, waiters: [] };
       states.set(key, existing);
     }
     return existing;
@@ -66,8 +77,14 @@ export function createPacer(options: { now: () => number; calmMs?: number }): Pa
       if (admitOptions.background === true && at < entry.calmFrom) {
         return { kind: 'held', waitMs: entry.calmFrom - at };
       }
+      const spacedUntil = at < entry.calmFrom ? entry.lastGoAt + spacingOf(key) : 0;
+      if (at < spacedUntil) {
+        entry.waiters.shift()?.();
+        return { kind: 'held', waitMs: spacedUntil - at };
+      }
       if (!entry.busy) {
         entry.busy = true;
+        entry.lastGoAt = at;
         let once = false;
         return {
           kind: 'go',

@@ -51,7 +51,7 @@ describe('loadConfig', () => {
       opentrainWebhookSecret: undefined,
       pollSchedule: '*/30 * * * * *',
       reminderOffsetsMs: [86_400_000, 3_600_000],
-      fundConcurrency: 32,
+      fundConcurrency: 256,
       retention: { endedApprovalsMs: 7_776_000_000, finishedEffectsMs: 2_592_000_000, auditMs: null },
       logLevel: 'info',
     });
@@ -121,7 +121,7 @@ describe('loadConfig', () => {
       RETENTION_AUDIT: '400d',
     });
 
-    expect(defaults.fundConcurrency).toBe(32);
+    expect(defaults.fundConcurrency).toBe(256);
     expect(defaults.retention).toEqual({
       endedApprovalsMs: 90 * 86_400_000,
       finishedEffectsMs: 30 * 86_400_000,
@@ -140,7 +140,7 @@ describe('loadConfig', () => {
       RETENTION_AUDIT: '400d',
     });
     expect(problemsOf({ ...valid, FUND_CONCURRENCY: '0', RETENTION_AUDIT: '2h' })).toEqual([
-      'FUND_CONCURRENCY must be a whole number between 1 and 256, e.g. 32',
+      'FUND_CONCURRENCY must be a whole number between 1 and 1024, e.g. 256',
       'RETENTION_AUDIT must be a duration of at least 1d (e.g. 90d, 36h) or forever',
     ]);
   });

@@ -92,6 +92,28 @@ describe('pacer', () => {
     expect(most).toBe(1);
   });
 
+  it('spaces posts to a channel answered 429 a second apart until calm, and no other method', async () => {
+    const { pacer, advance } = world();
+    const c1 = paceKey('chat.postMessage', 'C1');
+    go(await pacer.admit(c1)).done();
+    go(await pacer.admit(c1)).done();
+    go(await pacer.admit(c1)).done({ retryAfterMs: 1_000 });
+    advance(1_000);
+    go(await pacer.admit(c1)).done();
+    advance(300);
+    expect(await pacer.admit(c1)).toEqual({ kind: 'held', waitMs: 700 });
+    expect((await pacer.admit(paceKey('chat.postMessage', 'C2'))).kind).toBe('go');
+    go(await pacer.admit('chat.update')).done({ retryAfterMs: 1_000 });
+    advance(1_000);
+    go(await pacer.admit('chat.update')).done();
+    expect((await pacer.admit('chat.update')).kind).toBe('go');
+    advance(700);
+    go(await pacer.admit(c1)).done();
+    advance(10_000);
+    go(await pacer.admit(c1)).done();
+    expect((await pacer.admit(c1)).kind).toBe('go');
+  });
+
   it('limits chat.postMessage per channel and every other method per workspace', () => {
     expect(paceKey('chat.postMessage', 'C1')).not.toBe(paceKey('chat.postMessage', 'C2'));
     expect(paceKey('chat.update', 'C1')).toBe(paceKey('chat.update', 'C2'));

@@ -15,6 +15,9 @@ export const postRate = {
   burst: postLimit?.burst ?? 3,
 };
 
+/** Commands each process answers before the measured ones (one round at the load's concurrency). */
+export const warmUpCommands = 50;
+
 export type CommandTarget =
   | { readonly kind: 'floor' }
   | { readonly kind: 'bolt' }
@@ -33,7 +36,10 @@ export interface CommandOptions {
 
 export interface CommandResult {
   readonly label: string;
+  /** The measured commands, sent once the warm-up's were answered (and, for the bot, their cards posted). */
   readonly acks: CommandSample[];
+  /** The warm-up: the first commands a fresh process answers, while it compiles its code paths. */
+  readonly coldAcks: CommandSample[];
   /** Per command (same order): ms from sending it to its card reaching Slack; undefined when none came. */
   readonly cardMs: (number | undefined)[];
   /** The same, for a bot as fast as Slack's posting limit allows (see lowerBound). */
@@ -102,13 +108,15 @@ export async function runCommands(target: CommandTarget, options: CommandOptions
     { length: options.commands },
     (_, i) => `M-CMD${String(i + 1).padStart(5, '0')}`,
   );
-  for (let c = 0; c * 10 < milestones.length; c++) {
+  const warmUp = Array.from({ length: warmUpCommands }, (_, i) => `M-CMD${String(90_001 + i)}`);
+  const known = [...milestones, ...warmUp];
+  for (let c = 0; c * 10 < known.length; c++) {
     opentrain.addContract({
       id: `C-CMD${c + 1}`,
       jobId: 'J-100',
       title: `Bench command contract ${c + 1}`,
       freelancer: { userId: 'F-11', displayName: 'Maria G.' },
-      milestones: milestones
+      milestones: known
         .slice(c * 10, c * 10 + 10)
         .map((id, k) => ({ id, name: `Batch ${k + 1}`, amountUsd: 100 })),
     });
@@ -161,12 +169,22 @@ export async function runCommands(target: CommandTarget, options: CommandOptions
       });
     }
     const urls = bots.length > 0 ? bots.map((bot) => bot.url) : [baseline?.url ?? ''];
-    const specs: CommandSpec[] = milestones.map((milestoneId, i) => ({
-      appUrl: `${urls[i % urls.length]}/slack/events`,
-      text: milestoneId,
-      userId: sandboxIds.alice,
-      channelId: channels[i % channels.length] ?? sandboxIds.financeApprovals,
-    }));
+    const specsOf = (ids: readonly string[]): CommandSpec[] =>
+      ids.map((milestoneId, i) => ({
+        appUrl: `${urls[i % urls.length]}/slack/events`,
+        text: milestoneId,
+        userId: sandboxIds.alice,
+        channelId: channels[i % channels.length] ?? sandboxIds.financeApprovals,
+      }));
+    const specs = specsOf(milestones);
+    // A process is measured in service, not in its first second: the same warm-up for the floor, Bolt and the
+    // bot, and for the bot until the warm-up's cards are all posted, so none of its work overlaps the run.
+    const coldAcks = await sendAll(slack, specsOf(warmUp), options.concurrency);
+    if (target.kind === 'bot') {
+      const until = Date.now() + 60_000;
+      while (warmUp.some((id) => !cardAt.has(id)) && Date.now() < until)
+        await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     const requests = opentrain.requests as readonly RequestLogEntry[];
     const firstRequest = requests.length;
     options.say(`  ${label}: ${specs.length} commands at concurrency ${options.concurrency}`);
@@ -185,18 +203,19 @@ export async function runCommands(target: CommandTarget, options: CommandOptions
       );
       // Every card, however late (the figure is how late); given up only when none came for a minute, or at 15 min.
       const giveUpAt = Date.now() + 15 * 60_000;
-      let lastSeen = cardAt.size;
+      const arrived = () => milestones.filter((id) => cardAt.has(id)).length;
+      let lastSeen = arrived();
       let lastProgress = Date.now();
-      while (cardAt.size < milestones.length && Date.now() < giveUpAt && Date.now() - lastProgress < 60_000) {
+      while (lastSeen < milestones.length && Date.now() < giveUpAt && Date.now() - lastProgress < 60_000) {
         await new Promise((resolve) => setTimeout(resolve, 250));
-        if (cardAt.size !== lastSeen) {
-          lastSeen = cardAt.size;
+        if (arrived() !== lastSeen) {
+          lastSeen = arrived();
           lastProgress = Date.now();
         }
       }
-      if (cardAt.size < milestones.length)
-        options.say(`  only ${cardAt.size} of ${milestones.length} cards arrived`);
-      const lastCard = Math.max(...cardAt.values());
+      if (lastSeen < milestones.length)
+        options.say(`  only ${lastSeen} of ${milestones.length} cards arrived`);
+      const lastCard = Math.max(...milestones.map((id) => cardAt.get(id) ?? 0));
       spanMs = lastCard - sendStarted;
       updatesCalls = requests
         .slice(firstRequest)
@@ -214,6 +233,7 @@ export async function runCommands(target: CommandTarget, options: CommandOptions
     return {
       label,
       acks,
+      coldAcks,
       cardMs,
       cardBoundMs,
       updatesCalls,

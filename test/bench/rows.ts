@@ -349,6 +349,7 @@ export function burstRows(b: BurstResult, command: string, store: string): Row[]
 }
 
 const acksOf = (result: CommandResult) => result.acks.map((sample) => sample.ms);
+const coldAcksOf = (result: CommandResult) => result.coldAcks.map((sample) => sample.ms);
 const cardsOf = (result: CommandResult) =>
   result.cardMs.filter((value): value is number => value !== undefined);
 
@@ -359,7 +360,7 @@ function ackText(result: CommandResult): string {
 }
 
 function coldText(result: CommandResult): string {
-  const acks = result.coldAcks.map((sample) => sample.ms);
+  const acks = coldAcksOf(result);
   return `${ms(median(acks))} / ${ms(percentile(acks, 99))} (p50 / p99)`;
 }
 
@@ -417,11 +418,8 @@ export function commandRows(
         p50Ms: median(acksOf(sqlite)),
         p99Ms: percentile(acksOf(sqlite), 99),
         floorP99Ms: percentile(acksOf(floor), 99),
-        coldP50Ms: median(sqlite.coldAcks.map((sample) => sample.ms)),
-        coldP99Ms: percentile(
-          sqlite.coldAcks.map((sample) => sample.ms),
-          99,
-        ),
+        coldP50Ms: median(coldAcksOf(sqlite)),
+        coldP99Ms: percentile(coldAcksOf(sqlite), 99),
       },
     },
     {

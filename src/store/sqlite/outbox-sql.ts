@@ -61,11 +61,11 @@ export function createOutboxSql(db: Database, onEnqueue?: () => void) {
    * (a closed set of plain words, checked here), so a lane is planned on a partial index of its own when there
    * is one (`effects_due_fund`, `effects_due_other`) and never walks past a long line of the other lane's due
    * rows. Each priority is sought on its own, a range of the index up to now, so rows not due yet (parked,
-   * backing off, leased) are never walked past either. The rows are picked, then leased, in one immediate
-   * transaction: no other process can take them in between. A claim that finds nothing takes no lock at all.
+   * backing off, leased) are never walked past either. The rows are picked, then leased in one immediate
+   * transaction, each only if it is still claimable there, so a row another process took in between is
+   * skipped. A claim that finds nothing takes no lock at all.
    */
   type ClaimParams = { owner: string; until: number; now: number; limit: number };
-  // Picked outside the transaction, so each row is leased only if it is still claimable inside it.
   const leaseOne = db.prepare<ClaimParams & { id: number }, ClaimRow>(
     `UPDATE effects AS e SET ${leaseColumns} WHERE e.id = @id AND ${claimable} RETURNING *`,
   );

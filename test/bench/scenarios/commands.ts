@@ -184,6 +184,8 @@ export async function runCommands(target: CommandTarget, options: CommandOptions
       const until = Date.now() + 60_000;
       while (warmUp.some((id) => !cardAt.has(id)) && Date.now() < until)
         await new Promise((resolve) => setTimeout(resolve, 100));
+      const late = warmUp.filter((id) => !cardAt.has(id)).length;
+      if (late > 0) options.say(`  ${late} warm-up cards still not posted after a minute; measuring anyway`);
     }
     const requests = opentrain.requests as readonly RequestLogEntry[];
     const firstRequest = requests.length;

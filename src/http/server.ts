@@ -14,6 +14,9 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
+/** How long an idle client connection stays open; announced to clients in the Keep-Alive header. */
+export const keepAliveTimeoutMs = 65_000;
+
 /**
  * The service's one HTTP listener: Slack's events (in HTTP mode), health, metrics, the upstream API and the
  * OpenTrain webhook. Plain node:http with an exact-path table: nothing between a request and its handler.
@@ -38,8 +41,11 @@ export async function listen(
       sendJson(res, 500, { error: 'internal_error' });
     }
   });
-  // Slack and load balancers keep connections open; a shutdown must not wait for idle ones.
-  server.keepAliveTimeout = 5_000;
+  // Idle connections are kept longer than Node's 5 s (and than the 60 s idle timeout of common load
+  // balancers), so Slack and a proxy in front reuse them: a burst of commands arriving on new connections
+  // waits, since Node accepts one connection per turn of the event loop. A shutdown does not wait for them.
+  server.keepAliveTimeout = keepAliveTimeoutMs;
+  server.headersTimeout = keepAliveTimeoutMs + 1_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());

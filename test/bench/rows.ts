@@ -2,7 +2,7 @@ import type { Met, Row } from './lib/report.js';
 import { notMeasured } from './lib/report.js';
 import { count, kb, max, mean, median, mib, ms, percentile, ratio } from './lib/stats.js';
 import type { BurstResult } from './scenarios/burst.js';
-import { type CommandResult, warmUpCommands } from './scenarios/commands.js';
+import { type CommandResult, settleMs, warmUpCommands } from './scenarios/commands.js';
 import type { LoadWindow, ScaleResult, TickMeasure } from './scenarios/scale.js';
 
 // Turns the scenarios' raw measurements into the report's rows: one per figure of issue 11 (and issue 10), each
@@ -413,7 +413,7 @@ export function commandRows(
       goal: 'p99 under 50 ms and within 2× the floor',
       met: ackMet(sqlite, floor),
       command,
-      notes: `All three answer the same signed requests from the Slack fake in the same run; the floor is a node:http server that reads the body and answers 200 (test/bench/baselines/plain-http.ts), so it also measures the load generator on this machine. Each process first answers ${count(warmUpCommands)} warm-up commands, not counted (the bot until their cards are posted too): cold, the bot answered them in ${coldText(sqlite)}, the floor in ${coldText(floor)}.${percentile(acksOf(floor), 99) >= 50 ? ' The floor itself is over 50 ms here (the load generator and the fakes share the cores with the bot): judge by the 2× part.' : ''}`,
+      notes: `All three answer the same signed requests from the Slack fake in the same run; the floor is a node:http server that reads the body and answers 200 (test/bench/baselines/plain-http.ts), so it also measures the load generator on this machine. Each process first answers ${count(warmUpCommands)} warm-up commands, not counted (the bot until their cards are posted too), then waits the same ${ms(settleMs)} before the run, so each meets it with the same connections (the load generator reopens some idle ones): cold, the bot answered them in ${coldText(sqlite)}, the floor in ${coldText(floor)}.${percentile(acksOf(floor), 99) >= 50 ? ' The floor itself is over 50 ms here (the load generator and the fakes share the cores with the bot): judge by the 2× part.' : ''}`,
       data: {
         p50Ms: median(acksOf(sqlite)),
         p99Ms: percentile(acksOf(sqlite), 99),

@@ -3,6 +3,7 @@
 // Run as its own process by the bench; prints {"port": …} once it listens.
 import type { AddressInfo } from 'node:net';
 import { App, LogLevel } from '@slack/bolt';
+import { keepAliveTimeoutMs } from '../../../src/http/server.js';
 
 const app = new App({
   token: process.env.SLACK_BOT_TOKEN,
@@ -13,7 +14,9 @@ const app = new App({
 app.command('/fund-milestone', async ({ ack }) => {
   await ack();
 });
-const server = (await app.start(0)) as { address(): AddressInfo | string | null };
+const server = (await app.start(0)) as { address(): AddressInfo | string | null; keepAliveTimeout: number };
+// The bot's keep-alive, so all three keep the load generator's idle connections equally long.
+server.keepAliveTimeout = keepAliveTimeoutMs;
 const address = server.address();
 console.log(JSON.stringify({ port: typeof address === 'object' && address !== null ? address.port : 0 }));
 process.once('SIGTERM', () => {

@@ -1,8 +1,10 @@
 // The floor for row 7: a plain node:http server that reads the request and answers 200 at once, nothing else.
 // Run as its own process by the bench; prints {"port": …} once it listens.
 import { createServer } from 'node:http';
+import { keepAliveTimeoutMs } from '../../../src/http/server.js';
 
-const server = createServer((req, res) => {
+// The bot's keep-alive, so both keep the load generator's idle connections equally long.
+const server = createServer({ keepAliveTimeout: keepAliveTimeoutMs }, (req, res) => {
   req.resume();
   req.on('end', () => {
     res.writeHead(200, { 'content-length': '0' }).end();

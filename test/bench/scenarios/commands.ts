@@ -18,6 +18,12 @@ export const postRate = {
 /** Commands each process answers before the measured ones (one round at the load's concurrency). */
 export const warmUpCommands = 50;
 
+/**
+ * The pause every process gets between its warm-up and the measured run: long enough for the bot's warm-up
+ * cards to be posted (fund latency, then up to a few posts per channel).
+ */
+export const settleMs = 3_000;
+
 export type CommandTarget =
   | { readonly kind: 'floor' }
   | { readonly kind: 'bolt' }
@@ -178,8 +184,11 @@ export async function runCommands(target: CommandTarget, options: CommandOptions
       }));
     const specs = specsOf(milestones);
     // A process is measured in service, not in its first second: the same warm-up for the floor, Bolt and the
-    // bot, and for the bot until the warm-up's cards are all posted, so none of its work overlaps the run.
+    // bot, and for the bot until the warm-up's cards are all posted, so none of its work overlaps the run. Then
+    // each waits out the same pause, so each meets the run with the same connections: the load generator's
+    // pool reopens some of those idle that long, as Slack's would, and each process must accept them.
     const coldAcks = await sendAll(slack, specsOf(warmUp), options.concurrency);
+    const settleUntil = Date.now() + settleMs;
     if (target.kind === 'bot') {
       const until = Date.now() + 60_000;
       while (warmUp.some((id) => !cardAt.has(id)) && Date.now() < until)
@@ -187,6 +196,9 @@ export async function runCommands(target: CommandTarget, options: CommandOptions
       const late = warmUp.filter((id) => !cardAt.has(id)).length;
       if (late > 0) options.say(`  ${late} warm-up cards still not posted after a minute; measuring anyway`);
     }
+    const settleLeft = settleUntil - Date.now();
+    if (settleLeft > 0) await new Promise((resolve) => setTimeout(resolve, settleLeft));
+    else if (target.kind === 'bot') options.say(`  the warm-up cards took ${-settleLeft} ms past the pause`);
     const requests = opentrain.requests as readonly RequestLogEntry[];
     const firstRequest = requests.length;
     options.say(`  ${label}: ${specs.length} commands at concurrency ${options.concurrency}`);

@@ -42,8 +42,9 @@ export async function listen(
     }
   });
   // Idle connections are kept longer than Node's 5 s (and than the 60 s idle timeout of common load
-  // balancers), so Slack and a proxy in front reuse them: a burst of commands arriving on new connections
-  // waits, since Node accepts one connection per turn of the event loop. A shutdown does not wait for them.
+  // balancers), so Slack and a proxy in front reuse them: a request on a new connection waits at least two
+  // turns of a busy event loop (Node accepts one connection per turn, then reads it in the next). A shutdown
+  // does not wait for idle ones.
   server.keepAliveTimeout = keepAliveTimeoutMs;
   server.headersTimeout = keepAliveTimeoutMs + 1_000;
   await new Promise<void>((resolve, reject) => {

@@ -185,8 +185,8 @@ export async function runCommands(target: CommandTarget, options: CommandOptions
     const specs = specsOf(milestones);
     // A process is measured in service, not in its first second: the same warm-up for the floor, Bolt and the
     // bot, and for the bot until the warm-up's cards are all posted, so none of its work overlaps the run. Then
-    // each waits out the same pause, so each meets the run with the same connections: the load generator's
-    // pool reopens some of those idle that long, as Slack's would, and each process must accept them.
+    // each waits out the same pause, so each meets the run with the same connections (the load generator's
+    // pool still opens some new ones during the run, which each process must accept).
     const coldAcks = await sendAll(slack, specsOf(warmUp), options.concurrency);
     const settleUntil = Date.now() + settleMs;
     if (target.kind === 'bot') {
